@@ -1,0 +1,134 @@
+import type { TestCard } from './cards';
+
+export type Metadata = Record<string, string>;
+
+/** Every stored object is its own API representation, mutated in place and serialised on the way out. */
+export interface StripeObject {
+  id: string;
+  object: string;
+  created: number;
+  livemode: false;
+  [field: string]: unknown;
+}
+
+export interface Customer extends StripeObject {
+  email: string | null;
+  name: string | null;
+  metadata: Metadata;
+  invoice_settings: { default_payment_method: string | null; [k: string]: unknown };
+}
+
+export interface PaymentMethod extends StripeObject {
+  customer: string | null;
+  card: { brand: string; last4: string; exp_month: number; exp_year: number; funding: string; country: string; [k: string]: unknown };
+}
+
+export interface SetupIntent extends StripeObject {
+  customer: string | null;
+  payment_method: string | null;
+  status: string;
+  metadata: Metadata;
+}
+
+export interface PaymentIntent extends StripeObject {
+  amount: number;
+  amount_received: number;
+  currency: string;
+  customer: string | null;
+  payment_method: string | null;
+  status: string;
+  metadata: Metadata;
+  latest_charge: string | null;
+  setup_future_usage: string | null;
+}
+
+export interface Charge extends StripeObject {
+  amount: number;
+  amount_refunded: number;
+  currency: string;
+  customer: string | null;
+  payment_intent: string | null;
+  status: string;
+  refunded: boolean;
+}
+
+export interface Refund extends StripeObject {
+  amount: number;
+  charge: string;
+  payment_intent: string | null;
+}
+
+export interface CheckoutSession extends StripeObject {
+  mode: 'setup' | 'payment';
+  status: 'open' | 'complete' | 'expired';
+  customer: string | null;
+  payment_intent: string | null;
+  setup_intent: string | null;
+  success_url: string | null;
+  cancel_url: string | null;
+  amount_total: number | null;
+  currency: string | null;
+  expires_at: number;
+  url: string | null;
+  metadata: Metadata;
+}
+
+export interface CheckoutExtras {
+  lineItems: StripeObject[];
+  setupIntentMetadata: Metadata;
+  paymentIntentData: { metadata: Metadata; description: string | null; setup_future_usage: string | null };
+  customerCreation: string | null;
+}
+
+export interface WebhookEndpoint extends StripeObject {
+  url: string;
+  enabled_events: string[];
+  secret?: string;
+}
+
+/** What a payment method does when used; kept beside the object so it never leaks into responses. */
+export interface CardState {
+  card: TestCard;
+  setUpOffSession: boolean;
+}
+
+export class Store {
+  customers = new Map<string, Customer>();
+  deletedCustomers = new Set<string>();
+  paymentMethods = new Map<string, PaymentMethod>();
+  cardStates = new Map<string, CardState>();
+  setupIntents = new Map<string, SetupIntent>();
+  paymentIntents = new Map<string, PaymentIntent>();
+  charges = new Map<string, Charge>();
+  refunds = new Map<string, Refund>();
+  checkoutSessions = new Map<string, CheckoutSession>();
+  checkoutExtras = new Map<string, CheckoutExtras>();
+  // Per-customer indexes keep list-by-customer off full scans.
+  pmsByCustomer = new Map<string, Set<string>>();
+  pisByCustomer = new Map<string, Set<string>>();
+
+  indexAdd(index: Map<string, Set<string>>, key: string, id: string): void {
+    let set = index.get(key);
+    if (!set) index.set(key, (set = new Set()));
+    set.add(id);
+  }
+
+  indexDelete(index: Map<string, Set<string>>, key: string, id: string): void {
+    index.get(key)?.delete(id);
+  }
+
+  /** Resolves any id by its prefix: used by `expand[]`. */
+  byId(id: string): StripeObject | undefined {
+    const prefix = id.slice(0, id.indexOf('_') + 1);
+    switch (prefix) {
+      case 'cus_': return this.customers.get(id);
+      case 'pm_': return this.paymentMethods.get(id);
+      case 'seti_': return this.setupIntents.get(id);
+      case 'pi_': return this.paymentIntents.get(id);
+      case 'ch_': return this.charges.get(id);
+      case 're_': return this.refunds.get(id);
+      case 'cs_': return this.checkoutSessions.get(id);
+      default: return undefined;
+    }
+  }
+}

@@ -1,0 +1,132 @@
+import crypto from 'node:crypto';
+import type { Db } from '../db/pool';
+import type { Logger } from '../logger';
+import type { LinkSigner } from '../links/links';
+import type { PaymentsPort, SavedCard } from '../payments/payments.port';
+import type { BuyersService } from './buyers.service';
+import * as buyersRepo from './buyers.repository';
+import * as repo from './onboarding.repository';
+
+export interface OnboardingDeps {
+  db: Db;
+  buyers: BuyersService;
+  payments: PaymentsPort;
+  signer: LinkSigner;
+  publicBaseUrl: string;
+  log: Logger;
+}
+
+export type LinkState =
+  | { kind: 'invalid' }
+  | { kind: 'expired' }
+  | { kind: 'used' }
+  /** The order moved on (expired, already handled): nothing left to sign up for. */
+  | { kind: 'closed'; status: string }
+  | { kind: 'open'; link: repo.SignupLink };
+
+export type SignupIdentity = Exclude<LinkState, { kind: 'open' }> | { kind: 'wrong_account' } | { kind: 'ok'; link: repo.SignupLink };
+
+/** Order statuses after which the buyer's purchase will not change by itself. */
+const FINAL = new Set(['paid', 'failed', 'sold_out', 'expired', 'refunded', 'partially_refunded', 'requires_action']);
+
+export interface AccountView {
+  username: string | null;
+  card: SavedCard | null;
+  dailyLimit: number | null;
+  currency: string;
+  orders: repo.BuyerOrder[];
+  waiting: repo.BuyerOrder[];
+}
+
+/**
+ * The buyer's side of onboarding: what a signup link grants, who may use it, the hosted
+ * Checkout that saves a card, and the account page's rules. The card is linked by the webhook
+ * (workers/stripe-events.ts), never by the browser coming back.
+ */
+export function createOnboardingService(d: OnboardingDeps) {
+  async function inspect(tokenId: string | null): Promise<LinkState> {
+    const link = tokenId ? await repo.findSignupLink(d.db, tokenId) : undefined;
+    if (!link) return { kind: 'invalid' };
+    if (link.used_at) return { kind: 'used' };
+    if (link.expires_at.getTime() <= Date.now()) return { kind: 'expired' };
+    if (link.order_status !== 'awaiting_signup') return { kind: 'closed', status: link.order_status };
+    return { kind: 'open', link };
+  }
+
+  return {
+    /** A token from a reply: forged, expired, used, or open (with what it buys). */
+    inspectLink: (token: string) => inspect(d.signer.verify('signup', token)),
+    inspectTokenId: (tokenId: string) => inspect(tokenId),
+
+    /**
+     * Back from X: the account that signed in must be the X user id that wrote the post. The
+     * link is spent here (not when the card is saved) so it is one-time even if Checkout is
+     * abandoned; a buyer who stops half-way continues from /account, where the waiting order is.
+     */
+    async claimLink(tokenId: string, signedInId: string): Promise<SignupIdentity> {
+      const state = await inspect(tokenId);
+      if (state.kind !== 'open') return state;
+      if (state.link.x_user_id !== signedInId) {
+        d.log.warn({ token_id: tokenId }, 'signup link: a different X account signed in; refused');
+        return { kind: 'wrong_account' };
+      }
+      if (!(await repo.useSignupLink(d.db, tokenId))) return { kind: 'used' };
+      return { kind: 'ok', link: state.link };
+    },
+
+    /** A setup-mode Checkout for this buyer (one Stripe customer per X user id). Returns the hosted page URL. */
+    async startCheckout(user: { id: string; username: string | null }, opts: { orderId?: string; currency?: string }): Promise<string> {
+      const { customerId } = await d.buyers.customerFor(user.id, user.username);
+      const currency = opts.currency ?? (await repo.latestCurrency(d.db, user.id)) ?? 'usd';
+      const success = opts.orderId ? `${d.publicBaseUrl}/welcome?order=${encodeURIComponent(opts.orderId)}` : `${d.publicBaseUrl}/account?card=saved`;
+      const session = await d.payments.createSetupCheckout({
+        // A fresh session per click: nothing here moves money, and a replayed closed session would strand the buyer.
+        idempotencyKey: `setup-${user.id}-${crypto.randomUUID()}`,
+        customerId,
+        currency,
+        metadata: { x_user_id: user.id, x_username: user.username ?? '', purpose: opts.orderId ? 'signup' : 'replace_card', ...(opts.orderId ? { order_id: opts.orderId } : {}) },
+        successUrl: success,
+        cancelUrl: `${d.publicBaseUrl}/account?card=canceled`,
+      });
+      return session.url;
+    },
+
+    async account(xUserId: string): Promise<AccountView> {
+      const buyer = await buyersRepo.findBuyerByXUserId(d.db, xUserId);
+      const orders = await repo.ordersOfBuyer(d.db, xUserId);
+      let card: SavedCard | null = null;
+      if (buyer?.payment_method_id) {
+        // Stripe is the source of truth for the card; the stored brand/last4 is the fallback if it is unreachable.
+        card = await d.payments.describeCard(buyer.payment_method_id).catch((err: Error) => {
+          d.log.warn({ err: err.message, buyer_id: buyer.id }, 'could not describe the saved card; showing the stored summary');
+          return { paymentMethodId: buyer.payment_method_id!, brand: buyer.card_brand, last4: buyer.card_last4 };
+        });
+      }
+      return {
+        username: buyer?.x_username ?? null,
+        card,
+        dailyLimit: buyer?.daily_limit_amount === null || buyer?.daily_limit_amount === undefined ? null : Number(buyer.daily_limit_amount),
+        currency: orders[0]?.currency ?? 'usd',
+        orders,
+        waiting: card ? [] : orders.filter((o) => o.status === 'awaiting_signup'),
+      };
+    },
+
+    /** Minor units; null removes the limit. Matching enforces it on each new post. */
+    async setDailyLimit(user: { id: string; username: string | null }, amount: number | null): Promise<void> {
+      const buyer = await buyersRepo.ensureBuyer(d.db, user.id, user.username);
+      await buyersRepo.setDailyLimit(d.db, buyer.id, amount);
+      d.log.info({ buyer_id: buyer.id, limit: amount }, 'buyer set a daily spending limit');
+    },
+
+    /** Detaches the card at Stripe and forgets it: the next post gets a signup link again. */
+    unlink: (xUserId: string) => d.buyers.unlink(xUserId),
+
+    async orderStatus(xUserId: string, orderId: string): Promise<{ id: string; status: string; final: boolean } | undefined> {
+      const o = await repo.orderOfBuyer(d.db, xUserId, orderId);
+      return o ? { id: o.id, status: o.status, final: FINAL.has(o.status) } : undefined;
+    },
+    orderOfBuyer: (xUserId: string, orderId: string) => repo.orderOfBuyer(d.db, xUserId, orderId),
+  };
+}
+export type OnboardingService = ReturnType<typeof createOnboardingService>;

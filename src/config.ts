@@ -1,0 +1,161 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
+  .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
+const port = z.coerce.number().int().min(0).max(65535);
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: port.default(3000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  DATABASE_URL: optionalString.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
+  DATA_DIR: z.string().default('./data'),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]+$/, 'letters, digits, - and _ only').default('hc'),
+  ADMIN_TOKEN: optionalString.pipe(z.string().min(24, 'must be at least 24 characters').optional()),
+  SIGNING_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  API_RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(1).default(25),
+  STRIPE_SECRET_KEY: optionalString.pipe(
+    z.string().regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]+$/, 'must look like sk_test_... or sk_live_...').optional(),
+  ),
+  STRIPE_WEBHOOK_SECRET: optionalString.pipe(z.string().startsWith('whsec_', 'must start with whsec_').optional()),
+  STRIPE_API_BASE: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  STRIPE_OPS_PER_SECOND: z.coerce.number().int().min(1).default(25),
+  X_BEARER_TOKEN: optionalString,
+  X_API_KEY: optionalString,
+  X_API_SECRET: optionalString,
+  X_ACCESS_TOKEN: optionalString,
+  X_ACCESS_SECRET: optionalString,
+  X_CLIENT_ID: optionalString,
+  X_CLIENT_SECRET: optionalString,
+  X_API_BASE: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  X_SHOP_USERNAME: z
+    .string()
+    .regex(/^@?[A-Za-z0-9_]{1,15}$/, 'must be an X username (letters, digits, _; at most 15)')
+    .transform((v) => v.replace(/^@/, ''))
+    .default('shop'),
+  X_INGEST_MODE: z.enum(['stream', 'poll']).default('stream'),
+  REQUIRE_MENTION: bool.default(true),
+  STRIPE_EMULATOR_PORT: port.default(12111),
+  X_EMULATOR_PORT: port.default(12112),
+  TWEETS_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+  CHARGES_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+  REPLIES_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
+  JOB_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
+  ACTION_TTL_HOURS: z.coerce.number().positive().max(168).default(24),
+  SIGNUP_TTL_HOURS: z.coerce.number().positive().max(168).default(24),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).default(25000),
+  // Workers get this long to finish in-flight jobs on SIGTERM; what is left is retried elsewhere.
+  WORKER_DRAIN_TIMEOUT_MS: z.coerce.number().int().min(100).default(15000),
+  // Scrape-only token, so Prometheus never holds the operator token.
+  METRICS_TOKEN: optionalString.pipe(z.string().min(24, 'must be at least 24 characters').optional()),
+  // Worker and ingest roles serve /healthz and /metrics here; unset = no server.
+  METRICS_PORT: optionalString.transform((v) => (v === undefined ? undefined : Number(v))).pipe(z.number().int().min(0).max(65535).optional()),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config extends Env {
+  PUBLIC_BASE_URL: string;
+  ADMIN_TOKEN: string;
+  SIGNING_SECRET: string;
+  /** No Stripe key and no X credentials: both emulators run in-process. */
+  sandbox: boolean;
+  /** Prefix of merchant API keys: live only with a live Stripe key. */
+  apiKeyMode: 'test' | 'live';
+  /** False when the operator token was generated into DATA_DIR. */
+  ADMIN_TOKEN_FROM_ENV: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Configuration is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const X_USER_CONTEXT = ['X_API_KEY', 'X_API_SECRET', 'X_ACCESS_TOKEN', 'X_ACCESS_SECRET'] as const;
+
+/** Parses the environment once; every problem is reported together, never one at a time. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
+  }
+  const env = parsed.data;
+  const problems: string[] = [];
+  const prod = env.NODE_ENV === 'production';
+  const hasX = Boolean(env.X_BEARER_TOKEN || X_USER_CONTEXT.some((k) => env[k]));
+  const sandbox = !env.STRIPE_SECRET_KEY && !hasX;
+
+  if (prod) {
+    if (sandbox) problems.push('STRIPE_SECRET_KEY and X credentials: required in production (sandbox mode is for development)');
+    if (!env.ADMIN_TOKEN) problems.push('ADMIN_TOKEN: required in production');
+    if (!env.SIGNING_SECRET) problems.push('SIGNING_SECRET: required in production');
+    if (!env.DATABASE_URL) problems.push('DATABASE_URL: required in production (the embedded database is for development)');
+    if (!env.PUBLIC_BASE_URL) problems.push('PUBLIC_BASE_URL: required in production');
+    if (env.STRIPE_API_BASE) problems.push('STRIPE_API_BASE: the emulator override is refused in production');
+    if (env.X_API_BASE) problems.push('X_API_BASE: the emulator override is refused in production');
+  }
+  if (!sandbox) {
+    if (!env.STRIPE_SECRET_KEY) problems.push('STRIPE_SECRET_KEY: required when X credentials are set');
+    if (!env.STRIPE_WEBHOOK_SECRET && !env.STRIPE_API_BASE) problems.push('STRIPE_WEBHOOK_SECRET: required with a Stripe key');
+    if (!env.X_BEARER_TOKEN) problems.push('X_BEARER_TOKEN: required when a Stripe key is set (app token for reading posts)');
+    for (const k of X_USER_CONTEXT) if (!env[k]) problems.push(`${k}: required (user-context credentials of the shop account, for replies)`);
+    if (!env.X_CLIENT_ID) problems.push('X_CLIENT_ID: required (OAuth 2.0 client for buyer sign-in)');
+  }
+  if (problems.length) throw new ConfigError(problems);
+
+  const dev = sandbox || !prod ? devSecrets(env.DATA_DIR, env.NODE_ENV) : undefined;
+  return {
+    ...env,
+    PUBLIC_BASE_URL: (env.PUBLIC_BASE_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, ''),
+    ADMIN_TOKEN: env.ADMIN_TOKEN ?? dev!.adminToken,
+    SIGNING_SECRET: env.SIGNING_SECRET ?? dev!.signingSecret,
+    sandbox,
+    ADMIN_TOKEN_FROM_ENV: Boolean(env.ADMIN_TOKEN),
+    apiKeyMode: env.STRIPE_SECRET_KEY?.includes('_live_') ? 'live' : 'test',
+  };
+}
+
+/**
+ * Outside production a missing admin token or signing secret is generated once and kept in
+ * DATA_DIR (mode 0600), so a newcomer needs no setup and the secret never reaches a log.
+ */
+function devSecrets(dataDir: string, nodeEnv: string): { adminToken: string; signingSecret: string } {
+  if (nodeEnv === 'test') {
+    return { adminToken: crypto.randomBytes(24).toString('base64url'), signingSecret: crypto.randomBytes(32).toString('hex') };
+  }
+  const file = path.resolve(dataDir, 'dev-secrets.json');
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    const secrets = { adminToken: crypto.randomBytes(24).toString('base64url'), signingSecret: crypto.randomBytes(32).toString('hex') };
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+    fs.writeFileSync(path.resolve(dataDir, 'admin-token'), secrets.adminToken, { mode: 0o600 });
+    return secrets;
+  }
+}
+
+/** A URL safe to print: credentials removed. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}

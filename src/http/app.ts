@@ -1,0 +1,93 @@
+import crypto from 'node:crypto';
+import express, { type Express, type NextFunction, type Request, type Response, type Router } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config';
+import type { Db } from '../db/pool';
+import type { Logger } from '../logger';
+import { errors } from './errors';
+import { problemHandler } from './problem';
+import { requireAdmin, requireMerchant } from './auth';
+import { rateLimit } from './rate-limit';
+import { idempotency } from './idempotency';
+import { health } from './health';
+import { createMerchantsService } from '../merchants/merchants.service';
+import { merchantsRouter } from '../merchants/merchants.routes';
+import { createProductsService } from '../products/products.service';
+import { productsRouter } from '../products/products.routes';
+import { ordersRouter } from '../orders/orders.routes';
+import { cspDirectives } from '../pages/csp';
+
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  redis: Redis;
+  log: Logger;
+  /** Called after a product changes, so stream rules can follow. */
+  onProductsChanged?: () => void;
+  /** Routers that need the raw body or their own parsers (webhooks, pages) mount here, before JSON parsing. */
+  mountBefore?: Array<(app: Express) => void>;
+  /** Extra /v1 routes (e.g. sandbox helpers) mounted behind the same hygiene. */
+  mountV1?: Array<(v1: Router) => void>;
+}
+
+const BODY_LIMIT = '100kb';
+const REQUEST_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** JSON only: a body in any other type is refused rather than guessed at. */
+function requireJson(req: Request, _res: Response, next: NextFunction) {
+  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+  if (hasBody && !req.is('application/json')) throw errors.unsupportedMediaType(req.headers['content-type']);
+  next();
+}
+
+export function createApp(deps: AppDeps): Express {
+  const { config, db, redis, log } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  app.set('query parser', 'simple');
+
+  app.use(
+    pinoHttp({
+      logger: log,
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : `req_${crypto.randomBytes(9).toString('base64url')}`;
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      serializers: {
+        // Buyer links are capabilities: keep them (and query strings: OAuth codes) out of the log.
+        req: (req) => ({ id: req.id, method: req.method, url: String(req.url).split('?')[0]!.replace(/^\/(link|pay)\/[^/]+/, '/$1/:token') }),
+        res: (res) => ({ statusCode: res.statusCode }),
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+    }),
+  );
+  app.use(helmet({ contentSecurityPolicy: { directives: cspDirectives(config) } }));
+
+  app.use(health(db, redis));
+  for (const mount of deps.mountBefore ?? []) mount(app);
+
+  const v1 = express.Router();
+  v1.use(requireJson, express.json({ limit: BODY_LIMIT, strict: true, type: 'application/json' }));
+  const limiter = rateLimit({ redis, prefix: config.QUEUE_PREFIX, pointsPerSecond: config.API_RATE_LIMIT_PER_SECOND });
+  const idem = idempotency(db);
+
+  const merchants = createMerchantsService(db, config.apiKeyMode);
+  const products = createProductsService(db, deps.onProductsChanged);
+  v1.use('/merchants', requireAdmin(config.ADMIN_TOKEN), limiter, idem, merchantsRouter(merchants));
+  v1.use('/products', requireMerchant(db), limiter, idem, productsRouter(products));
+  v1.use('/orders', requireMerchant(db), limiter, ordersRouter(db));
+  for (const mount of deps.mountV1 ?? []) mount(v1);
+  app.use('/v1', v1);
+
+  app.use((req: Request) => {
+    throw errors.routeNotFound(req.method, req.path);
+  });
+  app.use(problemHandler);
+  return app;
+}

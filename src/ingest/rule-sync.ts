@@ -1,0 +1,36 @@
+import type { Logger } from '../logger';
+import type { XIngestPort } from '../x/x.ingest';
+import { MAX_RULES, OWN_TAG_PREFIX, planRules, RULE_TAG } from './rules';
+
+export interface RuleSyncResult { added: number; removed: number; total: number; dropped: number }
+
+/** List, diff, add missing, delete stale: the stream's rules follow the live products. */
+export async function syncStreamRules(port: XIngestPort, hashtags: string[], mention: string | null, log: Logger): Promise<RuleSyncResult> {
+  const existing = await port.listRules();
+  const foreign = existing.filter((r) => !r.tag?.startsWith(OWN_TAG_PREFIX)).length;
+  const plan = planRules(existing, hashtags, mention, foreign);
+  if (plan.dropped.length) {
+    log.error(
+      { dropped: plan.dropped.length, sample: plan.dropped.slice(0, 10), maxRules: MAX_RULES },
+      'ingest: X rule cap reached; these hashtags have no stream rule',
+    );
+  }
+  const current = existing.length;
+  const add = async () => {
+    if (!plan.add.length) return;
+    const res = await port.addRules(plan.add.map((value) => ({ value, tag: RULE_TAG })));
+    if (res.problems.length) log.error({ problems: res.problems.slice(0, 10) }, 'ingest: X refused some stream rules');
+  };
+  const remove = async () => {
+    if (plan.remove.length) await port.deleteRules(plan.remove);
+  };
+  // Add first so no hashtag is ever uncovered, unless that would go over X's cap.
+  if (current + plan.add.length > MAX_RULES) {
+    await remove();
+    await add();
+  } else {
+    await add();
+    await remove();
+  }
+  return { added: plan.add.length, removed: plan.remove.length, total: plan.total, dropped: plan.dropped.length };
+}

@@ -1,0 +1,116 @@
+import { hashtagKey } from '../products/hashtag';
+
+/** Our rules carry this tag, so a sync only ever deletes rules it created. */
+export const RULE_TAG = 'hc:purchase';
+export const OWN_TAG_PREFIX = 'hc:';
+export const MAX_RULES = 1000;
+export const MAX_RULE_CHARS = 1024;
+export const MAX_QUERY_CHARS = 512;
+
+export interface ExistingRule { id: string; value: string; tag?: string }
+
+/** What every rule and search query ends with: the mention (when required), never retweets or quotes. */
+export function filterSuffix(mention: string | null): string {
+  return `${mention ? ` @${mention}` : ''} -is:retweet -is:quote`;
+}
+
+export function clause(tags: string[], suffix: string): string {
+  const body = tags.length === 1 ? `#${tags[0]}` : `(${tags.map((t) => `#${t}`).join(' OR ')})`;
+  return `${body}${suffix}`;
+}
+
+/** One hashtag per product, case- and width-insensitively unique, in a stable order. */
+export function uniqueHashtags(hashtags: string[]): string[] {
+  const byKey = new Map<string, string>();
+  for (const h of hashtags) {
+    const tag = h.replace(/^[#＃]/, '').trim();
+    if (tag && !byKey.has(hashtagKey(tag))) byKey.set(hashtagKey(tag), tag);
+  }
+  return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, t]) => t);
+}
+
+/** Greedy packing of hashtags into OR-groups whose full text stays within maxChars. */
+export function packClauses(hashtags: string[], suffix: string, maxChars: number): string[] {
+  const out: string[] = [];
+  let group: string[] = [];
+  for (const tag of hashtags) {
+    if (clause([tag], suffix).length > maxChars) continue; // cannot happen with ≤100-char hashtags
+    if (group.length && clause([...group, tag], suffix).length > maxChars) {
+      out.push(clause(group, suffix));
+      group = [];
+    }
+    group.push(tag);
+  }
+  if (group.length) out.push(clause(group, suffix));
+  return out;
+}
+
+const TAG_IN_RULE = /#([\p{L}\p{M}\p{Nd}_]+)/gu;
+
+function tagsOf(value: string): string[] {
+  return [...value.matchAll(TAG_IN_RULE)].map((m) => m[1]!);
+}
+
+export interface RulePlan {
+  add: string[];
+  /** Ids of our rules to delete. */
+  remove: string[];
+  /** Hashtags left without a rule because X's rule cap is reached. */
+  dropped: string[];
+  /** Rules we will have after applying the plan. */
+  total: number;
+}
+
+/**
+ * Diff between our rules on X and the live hashtags. A rule is kept while it is exactly what we
+ * would write for its hashtags and every one of them is still live; new hashtags go into new
+ * rules, so adding a product is one rule change, not a rewrite of every rule. When that leaves
+ * many more rules than a fresh packing would, everything is repacked.
+ */
+export function planRules(existing: ExistingRule[], hashtags: string[], mention: string | null, foreignRules = 0): RulePlan {
+  const suffix = filterSuffix(mention);
+  const live = uniqueHashtags(hashtags);
+  const liveKeys = new Set(live.map(hashtagKey));
+  const ours = existing.filter((r) => r.tag?.startsWith(OWN_TAG_PREFIX));
+  const capacity = Math.max(0, MAX_RULES - foreignRules);
+  const covered = new Set<string>();
+  const kept: ExistingRule[] = [];
+  const remove: string[] = [];
+  for (const rule of ours) {
+    const tags = tagsOf(rule.value);
+    const keys = tags.map(hashtagKey);
+    const ok = tags.length > 0 && clause(tags, suffix) === rule.value && keys.every((k) => liveKeys.has(k) && !covered.has(k));
+    if (ok) {
+      kept.push(rule);
+      for (const k of keys) covered.add(k);
+    } else {
+      remove.push(rule.id);
+    }
+  }
+  let add = packClauses(live.filter((t) => !covered.has(hashtagKey(t))), suffix, MAX_RULE_CHARS);
+  const fresh = packClauses(live, suffix, MAX_RULE_CHARS);
+  if (kept.length + add.length > Math.max(fresh.length * 2, fresh.length + 10) || kept.length + add.length > capacity) {
+    const target = new Set(fresh);
+    const keep = new Set<string>();
+    remove.length = 0;
+    for (const rule of ours) {
+      if (target.has(rule.value) && !keep.has(rule.value)) keep.add(rule.value);
+      else remove.push(rule.id);
+    }
+    add = fresh.filter((v) => !keep.has(v));
+    kept.length = 0;
+    kept.push(...ours.filter((r) => keep.has(r.value)));
+  }
+  const dropped: string[] = [];
+  const room = capacity - kept.length;
+  if (add.length > room) {
+    for (const v of add.slice(Math.max(0, room))) dropped.push(...tagsOf(v));
+    add = add.slice(0, Math.max(0, room));
+  }
+  return { add, remove, dropped, total: kept.length + add.length };
+}
+
+/** Recent-search queries covering every live hashtag (each ≤ 512 characters). */
+export function searchQueries(hashtags: string[], mention: string | null): string[] {
+  return packClauses(uniqueHashtags(hashtags), filterSuffix(mention), MAX_QUERY_CHARS);
+}

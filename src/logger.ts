@@ -1,0 +1,47 @@
+import pino, { type Logger } from 'pino';
+
+/** Every place a secret can sit in a log record; pino replaces these before serialising. */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["stripe-signature"]',
+  'req.headers["x-twitter-webhooks-signature"]',
+  'req.headers["idempotency-key"]',
+  'res.headers["set-cookie"]',
+  '*.authorization',
+  '*.api_key',
+  '*.apiKey',
+  '*.token',
+  '*.access_token',
+  '*.refresh_token',
+  '*.accessToken',
+  '*.refreshToken',
+  '*.secret',
+  '*.password',
+  '*.client_secret',
+  '*.code_verifier',
+  'config.ADMIN_TOKEN',
+  'config.SIGNING_SECRET',
+  'config.METRICS_TOKEN',
+  'config.STRIPE_SECRET_KEY',
+  'config.STRIPE_WEBHOOK_SECRET',
+  'config.X_BEARER_TOKEN',
+  'config.X_API_SECRET',
+  'config.X_ACCESS_TOKEN',
+  'config.X_ACCESS_SECRET',
+  'config.X_CLIENT_SECRET',
+];
+
+export function createLogger(level = 'info', destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'hashtag-checkout' },
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    destination,
+  );
+}
+
+export type { Logger };

@@ -1,0 +1,225 @@
+import type { Db, Tx } from '../db/pool';
+import { withTransaction } from '../db/pool';
+import type { Logger } from '../logger';
+import type { Followup } from '../queue/followups';
+import { PaymentsRejectedError, type PaymentsPort } from '../payments/payments.port';
+import { insertReply } from '../replies/replies.repository';
+import { renderReply, type ReplyKind } from '../replies/templates';
+import type { LinkSigner } from '../links/links';
+import type { OrderRow } from './orders.repository';
+import { failpoint } from '../failpoints';
+import { spentToday } from '../posts/posts.repository';
+import { addOrderEvent, lockOrder, releaseStock, reserveStock, sellReservedStock, updateOrder } from './orders.store';
+
+export interface ChargingDeps {
+  db: Db;
+  payments: PaymentsPort;
+  signer: LinkSigner;
+  publicBaseUrl: string;
+  log: Logger;
+  /** How long a buyer has to complete a payment that needs them. */
+  actionTtlHours?: number;
+}
+
+interface OrderContext {
+  order: OrderRow;
+  productName: string;
+  customerId: string | null;
+  paymentMethodId: string | null;
+}
+
+async function loadContext(tx: Tx, order: OrderRow & { product_name: string }): Promise<OrderContext> {
+  const { rows } = await tx.query<{ stripe_customer_id: string | null; payment_method_id: string | null }>(
+    'SELECT stripe_customer_id, payment_method_id FROM buyers WHERE x_user_id = $1',
+    [order.buyer_x_user_id],
+  );
+  const r = rows[0];
+  return { order, productName: order.product_name, customerId: r?.stripe_customer_id ?? null, paymentMethodId: r?.payment_method_id ?? null };
+}
+
+/**
+ * The money-moving rules. Every transition locks the order row and checks the state it
+ * expects, so a retried job, a duplicate webhook or a crash between Stripe's answer and our
+ * write lands in the same place: one charge, one receipt.
+ */
+export function createChargingService(d: ChargingDeps) {
+  const actionTtlHours = d.actionTtlHours ?? 24;
+  const payLink = (orderId: string) => `${d.publicBaseUrl}/pay/${d.signer.sign('pay', orderId)}`;
+
+  async function replyTo(tx: Tx, order: OrderRow, kind: ReplyKind, productName: string, url?: string, touchOrder = true): Promise<Followup[]> {
+    const text = renderReply(kind, { orderId: order.id, product: productName, quantity: order.quantity, amount: order.amount, currency: order.currency, url });
+    const row = await insertReply(tx, { inReplyTo: order.tweet_id, orderId: order.id, kind, text }, touchOrder);
+    return row ? [{ kind: 'reply', replyId: row.id, replyKind: kind, subject: order.id }] : [];
+  }
+
+  async function fail(orderId: string, code: string, message: string, replyKind: ReplyKind, extra: { paymentIntentId?: string | null } = {}): Promise<Followup[]> {
+    return withTransaction(d.db, async (tx) => {
+      const order = await lockOrder(tx, orderId);
+      if (!order || !['reserved', 'charging'].includes(order.status)) return [];
+      if (order.stock_held) await releaseStock(tx, order.product_id, order.quantity);
+      const updated = await updateOrder(tx, orderId, {
+        status: 'failed', stock_held: false, failure_code: code, failure_message: message.slice(0, 500),
+        ...(extra.paymentIntentId ? { payment_intent_id: extra.paymentIntentId } : {}),
+      });
+      await addOrderEvent(tx, orderId, 'order.failed', { code });
+      return replyTo(tx, updated, replyKind, order.product_name, replyKind === 'declined' ? `${d.publicBaseUrl}/account` : undefined);
+    });
+  }
+
+  async function markPaidTx(tx: Tx, orderId: string, paymentIntentId: string): Promise<{ followups: Followup[]; late: boolean }> {
+    const order = await lockOrder(tx, orderId);
+    if (!order) return { followups: [], late: false };
+    if (order.status === 'paid' || order.status === 'refunded' || order.status === 'partially_refunded') return { followups: [], late: false };
+    if (!['charging', 'requires_action', 'reserved'].includes(order.status)) {
+      // Paid after we gave up on it (expired, failed): the stock may be gone, so the money goes back.
+      await addOrderEvent(tx, orderId, 'order.late_payment', { payment_intent: paymentIntentId, status: order.status });
+      return { followups: [], late: true };
+    }
+    if (order.stock_held) await sellReservedStock(tx, order.product_id, order.quantity);
+    const paid = await updateOrder(tx, orderId, {
+      status: 'paid', stock_held: false, payment_intent_id: paymentIntentId, paid_at: new Date(), failure_code: null, failure_message: null, reply_status: 'pending',
+    });
+    await addOrderEvent(tx, orderId, 'order.paid', { payment_intent: paymentIntentId });
+    return { followups: await replyTo(tx, paid, 'receipt', order.product_name, undefined, false), late: false };
+  }
+
+  return {
+    payLink,
+
+    /** Charges a reserved order off-session. Throws PaymentsUnavailableError to be retried with the same key. */
+    async chargeOrder(orderId: string): Promise<Followup[]> {
+      const ctx = await withTransaction(d.db, async (tx) => {
+        const order = await lockOrder(tx, orderId);
+        if (!order || !['reserved', 'charging'].includes(order.status)) return null;
+        if (order.status === 'reserved') {
+          await updateOrder(tx, orderId, { status: 'charging' });
+          await addOrderEvent(tx, orderId, 'order.charging');
+        }
+        return loadContext(tx, order);
+      });
+      if (!ctx) return [];
+      const { order } = ctx;
+      if (!ctx.customerId || !ctx.paymentMethodId) return fail(orderId, 'buyer_unlinked', 'the buyer removed their card before the charge', 'failed');
+
+      let result;
+      try {
+        result = await d.payments.chargeOrder({
+          orderId, customerId: ctx.customerId, paymentMethodId: ctx.paymentMethodId, amount: order.amount, currency: order.currency,
+          description: `${order.quantity} × ${ctx.productName} (${order.id})`,
+          metadata: { order_id: order.id, tweet_id: order.tweet_id, product_id: order.product_id, merchant_id: order.merchant_id },
+          idempotencyKey: `${order.id}-charge`,
+        });
+      } catch (err) {
+        if (err instanceof PaymentsRejectedError) {
+          d.log.error({ order_id: orderId, code: err.code, err: err.message }, 'charge rejected by Stripe; order failed');
+          return fail(orderId, err.code, err.message, 'failed');
+        }
+        throw err;
+      }
+      failpoint('after_stripe_charge');
+
+      if (result.outcome === 'succeeded') {
+        return (await withTransaction(d.db, (tx) => markPaidTx(tx, orderId, result.paymentIntentId))).followups;
+      }
+      if (result.outcome === 'declined') {
+        d.log.info({ order_id: orderId, code: result.code, decline_code: result.declineCode }, 'charge declined');
+        const message = result.declineCode ? `${result.message} (${result.declineCode})` : result.message;
+        return fail(orderId, result.code, message, 'declined', { paymentIntentId: result.paymentIntentId });
+      }
+      // The bank wants the buyer: a payment-mode Checkout Session for this order, reached through our own short link.
+      const session = await d.payments.createPaymentCheckout({
+        idempotencyKey: `${order.id}-action`,
+        customerId: ctx.customerId,
+        amount: order.amount, currency: order.currency, quantity: order.quantity, productName: ctx.productName,
+        successUrl: `${payLink(order.id)}?done=1`,
+        cancelUrl: `${payLink(order.id)}?canceled=1`,
+        metadata: { order_id: order.id, purpose: 'order_action' },
+        paymentIntentMetadata: { order_id: order.id, tweet_id: order.tweet_id, product_id: order.product_id, merchant_id: order.merchant_id },
+      });
+      return withTransaction(d.db, async (tx) => {
+        const current = await lockOrder(tx, orderId);
+        if (!current || current.status !== 'charging') return [];
+        const updated = await updateOrder(tx, orderId, {
+          status: 'requires_action', payment_intent_id: result.paymentIntentId, checkout_session_id: session.id,
+          action_expires_at: new Date(Date.now() + actionTtlHours * 3600_000),
+        });
+        await addOrderEvent(tx, orderId, 'order.requires_action', { payment_intent: result.paymentIntentId, checkout_session: session.id });
+        return replyTo(tx, updated, 'action_required', ctx.productName, payLink(orderId));
+      });
+    },
+
+    /** Stripe says the order's money arrived (webhook). Idempotent. */
+    async markPaid(orderId: string, paymentIntentId: string): Promise<{ followups: Followup[]; late: boolean }> {
+      return withTransaction(d.db, (tx) => markPaidTx(tx, orderId, paymentIntentId));
+    },
+
+    /** A buyer just linked a card: their waiting orders go through the pipeline now. */
+    async resumeWaitingOrders(xUserId: string, buyerId: string): Promise<Followup[]> {
+      const { rows } = await d.db.query<{ id: string }>(
+        `SELECT id FROM orders WHERE buyer_x_user_id = $1 AND status = 'awaiting_signup' ORDER BY created_at`,
+        [xUserId],
+      );
+      const followups: Followup[] = [];
+      for (const { id } of rows) {
+        followups.push(
+          ...(await withTransaction(d.db, async (tx) => {
+            const order = await lockOrder(tx, id);
+            if (!order || order.status !== 'awaiting_signup') return [];
+            // The same daily limit as a fresh post: a relinked buyer's waiting orders do not skip it.
+            const limit = (await tx.query<{ daily_limit_amount: number | null }>('SELECT daily_limit_amount FROM buyers WHERE id = $1', [buyerId])).rows[0]?.daily_limit_amount ?? null;
+            if (limit !== null && (await spentToday(tx, xUserId, order.currency)) + order.amount > limit) {
+              const over = await updateOrder(tx, id, { status: 'failed', buyer_id: buyerId, failure_code: 'daily_limit_exceeded', failure_message: "would exceed the buyer's daily spending limit" });
+              await addOrderEvent(tx, id, 'order.failed', { code: 'daily_limit_exceeded', resumed: true });
+              return replyTo(tx, over, 'spending_limit', order.product_name, `${d.publicBaseUrl}/account`);
+            }
+            if (await reserveStock(tx, order.product_id, order.quantity)) {
+              await updateOrder(tx, id, { status: 'reserved', stock_held: true, buyer_id: buyerId });
+              await addOrderEvent(tx, id, 'order.reserved', { resumed: true });
+              return [{ kind: 'charge' as const, orderId: id }];
+            }
+            const sold = await updateOrder(tx, id, { status: 'sold_out', buyer_id: buyerId, failure_code: 'sold_out' });
+            await addOrderEvent(tx, id, 'order.sold_out', { resumed: true });
+            return replyTo(tx, sold, 'sold_out', order.product_name);
+          })),
+        );
+      }
+      return followups;
+    },
+
+    /** Orders whose buyer never confirmed, or never signed up, expire and give their stock back. */
+    async expireStale(now = new Date(), signupTtlHours = 24): Promise<string[]> {
+      const { rows } = await d.db.query<{ id: string }>(
+        `SELECT id FROM orders WHERE (status = 'requires_action' AND action_expires_at < $1)
+            OR (status = 'awaiting_signup' AND created_at < $1::timestamptz - make_interval(hours => $2))
+         LIMIT 500`,
+        [now, signupTtlHours],
+      );
+      const expired: string[] = [];
+      for (const { id } of rows) {
+        await withTransaction(d.db, async (tx) => {
+          const order = await lockOrder(tx, id);
+          if (!order || !['requires_action', 'awaiting_signup'].includes(order.status)) return;
+          if (order.stock_held) await releaseStock(tx, order.product_id, order.quantity);
+          await updateOrder(tx, id, { status: 'expired', stock_held: false, failure_code: order.status === 'requires_action' ? 'authentication_not_completed' : 'signup_not_completed' });
+          await addOrderEvent(tx, id, 'order.expired');
+          expired.push(id);
+        });
+      }
+      return expired;
+    },
+
+    /** Refund totals as Stripe reports them on charge.refunded. */
+    async applyRefund(paymentIntentId: string, amountRefunded: number): Promise<void> {
+      await withTransaction(d.db, async (tx) => {
+        const { rows } = await tx.query<OrderRow>('SELECT * FROM orders WHERE payment_intent_id = $1 FOR UPDATE', [paymentIntentId]);
+        const order = rows[0];
+        if (!order || !['paid', 'partially_refunded', 'refunded'].includes(order.status)) return;
+        const status = amountRefunded >= order.amount ? 'refunded' : 'partially_refunded';
+        if (order.amount_refunded === amountRefunded && order.status === status) return;
+        await updateOrder(tx, order.id, { status, amount_refunded: amountRefunded });
+        await addOrderEvent(tx, order.id, `order.${status}`, { amount_refunded: amountRefunded });
+      });
+    },
+  };
+}
+export type ChargingService = ReturnType<typeof createChargingService>;

@@ -1,0 +1,51 @@
+import type { Queryable } from '../db/pool';
+import { newestFirst, type Condition } from '../db/keyset';
+import type { OrderStatus } from './orders.schema';
+
+export interface OrderRow {
+  id: string;
+  merchant_id: string;
+  product_id: string;
+  tweet_id: string;
+  buyer_x_user_id: string;
+  buyer_x_username: string | null;
+  buyer_id: string | null;
+  quantity: number;
+  amount: number;
+  currency: string;
+  status: OrderStatus;
+  stock_held: boolean;
+  reply_status: 'none' | 'pending' | 'posted' | 'refused' | 'failed';
+  failure_code: string | null;
+  failure_message: string | null;
+  payment_intent_id: string | null;
+  checkout_session_id: string | null;
+  amount_refunded: number;
+  action_expires_at: Date | null;
+  paid_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface OrderFilter {
+  limit: number;
+  startingAfter?: string;
+  status?: OrderStatus;
+  productId?: string;
+  createdGte?: Date;
+  createdLt?: Date;
+}
+
+export async function findOrder(db: Queryable, merchantId: string, id: string): Promise<OrderRow | undefined> {
+  const { rows } = await db.query<OrderRow>('SELECT * FROM orders WHERE id = $1 AND merchant_id = $2', [id, merchantId]);
+  return rows[0];
+}
+
+export async function listOrders(db: Queryable, merchantId: string, f: OrderFilter): Promise<OrderRow[]> {
+  const conditions: Condition[] = [['merchant_id = ?', merchantId]];
+  if (f.status) conditions.push(['status = ?', f.status]);
+  if (f.productId) conditions.push(['product_id = ?', f.productId]);
+  if (f.createdGte) conditions.push(['created_at >= ?', f.createdGte]);
+  if (f.createdLt) conditions.push(['created_at < ?', f.createdLt]);
+  return newestFirst<OrderRow>(db, 'orders', conditions, f);
+}

@@ -1,0 +1,54 @@
+import { formatMoney } from '../replies/templates';
+
+/** What a buyer reads for each order status: plain words, no codes. */
+const LABELS: Record<string, { text: string; tone: 'ok' | 'bad' | 'wait' }> = {
+  awaiting_signup: { text: 'Waiting for your card', tone: 'wait' },
+  awaiting_confirmation: { text: 'Waiting for your confirmation', tone: 'wait' },
+  reserved: { text: 'Charging your card…', tone: 'wait' },
+  charging: { text: 'Charging your card…', tone: 'wait' },
+  requires_action: { text: 'Your bank wants you to confirm: see our reply on X', tone: 'bad' },
+  paid: { text: 'Paid', tone: 'ok' },
+  failed: { text: 'Payment failed: you have not been charged', tone: 'bad' },
+  sold_out: { text: 'Sold out: you have not been charged', tone: 'bad' },
+  expired: { text: 'Expired: you have not been charged', tone: 'bad' },
+  refunded: { text: 'Refunded', tone: 'ok' },
+  partially_refunded: { text: 'Partly refunded', tone: 'ok' },
+};
+
+export function statusLabel(status: string): { text: string; tone: 'ok' | 'bad' | 'wait' } {
+  return LABELS[status] ?? { text: status.replace(/_/g, ' '), tone: 'wait' };
+}
+
+export function money(amount: number, currency: string): string {
+  return formatMoney(Number(amount), currency);
+}
+
+/** "2 × Blue Mug" or "Blue Mug". */
+export function item(quantity: number, product: string): string {
+  return quantity > 1 ? `${quantity} × ${product}` : product;
+}
+
+/** Minor units → the value shown in a number input ("25.00"), for a 2-decimal currency. */
+export function toMajor(amount: number | null, currency: string): string {
+  if (amount === null) return '';
+  const digits = fractionDigits(currency);
+  return (amount / 10 ** digits).toFixed(digits);
+}
+
+/** "25", "25.5", "25.50" → minor units; '' → null (no limit); anything else → undefined (invalid). */
+export function parseMajor(input: string, currency: string): number | null | undefined {
+  const v = input.trim();
+  if (v === '') return null;
+  const digits = fractionDigits(currency);
+  const m = /^(\d{1,9})(?:[.,](\d+))?$/.exec(v);
+  if (!m || (m[2] && m[2].length > digits)) return undefined;
+  return Number(m[1]) * 10 ** digits + Number((m[2] ?? '').padEnd(digits, '0') || 0);
+}
+
+function fractionDigits(currency: string): number {
+  try {
+    return new Intl.NumberFormat('en-US', { style: 'currency', currency: currency.toUpperCase() }).resolvedOptions().maximumFractionDigits ?? 2;
+  } catch {
+    return 2;
+  }
+}

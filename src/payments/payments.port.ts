@@ -1,0 +1,74 @@
+/**
+ * What the service asks of a payment provider, in its own words. Only the adapter knows Stripe.
+ */
+export interface ChargeRequest {
+  orderId: string;
+  customerId: string;
+  paymentMethodId: string;
+  amount: number;
+  currency: string;
+  description: string;
+  metadata: Record<string, string>;
+  /** Derived from the order: a retry reaches the same PaymentIntent. */
+  idempotencyKey: string;
+}
+
+export type ChargeResult =
+  | { outcome: 'succeeded'; paymentIntentId: string }
+  | { outcome: 'declined'; paymentIntentId: string | null; code: string; declineCode: string | null; message: string }
+  | { outcome: 'requires_action'; paymentIntentId: string; code: string };
+
+/** A failure worth retrying with the same idempotency key (network, timeout, 5xx, 429). */
+export class PaymentsUnavailableError extends Error {
+  constructor(message: string, readonly retryAfterMs?: number, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'PaymentsUnavailableError';
+  }
+}
+
+/** A failure no retry will fix (bad request, missing customer); recorded on the order. */
+export class PaymentsRejectedError extends Error {
+  constructor(readonly code: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'PaymentsRejectedError';
+  }
+}
+
+export interface CheckoutRequest {
+  idempotencyKey: string;
+  customerId?: string;
+  successUrl: string;
+  cancelUrl: string;
+  metadata: Record<string, string>;
+}
+
+export interface WebhookEvent {
+  id: string;
+  type: string;
+  created: number;
+  object: Record<string, unknown> & { id?: string; object?: string };
+}
+
+export interface SavedCard {
+  paymentMethodId: string;
+  brand: string | null;
+  last4: string | null;
+}
+
+export interface PaymentsPort {
+  chargeOrder(req: ChargeRequest): Promise<ChargeResult>;
+  /** A hosted page where the buyer completes a payment that needed them (3-D Secure). */
+  createPaymentCheckout(req: CheckoutRequest & { amount: number; currency: string; productName: string; quantity: number; paymentIntentMetadata: Record<string, string> }): Promise<{ id: string; url: string }>;
+  /** A hosted page where a buyer saves a card for later off-session charges. */
+  createSetupCheckout(req: CheckoutRequest & { currency: string }): Promise<{ id: string; url: string }>;
+  getCheckoutUrl(sessionId: string): Promise<{ url: string | null; status: string }>;
+  createCustomer(input: { xUserId: string; xUsername?: string | null; idempotencyKey: string }): Promise<{ id: string }>;
+  /** The card saved by a completed setup-mode checkout. */
+  savedCardFromSetupIntent(setupIntentId: string): Promise<SavedCard>;
+  attachPaymentMethod(customerId: string, paymentMethod: string): Promise<SavedCard>;
+  detachPaymentMethod(paymentMethodId: string): Promise<void>;
+  describeCard(paymentMethodId: string): Promise<SavedCard>;
+  refund(input: { paymentIntentId: string; amount?: number; idempotencyKey: string }): Promise<{ id: string; amount: number }>;
+  /** Verifies the signature on the raw body; throws on a bad or missing signature. */
+  verifyWebhook(rawBody: Buffer, signature: string | undefined): WebhookEvent;
+}

@@ -1,0 +1,187 @@
+import type { Db, Tx } from '../db/pool';
+import { withTransaction } from '../db/pool';
+import { newId } from '../ids';
+import type { InboundPost } from '../x/x.port';
+import type { Followup } from '../queue/followups';
+import type { ProductRow } from '../products/products.repository';
+import { hashtagKey } from '../products/hashtag';
+import { insertOrder, reserveStock } from '../orders/orders.store';
+import { insertReply } from '../replies/replies.repository';
+import { renderReply, type ReplyKind } from '../replies/templates';
+import type { LinkSigner } from '../links/links';
+import { parseQuantity } from './quantity';
+import * as posts from './posts.repository';
+
+export interface MatchingDeps {
+  db: Db;
+  signer: LinkSigner;
+  publicBaseUrl: string;
+  shopUsername: string;
+  shopUserId?: string | null;
+  requireMention: boolean;
+  signupTtlHours?: number;
+}
+
+export interface MatchResult {
+  outcome: string;
+  reason: string | null;
+  orderIds: string[];
+  followups: Followup[];
+}
+
+type Decision = { outcome: string; reason: string | null };
+
+/** Checks that need no database: who wrote it, what kind of post it is, whether it addresses us. */
+function screen(post: InboundPost, d: MatchingDeps): Decision | null {
+  const shop = d.shopUsername.toLowerCase();
+  if ((d.shopUserId && post.authorId === d.shopUserId) || post.authorUsername?.toLowerCase() === shop) return { outcome: 'ignored', reason: 'own_post' };
+  if (post.referenced.some((r) => r.type === 'retweeted')) return { outcome: 'ignored', reason: 'retweet' };
+  if (post.referenced.some((r) => r.type === 'quoted')) return { outcome: 'ignored', reason: 'quote' };
+  if (d.requireMention && !post.mentions.some((m) => m.username.toLowerCase() === shop || (d.shopUserId && m.id === d.shopUserId))) {
+    return { outcome: 'ignored', reason: 'no_mention' };
+  }
+  if (post.hashtags.length === 0) return { outcome: 'ignored', reason: 'no_hashtag' };
+  return null;
+}
+
+/**
+ * Turns one post into exactly one recorded outcome and at most one order per product, in one
+ * transaction. Re-running it for a post already recorded changes nothing and returns the work
+ * that post still has pending, so a crash between commit and enqueue loses nothing.
+ */
+export function createMatchingService(d: MatchingDeps) {
+  const ttlHours = d.signupTtlHours ?? 24;
+
+  async function decide(tx: Tx, post: InboundPost, at: Date): Promise<MatchResult> {
+    const result: MatchResult = { outcome: 'ignored', reason: null, orderIds: [], followups: [] };
+    const record = (dec: Decision) => {
+      result.outcome = dec.outcome;
+      result.reason = dec.reason;
+    };
+    const reply = async (kind: ReplyKind, orderId: string | null, text: string) => {
+      const row = await insertReply(tx, { inReplyTo: post.id, orderId, kind, text });
+      if (row) result.followups.push({ kind: 'reply', replyId: row.id, replyKind: kind, subject: orderId ?? post.id });
+    };
+
+    if (post.editHistoryIds.length > 1 && (await posts.anyHandled(tx, post.editHistoryIds.filter((id) => id !== post.id)))) {
+      record({ outcome: 'ignored', reason: 'edit_of_handled_post' });
+      return result;
+    }
+    const screened = screen(post, d);
+    if (screened) {
+      record(screened);
+      return result;
+    }
+
+    const keys = [...new Set(post.hashtags.map(hashtagKey))];
+    const candidates = await posts.liveProductsFor(tx, keys);
+    if (candidates.length === 0) {
+      record({ outcome: 'ignored', reason: 'no_product' });
+      return result;
+    }
+    const open = candidates.filter((p) => (!p.starts_at || p.starts_at <= at) && (!p.ends_at || p.ends_at > at));
+    if (open.length === 0) {
+      const early = candidates.every((p) => p.starts_at && p.starts_at > at);
+      record({ outcome: 'ignored', reason: early ? 'sale_not_started' : 'sale_ended' });
+      return result;
+    }
+    if (open.length > 1) {
+      record({ outcome: 'ambiguous', reason: 'several_products' });
+      await reply('how_to_buy', null, renderReply('how_to_buy', { shop: d.shopUsername, hashtag: open[0]!.hashtag }));
+      return result;
+    }
+    const product = open[0]!;
+    const q = parseQuantity(post.text, product.hashtag);
+    if (q.kind === 'ambiguous') {
+      record({ outcome: 'ambiguous', reason: 'quantity_unreadable' });
+      await reply('how_to_buy', null, renderReply('how_to_buy', { shop: d.shopUsername, hashtag: product.hashtag }));
+      return result;
+    }
+    if (q.quantity > product.max_per_order) {
+      record({ outcome: 'rejected', reason: 'quantity_over_max' });
+      await reply('too_many', null, renderReply('too_many', { product: product.name, maxPerOrder: product.max_per_order }));
+      return result;
+    }
+    record({ outcome: 'matched', reason: null });
+    await placeOrder(tx, post, product, q.quantity, result, reply);
+    return result;
+  }
+
+  async function placeOrder(
+    tx: Tx,
+    post: InboundPost,
+    product: ProductRow,
+    quantity: number,
+    result: MatchResult,
+    reply: (kind: ReplyKind, orderId: string | null, text: string) => Promise<void>,
+  ): Promise<void> {
+    const amount = product.unit_amount * quantity;
+    const buyer = await posts.linkedBuyer(tx, post.authorId);
+    const base = {
+      id: newId('ord'), merchantId: product.merchant_id, productId: product.id, tweetId: post.id, buyerXUserId: post.authorId,
+      buyerXUsername: post.authorUsername, buyerId: buyer?.id ?? null, quantity, amount, currency: product.currency,
+    };
+    const ctx = { product: product.name, quantity, amount, currency: product.currency, orderId: base.id };
+    const setStatus = (outcome: string, reason: string | null) => {
+      result.outcome = outcome;
+      result.reason = reason;
+    };
+
+    if (!buyer) {
+      const order = await insertOrder(tx, { ...base, status: 'awaiting_signup', stockHeld: false });
+      if (!order) return;
+      result.orderIds.push(order.id);
+      const tokenId = d.signer.newTokenId();
+      await posts.insertSignupToken(tx, tokenId, post.authorId, order.id, ttlHours);
+      setStatus('awaiting_signup', null);
+      await reply('signup', order.id, renderReply('signup', { ...ctx, url: `${d.publicBaseUrl}/link/${d.signer.sign('signup', tokenId)}` }));
+      return;
+    }
+    if (buyer.daily_limit_amount !== null) {
+      const spent = await posts.spentToday(tx, post.authorId, product.currency);
+      if (spent + amount > buyer.daily_limit_amount) {
+        const order = await insertOrder(tx, { ...base, status: 'failed', stockHeld: false, failureCode: 'daily_limit_exceeded', failureMessage: 'would exceed the buyer\'s daily spending limit' });
+        if (!order) return;
+        result.orderIds.push(order.id);
+        setStatus('rejected', 'daily_limit_exceeded');
+        await reply('spending_limit', order.id, renderReply('spending_limit', { ...ctx, url: `${d.publicBaseUrl}/account` }));
+        return;
+      }
+    }
+    if (!(await reserveStock(tx, product.id, quantity))) {
+      const order = await insertOrder(tx, { ...base, status: 'sold_out', stockHeld: false, failureCode: 'sold_out' });
+      if (!order) return;
+      result.orderIds.push(order.id);
+      setStatus('sold_out', null);
+      await reply('sold_out', order.id, renderReply('sold_out', ctx));
+      return;
+    }
+    const order = await insertOrder(tx, { ...base, status: 'reserved', stockHeld: true });
+    if (!order) return;
+    result.orderIds.push(order.id);
+    setStatus('order_created', null);
+    result.followups.push({ kind: 'charge', orderId: order.id });
+  }
+
+  return {
+    async handlePost(post: InboundPost, now = new Date()): Promise<MatchResult> {
+      const at = post.createdAt ? new Date(post.createdAt) : now;
+      const fresh = await withTransaction(d.db, async (tx) => {
+        if (!(await posts.claimPost(tx, post))) return null;
+        const result = await decide(tx, post, at);
+        // One write of the outcome, in the same transaction as everything it led to.
+        await posts.setOutcome(tx, post.id, result.outcome, result.reason);
+        return result;
+      });
+      if (fresh) return fresh;
+      const existing = await posts.findPost(d.db, post.id);
+      return {
+        outcome: existing?.outcome ?? 'unknown',
+        reason: existing?.reason ?? null,
+        orderIds: [],
+        followups: await posts.pendingWorkForPost(d.db, post.id),
+      };
+    },
+  };
+}
+export type MatchingService = ReturnType<typeof createMatchingService>;

@@ -1,0 +1,124 @@
+import { z } from 'zod';
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { listQuery } from '../http/pagination';
+import { idParam, jsonBody, listOf, problemResponses } from '../http/openapi-helpers';
+import { hashtagProblem, stripHash } from './hashtag';
+
+const CURRENCIES = new Set(Intl.supportedValuesOf('currency').map((c) => c.toLowerCase()));
+
+const hashtag = z
+  .string()
+  .transform(stripHash)
+  .superRefine((tag, ctx) => {
+    const problem = hashtagProblem(tag);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .meta({ description: "The purchase hashtag, with or without '#'. X's rules: letters, digits, underscore; not only digits; ≤ 100 characters", example: 'BuyBlueMug' });
+
+const currency = z
+  .string()
+  .regex(/^[a-z]{3}$/, 'must be a lower-case ISO 4217 code such as "usd"')
+  .refine((c) => CURRENCIES.has(c), 'is not an ISO 4217 currency')
+  .meta({ example: 'usd' });
+
+const metadata = z
+  .record(z.string().min(1).max(40, 'keys must be at most 40 characters'), z.string().max(500, 'values must be at most 500 characters'))
+  .refine((m) => Object.keys(m).length <= 50, 'may have at most 50 keys')
+  .meta({ description: 'Up to 50 string key-value pairs for your own use' });
+
+const datetime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time, e.g. 2026-12-01T09:00:00Z' });
+
+const fields = {
+  name: z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters'),
+  description: z.string().max(1000, 'must be at most 1000 characters').nullable(),
+  unit_amount: z.number().int('must be an integer in minor units (cents)').min(1, 'must be at least 1').max(99_999_999, 'must be at most 99999999').meta({ description: 'Price of one unit in minor units', example: 1800 }),
+  inventory: z.number().int('must be an integer').min(0, 'must be 0 or more').max(10_000_000).nullable().meta({ description: 'Units for sale; null = unlimited' }),
+  max_per_order: z.number().int('must be an integer').min(1, 'must be at least 1').max(1000, 'must be at most 1000'),
+  starts_at: datetime.nullable(),
+  ends_at: datetime.nullable(),
+};
+
+function windowOk(v: { starts_at?: string | null; ends_at?: string | null }) {
+  return !(v.starts_at && v.ends_at && Date.parse(v.ends_at) <= Date.parse(v.starts_at));
+}
+
+export const createProductBody = z
+  .strictObject({
+    name: fields.name,
+    hashtag,
+    unit_amount: fields.unit_amount,
+    currency,
+    inventory: fields.inventory.optional(),
+    max_per_order: fields.max_per_order.default(1),
+    description: fields.description.optional(),
+    starts_at: fields.starts_at.optional(),
+    ends_at: fields.ends_at.optional(),
+    metadata: metadata.default({}),
+  })
+  .refine(windowOk, { message: 'must be after starts_at', path: ['ends_at'] });
+
+export const updateProductBody = z
+  .strictObject({
+    name: fields.name.optional(),
+    hashtag: hashtag.optional(),
+    unit_amount: fields.unit_amount.optional(),
+    inventory: fields.inventory.optional(),
+    max_per_order: fields.max_per_order.optional(),
+    description: fields.description.optional(),
+    starts_at: fields.starts_at.optional(),
+    ends_at: fields.ends_at.optional(),
+    metadata: z.record(z.string().min(1).max(40), z.string().max(500)).nullable().optional()
+      .meta({ description: 'Merged into the existing metadata; an empty string removes a key; null removes all' }),
+  })
+  .refine(windowOk, { message: 'must be after starts_at', path: ['ends_at'] });
+
+export const listProductsQuery = z.strictObject({ ...listQuery, status: z.enum(['active', 'archived']).optional() });
+
+export const product = z
+  .object({
+    id: z.string().meta({ example: 'prod_8Hk2...' }),
+    object: z.literal('product'),
+    name: z.string(),
+    description: z.string().nullable(),
+    hashtag: z.string().meta({ example: '#BuyBlueMug' }),
+    unit_amount: z.number().int(),
+    currency: z.string(),
+    inventory: z.number().int().nullable(),
+    inventory_remaining: z.number().int().nullable().meta({ description: 'Left to sell; reserved units count as gone. null = unlimited' }),
+    max_per_order: z.number().int(),
+    starts_at: z.string().nullable(),
+    ends_at: z.string().nullable(),
+    metadata: z.record(z.string(), z.string()),
+    status: z.enum(['active', 'archived']),
+    created: z.number().int(),
+    updated: z.number().int(),
+  })
+  .meta({ id: 'Product' });
+
+export function registerProductPaths(r: OpenAPIRegistry): void {
+  const sec = [{ apiKey: [] }];
+  const ok = (description: string) => ({ description, content: { 'application/json': { schema: product } } });
+  r.registerPath({
+    method: 'post', path: '/v1/products', tags: ['Products'], summary: 'Create a product with its purchase hashtag', security: sec,
+    request: { body: jsonBody(createProductBody) },
+    responses: { 201: ok('Created'), ...problemResponses(400, 401, 409, 413, 415, 422, 429) },
+  });
+  r.registerPath({
+    method: 'get', path: '/v1/products', tags: ['Products'], summary: 'List your products, newest first', security: sec,
+    request: { query: listProductsQuery },
+    responses: { 200: { description: 'A page of products', content: { 'application/json': { schema: listOf(product, 'ProductList') } } }, ...problemResponses(400, 401, 429) },
+  });
+  r.registerPath({
+    method: 'get', path: '/v1/products/{id}', tags: ['Products'], summary: 'Retrieve a product', security: sec,
+    request: { params: idParam('prod') }, responses: { 200: ok('The product'), ...problemResponses(401, 404, 429) },
+  });
+  r.registerPath({
+    method: 'patch', path: '/v1/products/{id}', tags: ['Products'], summary: 'Update a product (archived products cannot change)', security: sec,
+    request: { params: idParam('prod'), body: jsonBody(updateProductBody) },
+    responses: { 200: ok('The updated product'), ...problemResponses(400, 401, 404, 409, 413, 415, 429) },
+  });
+  r.registerPath({
+    method: 'delete', path: '/v1/products/{id}', tags: ['Products'], summary: 'Archive a product: it stops selling and frees its hashtag', security: sec,
+    request: { params: idParam('prod') }, responses: { 200: ok('The archived product'), ...problemResponses(401, 404, 429) },
+  });
+}

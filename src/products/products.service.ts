@@ -1,0 +1,114 @@
+import type { Db } from '../db/pool';
+import { isUniqueViolation } from '../db/pool';
+import { newId } from '../ids';
+import { errors } from '../http/errors';
+import { hashtagKey } from './hashtag';
+import * as repo from './products.repository';
+import type { z } from 'zod';
+import type { createProductBody, updateProductBody } from './products.schema';
+
+export type CreateProductInput = z.infer<typeof createProductBody>;
+export type UpdateProductInput = z.infer<typeof updateProductBody>;
+
+export interface ProductsService {
+  create(merchantId: string, input: CreateProductInput): Promise<repo.ProductRow>;
+  get(merchantId: string, id: string): Promise<repo.ProductRow>;
+  list(merchantId: string, opts: { limit: number; startingAfter?: string; status?: string }): Promise<repo.ProductRow[]>;
+  update(merchantId: string, id: string, input: UpdateProductInput): Promise<repo.ProductRow>;
+  archive(merchantId: string, id: string): Promise<repo.ProductRow>;
+}
+
+const hashtagTaken = (tag: string) =>
+  errors.conflict('hashtag_taken', `The hashtag #${tag} is already used by a live product; hashtags are unique across all merchants, ignoring case`, { hashtag: `#${tag}` });
+
+/** Translates constraint violations into the merchant's language. */
+function conflictFrom(err: unknown, tag: string | undefined): never {
+  if (isUniqueViolation(err, 'products_live_hashtag') && tag) throw hashtagTaken(tag);
+  const e = err as { code?: string; constraint?: string };
+  if (e?.code === '23514' && e.constraint === 'products_never_oversold') {
+    throw errors.conflict('inventory_below_committed', 'inventory cannot go below the units already sold or reserved');
+  }
+  throw err;
+}
+
+/**
+ * Product rules. `onChanged` lets the ingest re-sync stream rules within seconds of an edit.
+ */
+export function createProductsService(db: Db, onChanged: () => void = () => undefined): ProductsService {
+  async function get(merchantId: string, id: string) {
+    const p = await repo.findProduct(db, merchantId, id);
+    if (!p) throw errors.notFound('product', id);
+    return p;
+  }
+  return {
+    async create(merchantId, input) {
+      try {
+        const p = await repo.insertProduct(db, {
+          id: newId('prod'),
+          merchant_id: merchantId,
+          name: input.name,
+          description: input.description ?? null,
+          hashtag: input.hashtag,
+          hashtag_key: hashtagKey(input.hashtag),
+          unit_amount: input.unit_amount,
+          currency: input.currency,
+          inventory: input.inventory ?? null,
+          max_per_order: input.max_per_order,
+          starts_at: input.starts_at ? new Date(input.starts_at) : null,
+          ends_at: input.ends_at ? new Date(input.ends_at) : null,
+          metadata: input.metadata,
+        });
+        onChanged();
+        return p;
+      } catch (err) {
+        conflictFrom(err, input.hashtag);
+      }
+    },
+    get,
+    list: (merchantId, opts) => repo.listProducts(db, merchantId, opts),
+    async update(merchantId, id, input) {
+      const current = await get(merchantId, id);
+      if (current.status === 'archived') throw errors.conflict('product_archived', `Product ${id} is archived and can no longer change`);
+      const starts = input.starts_at !== undefined ? input.starts_at : current.starts_at?.toISOString() ?? null;
+      const ends = input.ends_at !== undefined ? input.ends_at : current.ends_at?.toISOString() ?? null;
+      if (starts && ends && Date.parse(ends) <= Date.parse(starts)) {
+        throw errors.validation('body ends_at: must be after starts_at', [{ field: 'ends_at', message: 'must be after starts_at' }]);
+      }
+      let metadata: Record<string, string> | undefined;
+      if (input.metadata === null) metadata = {};
+      else if (input.metadata) {
+        metadata = { ...current.metadata };
+        for (const [k, v] of Object.entries(input.metadata)) {
+          if (v === '') delete metadata[k];
+          else metadata[k] = v;
+        }
+        if (Object.keys(metadata).length > 50) throw errors.validation('body metadata: may have at most 50 keys', [{ field: 'metadata', message: 'may have at most 50 keys' }]);
+      }
+      try {
+        const p = await repo.updateProduct(db, merchantId, id, {
+          name: input.name,
+          description: input.description,
+          hashtag: input.hashtag,
+          hashtag_key: input.hashtag !== undefined ? hashtagKey(input.hashtag) : undefined,
+          unit_amount: input.unit_amount,
+          inventory: input.inventory,
+          max_per_order: input.max_per_order,
+          starts_at: input.starts_at === undefined ? undefined : input.starts_at ? new Date(input.starts_at) : null,
+          ends_at: input.ends_at === undefined ? undefined : input.ends_at ? new Date(input.ends_at) : null,
+          metadata,
+        });
+        if (!p) throw errors.conflict('product_archived', `Product ${id} is archived and can no longer change`);
+        onChanged();
+        return p;
+      } catch (err) {
+        conflictFrom(err, input.hashtag);
+      }
+    },
+    async archive(merchantId, id) {
+      const p = await repo.archiveProduct(db, merchantId, id);
+      if (!p) throw errors.notFound('product', id);
+      onChanged();
+      return p;
+    },
+  };
+}

@@ -1,0 +1,30 @@
+import type { Queues } from './queues';
+import { jobId } from './queues';
+import { REPLY_PRIORITY, type ReplyKind } from '../replies/templates';
+
+/** Work a committed transaction leaves behind; enqueued after commit, idempotent by job id. */
+export type Followup =
+  | { kind: 'charge'; orderId: string }
+  | { kind: 'reply'; replyId: string; replyKind: ReplyKind; subject: string };
+
+export const chargeJobId = (orderId: string) => jobId('charge', orderId);
+export const replyJobId = (subject: string, kind: ReplyKind) => jobId('reply', subject, kind);
+
+export async function enqueueFollowups(queues: Pick<Queues, 'charges' | 'replies'>, followups: Followup[]): Promise<void> {
+  const charges = followups.filter((f) => f.kind === 'charge');
+  const replies = followups.filter((f) => f.kind === 'reply');
+  await Promise.all([
+    charges.length
+      ? queues.charges.addBulk(charges.map((f) => ({ name: 'charge', data: { orderId: f.orderId }, opts: { jobId: chargeJobId(f.orderId) } })))
+      : undefined,
+    replies.length
+      ? queues.replies.addBulk(
+          replies.map((f) => ({
+            name: f.replyKind,
+            data: { replyId: f.replyId },
+            opts: { jobId: replyJobId(f.subject, f.replyKind), priority: REPLY_PRIORITY[f.replyKind] },
+          })),
+        )
+      : undefined,
+  ]);
+}

@@ -1,0 +1,103 @@
+import { Worker, type Processor, type WorkerOptions } from 'bullmq';
+import type { Runtime } from '../runtime';
+import { createRedis } from '../redis';
+import { QUEUE_NAMES } from './queues';
+import { tweetsProcessor } from '../../workers/tweets';
+import { chargesProcessor } from '../../workers/charges';
+import { recordReplyGaveUp, repliesProcessor } from '../../workers/replies';
+import { stripeEventsProcessor } from '../../workers/stripe-events';
+import { startMaintenance } from './maintenance';
+import { timedCharging, type ChargeOutcome } from '../ops/charge-hook';
+
+export interface WorkerHooks {
+  onPostOutcome?: (outcome: string, reason: string | null) => void;
+  onReplyOutcome?: (outcome: 'posted' | 'refused' | 'rate_limited' | 'error') => void;
+  onReplyRateLimit?: (remaining: number, resetAt: number) => void;
+  /** Each charge attempt with its duration (metrics). */
+  onCharge?: (outcome: ChargeOutcome, seconds: number) => void;
+  /** A job's first start, with how long it waited in its queue (metrics). */
+  onJobStarted?: (queue: string, waitedMs: number) => void;
+}
+
+async function shopUserId(rt: Runtime): Promise<string | null> {
+  try {
+    const u = await rt.xClients.app.v2.userByUsername(rt.config.X_SHOP_USERNAME);
+    return u.data?.id ?? null;
+  } catch (err) {
+    rt.log.warn({ err: (err as Error).message }, 'could not look up the shop account id; matching by username only');
+    return null;
+  }
+}
+
+/** Starts one BullMQ Worker per queue plus the maintenance sweep; returns a stopper that drains them. */
+export async function startWorkers(rt: Runtime, hooks: WorkerHooks = {}): Promise<{ workers: Worker[]; stop(): Promise<void> }> {
+  const { config, log } = rt;
+  // BullMQ leaves a connection it was handed open on close(): keep them to close ourselves.
+  const connections: ReturnType<typeof createRedis>[] = [];
+  const connection = () => {
+    const c = createRedis(config.REDIS_URL, { connectionName: 'hc-worker' });
+    c.on('error', (err) => log.warn({ err: err.message }, 'redis connection error (worker)'));
+    connections.push(c);
+    return c;
+  };
+  // A worker that dies mid-job loses its lock after JOB_LOCK_MS; the job is then run again (stalled).
+  const base = { prefix: config.QUEUE_PREFIX, autorun: true, lockDuration: config.JOB_LOCK_MS, stalledInterval: config.JOB_LOCK_MS };
+  const make = (name: string, processor: Processor, opts: Partial<WorkerOptions> = {}) =>
+    new Worker(name, processor, { ...base, connection: connection(), concurrency: 8, ...opts });
+
+  const matching = rt.matching(await shopUserId(rt));
+  const workers = [
+    make(QUEUE_NAMES.tweets, tweetsProcessor({ matching, queues: rt.queues, log: log.child({ queue: 'tweets' }), onOutcome: hooks.onPostOutcome }), {
+      concurrency: config.TWEETS_CONCURRENCY,
+    }),
+    make(QUEUE_NAMES.charges, chargesProcessor({ charging: hooks.onCharge ? timedCharging(rt.charging, hooks.onCharge) : rt.charging, queues: rt.queues, log: log.child({ queue: 'charges' }) }), {
+      concurrency: config.CHARGES_CONCURRENCY,
+      // Global across every worker process: Stripe's budget is per account.
+      limiter: { max: config.STRIPE_OPS_PER_SECOND, duration: 1000 },
+    }),
+    make(
+      QUEUE_NAMES.replies,
+      repliesProcessor({ db: rt.db, redis: rt.redis, x: rt.xReplies, prefix: config.QUEUE_PREFIX, log: log.child({ queue: 'replies' }), onOutcome: hooks.onReplyOutcome, onRateLimit: hooks.onReplyRateLimit }),
+      { concurrency: config.REPLIES_CONCURRENCY },
+    ),
+    make(
+      QUEUE_NAMES.stripeEvents,
+      stripeEventsProcessor({ db: rt.db, charging: rt.charging, buyers: rt.buyers, payments: rt.payments, queues: rt.queues, log: log.child({ queue: 'stripe-events' }) }),
+    ),
+  ];
+  for (const w of workers) {
+    w.on('failed', (job, err) => {
+      log.warn({ queue: w.name, job_id: job?.id, attempt: job?.attemptsMade, err: err.message }, 'job failed');
+      if (w.name === QUEUE_NAMES.replies) void recordReplyGaveUp(rt.db, job, err).catch(() => undefined);
+    });
+    w.on('error', (err) => log.error({ queue: w.name, err: err.message }, 'worker error'));
+    // Retries and delayed jobs would count their back-off as waiting: only first, undelayed starts.
+    if (hooks.onJobStarted) w.on('active', (job) => {
+      if (job.attemptsMade === 0 && !job.opts.delay) hooks.onJobStarted!(w.name, Date.now() - job.timestamp);
+    });
+  }
+  const maintenance = startMaintenance(rt);
+  log.info({ queues: workers.map((w) => w.name) }, 'workers started');
+  return {
+    workers,
+    /**
+     * close() waits for in-flight jobs with no bound of its own. Past drainMs the rest are
+     * abandoned: their locks lapse and another worker takes them up (every job is idempotent).
+     */
+    async stop(drainMs = config.WORKER_DRAIN_TIMEOUT_MS) {
+      maintenance.stop();
+      let timer: NodeJS.Timeout | undefined;
+      const drained = Promise.all(workers.map((w) => w.close())).then(() => true);
+      const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), drainMs)));
+      const ok = await Promise.race([drained, late]);
+      clearTimeout(timer);
+      if (ok) {
+        for (const c of connections) c.disconnect();
+        return log.info('workers drained');
+      }
+      // close(true) cannot cut short a close() already waiting (BullMQ returns the same promise):
+      // stop waiting instead; the process exits and the jobs' locks lapse.
+      log.warn({ drainMs }, 'workers did not drain in time; remaining jobs will be retried after their lock expires');
+    },
+  };
+}

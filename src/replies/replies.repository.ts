@@ -1,0 +1,77 @@
+import type { Queryable } from '../db/pool';
+import { newId } from '../ids';
+import type { ReplyKind } from './templates';
+
+export interface ReplyRow {
+  id: string;
+  in_reply_to_tweet_id: string;
+  order_id: string | null;
+  kind: ReplyKind;
+  text: string;
+  status: 'pending' | 'posted' | 'refused' | 'failed';
+  x_reply_id: string | null;
+  error: string | null;
+  created_at: Date;
+  posted_at: Date | null;
+}
+
+/** One reply per (post, kind): a second insert for the same pair is a no-op. */
+export async function insertReply(
+  tx: Queryable,
+  r: { inReplyTo: string; orderId: string | null; kind: ReplyKind; text: string },
+  /** False when the caller sets the order's reply_status itself in its own update. */
+  touchOrder = true,
+): Promise<ReplyRow | undefined> {
+  const { rows } = await tx.query<ReplyRow>(
+    `INSERT INTO replies (id, in_reply_to_tweet_id, order_id, kind, text) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (in_reply_to_tweet_id, kind) DO NOTHING RETURNING *`,
+    [newId('rep'), r.inReplyTo, r.orderId, r.kind, r.text],
+  );
+  if (rows[0] && r.orderId && touchOrder) {
+    await tx.query(`UPDATE orders SET reply_status = 'pending', updated_at = clock_timestamp() WHERE id = $1`, [r.orderId]);
+  }
+  return rows[0];
+}
+
+export async function findReply(db: Queryable, id: string): Promise<ReplyRow | undefined> {
+  const { rows } = await db.query<ReplyRow>('SELECT * FROM replies WHERE id = $1', [id]);
+  return rows[0];
+}
+
+export async function finishReply(
+  db: Queryable,
+  id: string,
+  outcome: { status: 'posted'; xReplyId: string } | { status: 'refused' | 'failed'; error: string },
+): Promise<void> {
+  // One statement: the reply and its order's reply_status change together.
+  await db.query(
+    `WITH done AS (
+       UPDATE replies SET status = $2, x_reply_id = $3, error = $4, posted_at = CASE WHEN $2 = 'posted' THEN clock_timestamp() END
+       WHERE id = $1 AND status = 'pending' RETURNING order_id)
+     UPDATE orders SET reply_status = $2, updated_at = clock_timestamp() FROM done WHERE orders.id = done.order_id`,
+    [id, outcome.status, outcome.status === 'posted' ? outcome.xReplyId : null, outcome.status === 'posted' ? null : outcome.error],
+  );
+}
+
+/**
+ * Claims a pending reply for one attempt. Null when it is finished, or when another attempt
+ * holds it (started less than claimSeconds ago and its result is not known yet).
+ */
+export async function claimReply(db: Queryable, id: string, claimSeconds: number): Promise<(ReplyRow & { previous_attempts: number }) | null> {
+  const { rows } = await db.query<ReplyRow & { previous_attempts: number }>(
+    `UPDATE replies SET attempts = attempts + 1, last_attempt_at = clock_timestamp()
+     WHERE id = $1 AND status = 'pending' AND (last_attempt_at IS NULL OR last_attempt_at < clock_timestamp() - make_interval(secs => $2))
+     RETURNING *, attempts - 1 AS previous_attempts`,
+    [id, claimSeconds],
+  );
+  return rows[0] ?? null;
+}
+
+export async function stalePendingReplies(db: Queryable, olderThanS: number, limit: number): Promise<ReplyRow[]> {
+  const { rows } = await db.query<ReplyRow>(
+    `SELECT * FROM replies WHERE status = 'pending' AND created_at < clock_timestamp() - make_interval(secs => $1)
+     ORDER BY created_at LIMIT $2`,
+    [olderThanS, limit],
+  );
+  return rows;
+}

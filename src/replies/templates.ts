@@ -1,0 +1,70 @@
+/**
+ * Reply texts. Each fits in 280 characters (X counts any URL as 23) and names the order and
+ * product where there is one; none mentions card or address details.
+ */
+export type ReplyKind =
+  | 'receipt' | 'signup' | 'sold_out' | 'declined' | 'action_required' | 'how_to_buy'
+  | 'too_many' | 'failed' | 'spending_limit' | 'refunded';
+
+/** Lower runs first: receipts and signup links before sold-out notices. */
+export const REPLY_PRIORITY: Record<ReplyKind, number> = {
+  receipt: 1, signup: 1, action_required: 2, declined: 2, failed: 3, spending_limit: 3,
+  refunded: 3, too_many: 5, how_to_buy: 5, sold_out: 10,
+};
+
+export function formatMoney(amount: number, currency: string): string {
+  const upper = currency.toUpperCase();
+  const fmt = new Intl.NumberFormat('en-US', { style: 'currency', currency: upper });
+  const digits = fmt.resolvedOptions().maximumFractionDigits ?? 2;
+  return fmt.format(amount / 10 ** digits);
+}
+
+export interface ReplyContext {
+  orderId?: string;
+  product?: string;
+  quantity?: number;
+  amount?: number;
+  currency?: string;
+  url?: string;
+  hashtag?: string;
+  shop?: string;
+  maxPerOrder?: number;
+}
+
+const X_URL_LENGTH = 23;
+
+function clip(name: string, max = 60): string {
+  return [...name].length > max ? `${[...name].slice(0, max - 1).join('')}…` : name;
+}
+
+export function renderReply(kind: ReplyKind, c: ReplyContext): string {
+  const item = c.product ? `${c.quantity && c.quantity > 1 ? `${c.quantity} × ` : ''}${clip(c.product)}` : 'your order';
+  const price = c.amount !== undefined && c.currency ? ` (${formatMoney(c.amount, c.currency)})` : '';
+  switch (kind) {
+    case 'receipt':
+      return `Paid: ${item}${price}. Order ${c.orderId}. Thank you! Your receipt is this reply; the merchant will be in touch about delivery.`;
+    case 'signup':
+      return `Almost there! To buy ${item}${price}, link a card once (takes a minute; the link works for 24 h): ${c.url}`;
+    case 'sold_out':
+      return `Sorry, ${item} is sold out. You have not been charged.`;
+    case 'declined':
+      return `Your card was declined for ${item}${price}, so order ${c.orderId} was not completed. Update your card here, then post again: ${c.url}`;
+    case 'action_required':
+      return `Your bank wants you to confirm the payment for ${item}${price}, order ${c.orderId}. Confirm within 24 h: ${c.url}`;
+    case 'how_to_buy':
+      return `To buy, post one product hashtag per post${c.shop ? ` and mention @${c.shop}` : ''}, e.g. ${c.shop ? `@${c.shop} ` : ''}#${c.hashtag ?? 'BuyItem'} — add x2 for two. Nothing was charged.`;
+    case 'too_many':
+      return `You can buy at most ${c.maxPerOrder} of ${clip(c.product ?? 'this item')} per post. Post again with a smaller quantity; nothing was charged.`;
+    case 'failed':
+      return `We could not complete order ${c.orderId} for ${item}. You have not been charged.`;
+    case 'spending_limit':
+      return `Order for ${item}${price} not placed: it would go past the daily spending limit you set. Change it here: ${c.url}`;
+    case 'refunded':
+      return `Order ${c.orderId} for ${item} was refunded${price}.`;
+  }
+}
+
+/** Length as X counts it: every URL is 23 characters. */
+export function xLength(text: string): number {
+  return [...text.replace(/https?:\/\/\S+/g, 'u'.repeat(X_URL_LENGTH))].length;
+}

@@ -1,0 +1,70 @@
+import type { Redis } from 'ioredis';
+import type { Config } from './config';
+import type { Logger } from './logger';
+import { createPool, type Db } from './db/pool';
+import { createRedis } from './redis';
+import { createQueues, closeQueues, type Queues } from './queue/queues';
+import { createStripeAdapter } from './payments/stripe.adapter';
+import type { PaymentsPort } from './payments/payments.port';
+import { createXClients, createXRepliesAdapter, type XClients } from './x/x.adapter';
+import type { XRepliesPort } from './x/x.port';
+import { createLinkSigner, type LinkSigner } from './links/links';
+import { createChargingService, type ChargingService } from './orders/charging.service';
+import { createMatchingService, type MatchingService } from './posts/matching.service';
+import { createBuyersService, type BuyersService } from './buyers/buyers.service';
+
+/** Everything the roles share, built once per process from the config. */
+export interface Runtime {
+  config: Config;
+  log: Logger;
+  db: Db;
+  redis: Redis;
+  queues: Queues;
+  payments: PaymentsPort;
+  xClients: XClients;
+  xReplies: XRepliesPort;
+  signer: LinkSigner;
+  charging: ChargingService;
+  buyers: BuyersService;
+  matching: (shopUserId: string | null) => MatchingService;
+  close(): Promise<void>;
+}
+
+export function createRuntime(config: Config, log: Logger, databaseUrl: string, role: string): Runtime {
+  const db = createPool(databaseUrl, config.DATABASE_POOL_SIZE, log);
+  const redis = createRedis(config.REDIS_URL, { connectionName: `hc-${role}` });
+  redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
+  // BullMQ does not close a connection it was handed: close() below does.
+  const queueConnection = createRedis(config.REDIS_URL, { connectionName: `hc-${role}-queues` });
+  queueConnection.on('error', (err) => log.warn({ err: err.message }, 'redis connection error (queues)'));
+  const queues = createQueues(queueConnection, config.QUEUE_PREFIX);
+  const payments = createStripeAdapter({
+    secretKey: config.STRIPE_SECRET_KEY!,
+    webhookSecret: () => config.STRIPE_WEBHOOK_SECRET,
+    apiBase: config.STRIPE_API_BASE,
+  });
+  const xClients = createXClients({
+    bearerToken: config.X_BEARER_TOKEN!,
+    userTokens: { appKey: config.X_API_KEY!, appSecret: config.X_API_SECRET!, accessToken: config.X_ACCESS_TOKEN!, accessSecret: config.X_ACCESS_SECRET! },
+    shopUsername: config.X_SHOP_USERNAME,
+    apiBase: config.X_API_BASE,
+  });
+  const signer = createLinkSigner(config.SIGNING_SECRET);
+  const charging = createChargingService({ db, payments, signer, publicBaseUrl: config.PUBLIC_BASE_URL, log, actionTtlHours: config.ACTION_TTL_HOURS });
+  const buyers = createBuyersService({ db, payments, charging, log });
+  return {
+    config, log, db, redis, queues, payments, xClients, signer, charging, buyers,
+    xReplies: createXRepliesAdapter(xClients, config.X_SHOP_USERNAME),
+    matching: (shopUserId) =>
+      createMatchingService({
+        db, signer, publicBaseUrl: config.PUBLIC_BASE_URL, shopUsername: config.X_SHOP_USERNAME, shopUserId,
+        requireMention: config.REQUIRE_MENTION, signupTtlHours: config.SIGNUP_TTL_HOURS,
+      }),
+    async close() {
+      await closeQueues(queues);
+      queueConnection.disconnect();
+      await db.end();
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,60 @@
+import express, { Router } from 'express';
+import type { Db } from '../db/pool';
+import type { Queue } from 'bullmq';
+import { AppError } from '../http/errors';
+import { PaymentsRejectedError, type PaymentsPort, type WebhookEvent } from '../payments/payments.port';
+import { jobId } from '../queue/queues';
+
+/**
+ * Every off-session charge also comes back as payment_intent.succeeded. When the charges worker
+ * has already recorded that intent as paid there is nothing left to apply, and skipping the
+ * store-and-queue round saves several writes per purchase. Anything else goes through.
+ */
+async function alreadySettled(db: Db, event: WebhookEvent): Promise<boolean> {
+  if (event.type !== 'payment_intent.succeeded') return false;
+  const orderId = (event.object.metadata as Record<string, string> | undefined)?.order_id;
+  if (!orderId || !event.object.id) return false;
+  const { rowCount } = await db.query(
+    `SELECT 1 FROM orders WHERE id = $1 AND payment_intent_id = $2 AND status IN ('paid', 'refunded', 'partially_refunded')`,
+    [orderId, event.object.id],
+  );
+  return rowCount === 1;
+}
+
+/** The event types the service acts on: what its webhook endpoint subscribes to. */
+export const STRIPE_EVENTS_HANDLED = ['checkout.session.completed', 'payment_intent.succeeded', 'charge.refunded'] as const;
+const HANDLED = new Set<string>(STRIPE_EVENTS_HANDLED);
+
+/**
+ * POST /webhooks/stripe: verify the signature on the raw body, store each event once, enqueue
+ * it and answer fast. Nothing from an unverified body is trusted or stored.
+ */
+export function stripeWebhookRouter(db: Db, payments: PaymentsPort, queue: Queue): Router {
+  const r = Router();
+  r.post('/webhooks/stripe', express.raw({ type: () => true, limit: '1mb' }), async (req, res) => {
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    let event;
+    try {
+      event = payments.verifyWebhook(raw, req.get('stripe-signature'));
+    } catch (err) {
+      if (err instanceof PaymentsRejectedError) {
+        req.log?.warn({ code: err.code }, 'stripe webhook refused');
+        throw new AppError(400, err.code, 'Invalid webhook', err.code === 'signature_missing' ? 'Missing Stripe-Signature header' : 'The Stripe-Signature does not verify for this body');
+      }
+      throw err;
+    }
+    if (!HANDLED.has(event.type) || (await alreadySettled(db, event))) {
+      // Verified but nothing to do: acknowledged so Stripe stops retrying, not stored or queued.
+      res.json({ received: true });
+      return;
+    }
+    await db.query(
+      `INSERT INTO stripe_events (id, type, payload) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`,
+      [event.id, event.type, { object: event.object, created: event.created }],
+    );
+    await queue.add(event.type, { eventId: event.id }, { jobId: jobId('stripe', event.id) });
+    req.log?.info({ event_id: event.id, type: event.type }, 'stripe event received');
+    res.json({ received: true });
+  });
+  return r;
+}

@@ -1,0 +1,71 @@
+import { ApiResponseError, TwitterApi, type TwitterApiReadOnly, type TwitterApiReadWrite, type TwitterApiTokens } from 'twitter-api-v2';
+import { localXClientSettings } from './local-plugin';
+import { XRateLimitedError, XRefusedError, type RateLimitInfo, type XRepliesPort } from './x.port';
+
+export interface XClientOptions {
+  bearerToken: string;
+  userTokens: TwitterApiTokens;
+  shopUsername: string;
+  /** The emulator's base URL (refused in production by config). */
+  apiBase?: string;
+  timeoutMs?: number;
+}
+
+export interface XClients {
+  app: TwitterApiReadOnly;
+  user: TwitterApiReadWrite;
+  settings: ReturnType<typeof localXClientSettings> | Record<string, never>;
+}
+
+export function createXClients(o: XClientOptions): XClients {
+  const settings = o.apiBase ? localXClientSettings(o.apiBase) : {};
+  return {
+    app: new TwitterApi(o.bearerToken, settings).readOnly,
+    user: new TwitterApi(o.userTokens, settings).readWrite,
+    settings,
+  };
+}
+
+function rateLimitOf(rl: { limit: number; remaining: number; reset: number } | undefined): RateLimitInfo | null {
+  return rl ? { limit: rl.limit, remaining: rl.remaining, resetAt: rl.reset * 1000 } : null;
+}
+
+/** 429 waits for the reset; 4xx other than 429 is a refusal; everything else is worth a retry. */
+export function translateXError(err: unknown): never {
+  if (err instanceof ApiResponseError) {
+    if (err.code === 429 || err.rateLimitError) {
+      const reset = err.rateLimit?.reset ? err.rateLimit.reset * 1000 : Date.now() + 60_000;
+      throw new XRateLimitedError(reset);
+    }
+    if (err.code >= 400 && err.code < 500 && err.code !== 408) {
+      const data = err.data as { detail?: string; title?: string; reason?: string };
+      throw new XRefusedError(err.code, data.reason ?? data.title ?? `http_${err.code}`, data.detail ?? err.message);
+    }
+  }
+  throw err;
+}
+
+export function createXRepliesAdapter(clients: XClients, shopUsername: string): XRepliesPort {
+  return {
+    async postReply(inReplyToTweetId, text) {
+      try {
+        const res = await clients.user.v2.post<{ data: { id: string } }>(
+          'tweets',
+          { text, reply: { in_reply_to_tweet_id: inReplyToTweetId } },
+          { fullResponse: true },
+        );
+        return { id: res.data.data.id, rateLimit: rateLimitOf(res.rateLimit) };
+      } catch (err) {
+        translateXError(err);
+      }
+    },
+    async findOwnReply(inReplyToTweetId) {
+      try {
+        const res = await clients.app.v2.search(`from:${shopUsername} in_reply_to_tweet_id:${inReplyToTweetId}`, { max_results: 10 });
+        return res.tweets[0]?.id ?? null;
+      } catch (err) {
+        translateXError(err);
+      }
+    },
+  };
+}

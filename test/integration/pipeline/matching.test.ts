@@ -1,0 +1,118 @@
+import { createTestDatabase, type TestDatabase } from '../../support/db';
+import { createPool, type Db } from '../../../src/db/pool';
+import { createMatchingService } from '../../../src/posts/matching.service';
+import { createLinkSigner } from '../../../src/links/links';
+import type { InboundPost } from '../../../src/x/x.port';
+
+let database: TestDatabase;
+let db: Db;
+let seq = 1_000_000;
+const signer = createLinkSigner('matching-test-secret-0123456789abcdef');
+const matching = () => createMatchingService({ db, signer, publicBaseUrl: 'https://shop.test', shopUsername: 'shop', shopUserId: '42', requireMention: true });
+
+function post(text: string, over: Partial<InboundPost> = {}): InboundPost {
+  const id = String(++seq);
+  const tags = [...text.matchAll(/#(\w+)/g)].map((m) => m[1]!);
+  const mentions = [...text.matchAll(/@(\w+)/g)].map((m) => ({ username: m[1]! }));
+  return { id, text, authorId: '777', authorUsername: 'buyer', createdAt: new Date().toISOString(), hashtags: tags, mentions, referenced: [], editHistoryIds: [id], ...over };
+}
+
+async function product(hashtag: string, over: Record<string, unknown> = {}): Promise<string> {
+  const id = `prod_${hashtag}`;
+  const p = { inventory: null, max_per_order: 1, starts_at: null, ends_at: null, ...over };
+  await db.query(
+    `INSERT INTO products (id, merchant_id, name, hashtag, hashtag_key, unit_amount, currency, inventory, max_per_order, starts_at, ends_at)
+     VALUES ($1, 'mer_m', $2, $2, lower($2), 1000, 'usd', $3, $4, $5, $6)`,
+    [id, hashtag, p.inventory, p.max_per_order, p.starts_at, p.ends_at],
+  );
+  return id;
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  db = createPool(database.url, 4);
+  await db.query(`INSERT INTO merchants (id, name) VALUES ('mer_m', 'M')`);
+  await db.query(`INSERT INTO buyers (id, x_user_id, stripe_customer_id, payment_method_id) VALUES ('buy_b', '777', 'cus_1', 'pm_1')`);
+});
+afterAll(async () => {
+  await db.end();
+  await database.drop();
+});
+
+const replies = async (tweetId: string) => (await db.query('SELECT kind, text FROM replies WHERE in_reply_to_tweet_id = $1', [tweetId])).rows;
+
+describe('matching a post', () => {
+  it('records why a post is ignored, and makes no order', async () => {
+    await product('BuyMug');
+    const cases: Array<[InboundPost, string]> = [
+      [post('@shop #BuyMug', { authorId: '42', authorUsername: 'shop' }), 'own_post'],
+      [post('RT @x: @shop #BuyMug', { referenced: [{ type: 'retweeted', id: '1' }] }), 'retweet'],
+      [post('@shop #BuyMug look', { referenced: [{ type: 'quoted', id: '1' }] }), 'quote'],
+      [post('#BuyMug'), 'no_mention'],
+      [post('@shop hello'), 'no_hashtag'],
+      [post('@shop #SomethingElse'), 'no_product'],
+    ];
+    for (const [p, reason] of cases) {
+      const r = await matching().handlePost(p);
+      expect({ outcome: r.outcome, reason: r.reason }).toEqual({ outcome: 'ignored', reason });
+      expect(r.orderIds).toEqual([]);
+    }
+  });
+
+  it('respects the sale window', async () => {
+    await product('BuySoon', { starts_at: new Date(Date.now() + 3600_000) });
+    await product('BuyOver', { ends_at: new Date(Date.now() - 3600_000) });
+    expect((await matching().handlePost(post('@shop #BuySoon'))).reason).toBe('sale_not_started');
+    expect((await matching().handlePost(post('@shop #BuyOver'))).reason).toBe('sale_ended');
+  });
+
+  it('answers an ambiguous post with how to buy instead of guessing', async () => {
+    await product('BuyCap');
+    await product('BuyHat');
+    const two = post('@shop #BuyCap #BuyHat');
+    expect((await matching().handlePost(two)).outcome).toBe('ambiguous');
+    expect((await replies(two.id)).map((r) => r.kind)).toEqual(['how_to_buy']);
+    const odd = post('@shop #BuyCap x1.5');
+    expect((await matching().handlePost(odd)).reason).toBe('quantity_unreadable');
+    const many = post('@shop #BuyCap x3');
+    expect((await matching().handlePost(many)).reason).toBe('quantity_over_max');
+    expect((await replies(many.id))[0].text).toMatch(/at most 1/);
+  });
+
+  it('reserves stock for a linked buyer and asks for a charge; a second delivery changes nothing', async () => {
+    const id = await product('BuyVase', { inventory: 2, max_per_order: 2 });
+    const p = post('@shop #buyvase x2');
+    const first = await matching().handlePost(p);
+    expect(first.outcome).toBe('order_created');
+    expect(first.followups).toEqual([{ kind: 'charge', orderId: first.orderIds[0] }]);
+    const again = await matching().handlePost(p);
+    expect(again.orderIds).toEqual([]);
+    expect(again.followups).toEqual([{ kind: 'charge', orderId: first.orderIds[0] }]);
+    const { rows } = await db.query('SELECT reserved, sold FROM products WHERE id = $1', [id]);
+    expect(rows[0]).toEqual({ reserved: 2, sold: 0 });
+    const sold = await matching().handlePost(post('@shop #BuyVase'));
+    expect(sold.outcome).toBe('sold_out');
+  });
+
+  it('ignores an edit of a post already handled, but handles an edit of one that was not', async () => {
+    await product('BuyLamp');
+    const original = post('@shop #BuyLamp');
+    await matching().handlePost(original);
+    const editId = String(++seq);
+    const edit = post('@shop #BuyLamp (typo)', { id: editId, editHistoryIds: [original.id, editId] });
+    expect((await matching().handlePost(edit)).reason).toBe('edit_of_handled_post');
+  });
+
+  it('stops at the daily spending limit with a reply saying so', async () => {
+    await product('BuyRug', { max_per_order: 5 });
+    const { rows } = await db.query(`SELECT COALESCE(sum(amount), 0)::int AS spent FROM orders WHERE buyer_x_user_id = '777' AND status = 'reserved'`);
+    await db.query(`UPDATE buyers SET daily_limit_amount = $1 WHERE id = 'buy_b'`, [rows[0].spent + 2500]);
+    const ok = await matching().handlePost(post('@shop #BuyRug x2'));
+    expect(ok.outcome).toBe('order_created');
+    const over = post('@shop #BuyRug');
+    const r = await matching().handlePost(over);
+    expect(r).toMatchObject({ outcome: 'rejected', reason: 'daily_limit_exceeded' });
+    expect((await replies(over.id))[0].kind).toBe('spending_limit');
+    await db.query(`UPDATE buyers SET daily_limit_amount = NULL WHERE id = 'buy_b'`);
+  });
+});
