@@ -52,6 +52,8 @@ const envSchema = z.object({
   TWEETS_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
   CHARGES_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
   REPLIES_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
+  // Posts waiting to be matched above which replies and charges pause (0: never).
+  MATCHING_FIRST_BACKLOG: z.coerce.number().int().min(0).default(500),
   JOB_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
   ACTION_TTL_HOURS: z.coerce.number().positive().max(168).default(24),
   SIGNUP_TTL_HOURS: z.coerce.number().positive().max(168).default(24),

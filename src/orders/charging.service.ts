@@ -9,7 +9,8 @@ import type { LinkSigner } from '../links/links';
 import type { OrderRow } from './orders.repository';
 import { failpoint } from '../failpoints';
 import { spentToday } from '../posts/posts.repository';
-import { addOrderEvent, lockOrder, releaseStock, reserveStock, sellReservedStock, updateOrder } from './orders.store';
+import { addOrderEvent, findOrderWithProduct, lockOrder, markOrderPaid, releaseStock, reserveStock, startCharge, updateOrder } from './orders.store';
+import { newId } from '../ids';
 
 export interface ChargingDeps {
   db: Db;
@@ -19,22 +20,6 @@ export interface ChargingDeps {
   log: Logger;
   /** How long a buyer has to complete a payment that needs them. */
   actionTtlHours?: number;
-}
-
-interface OrderContext {
-  order: OrderRow;
-  productName: string;
-  customerId: string | null;
-  paymentMethodId: string | null;
-}
-
-async function loadContext(tx: Tx, order: OrderRow & { product_name: string }): Promise<OrderContext> {
-  const { rows } = await tx.query<{ stripe_customer_id: string | null; payment_method_id: string | null }>(
-    'SELECT stripe_customer_id, payment_method_id FROM buyers WHERE x_user_id = $1',
-    [order.buyer_x_user_id],
-  );
-  const r = rows[0];
-  return { order, productName: order.product_name, customerId: r?.stripe_customer_id ?? null, paymentMethodId: r?.payment_method_id ?? null };
 }
 
 /**
@@ -66,21 +51,15 @@ export function createChargingService(d: ChargingDeps) {
     });
   }
 
-  async function markPaidTx(tx: Tx, orderId: string, paymentIntentId: string): Promise<{ followups: Followup[]; late: boolean }> {
-    const order = await lockOrder(tx, orderId);
+  /** Needs the order's product name and amounts for the receipt text: `known` when the caller has them. */
+  async function markPaidNow(orderId: string, paymentIntentId: string, known?: OrderRow & { product_name: string }): Promise<{ followups: Followup[]; late: boolean }> {
+    const order = known ?? (await findOrderWithProduct(d.db, orderId));
     if (!order) return { followups: [], late: false };
-    if (order.status === 'paid' || order.status === 'refunded' || order.status === 'partially_refunded') return { followups: [], late: false };
-    if (!['charging', 'requires_action', 'reserved'].includes(order.status)) {
-      // Paid after we gave up on it (expired, failed): the stock may be gone, so the money goes back.
-      await addOrderEvent(tx, orderId, 'order.late_payment', { payment_intent: paymentIntentId, status: order.status });
-      return { followups: [], late: true };
-    }
-    if (order.stock_held) await sellReservedStock(tx, order.product_id, order.quantity);
-    const paid = await updateOrder(tx, orderId, {
-      status: 'paid', stock_held: false, payment_intent_id: paymentIntentId, paid_at: new Date(), failure_code: null, failure_message: null, reply_status: 'pending',
-    });
-    await addOrderEvent(tx, orderId, 'order.paid', { payment_intent: paymentIntentId });
-    return { followups: await replyTo(tx, paid, 'receipt', order.product_name, undefined, false), late: false };
+    const text = renderReply('receipt', { orderId, product: order.product_name, quantity: order.quantity, amount: order.amount, currency: order.currency });
+    const r = await markOrderPaid(d.db, orderId, paymentIntentId, { id: newId('rep'), text });
+    const late = !r.paid && r.previous_status !== null && !['paid', 'refunded', 'partially_refunded'].includes(r.previous_status);
+    const followups: Followup[] = r.receipt_reply_id ? [{ kind: 'reply', replyId: r.receipt_reply_id, replyKind: 'receipt', subject: orderId }] : [];
+    return { followups, late };
   }
 
   return {
@@ -88,15 +67,8 @@ export function createChargingService(d: ChargingDeps) {
 
     /** Charges a reserved order off-session. Throws PaymentsUnavailableError to be retried with the same key. */
     async chargeOrder(orderId: string): Promise<Followup[]> {
-      const ctx = await withTransaction(d.db, async (tx) => {
-        const order = await lockOrder(tx, orderId);
-        if (!order || !['reserved', 'charging'].includes(order.status)) return null;
-        if (order.status === 'reserved') {
-          await updateOrder(tx, orderId, { status: 'charging' });
-          await addOrderEvent(tx, orderId, 'order.charging');
-        }
-        return loadContext(tx, order);
-      });
+      const started = await startCharge(d.db, orderId);
+      const ctx = started && { order: started, productName: started.product_name, customerId: started.stripe_customer_id, paymentMethodId: started.payment_method_id };
       if (!ctx) return [];
       const { order } = ctx;
       if (!ctx.customerId || !ctx.paymentMethodId) return fail(orderId, 'buyer_unlinked', 'the buyer removed their card before the charge', 'failed');
@@ -119,7 +91,7 @@ export function createChargingService(d: ChargingDeps) {
       failpoint('after_stripe_charge');
 
       if (result.outcome === 'succeeded') {
-        return (await withTransaction(d.db, (tx) => markPaidTx(tx, orderId, result.paymentIntentId))).followups;
+        return (await markPaidNow(orderId, result.paymentIntentId, ctx.order)).followups;
       }
       if (result.outcome === 'declined') {
         d.log.info({ order_id: orderId, code: result.code, decline_code: result.declineCode }, 'charge declined');
@@ -150,7 +122,7 @@ export function createChargingService(d: ChargingDeps) {
 
     /** Stripe says the order's money arrived (webhook). Idempotent. */
     async markPaid(orderId: string, paymentIntentId: string): Promise<{ followups: Followup[]; late: boolean }> {
-      return withTransaction(d.db, (tx) => markPaidTx(tx, orderId, paymentIntentId));
+      return markPaidNow(orderId, paymentIntentId);
     },
 
     /** A buyer just linked a card: their waiting orders go through the pipeline now. */

@@ -21,16 +21,19 @@ export interface NewOrder {
   failureMessage?: string | null;
 }
 
+/** The order and its first event in one statement (one round trip inside the caller's transaction). */
 export async function insertOrder(tx: Queryable, o: NewOrder): Promise<OrderRow | undefined> {
   const { rows } = await tx.query<OrderRow>(
-    `INSERT INTO orders (id, merchant_id, product_id, tweet_id, buyer_x_user_id, buyer_x_username, buyer_id, quantity, amount,
-       currency, status, stock_held, failure_code, failure_message)
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)
-     ON CONFLICT (tweet_id, product_id) DO NOTHING RETURNING *`,
+    `WITH o AS (
+       INSERT INTO orders (id, merchant_id, product_id, tweet_id, buyer_x_user_id, buyer_x_username, buyer_id, quantity, amount,
+         currency, status, stock_held, failure_code, failure_message)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)
+       ON CONFLICT (tweet_id, product_id) DO NOTHING RETURNING *),
+     e AS (INSERT INTO order_events (order_id, type, data) SELECT id, 'order.' || status, $15 FROM o)
+     SELECT * FROM o`,
     [o.id, o.merchantId, o.productId, o.tweetId, o.buyerXUserId, o.buyerXUsername, o.buyerId, o.quantity, o.amount,
-      o.currency, o.status, o.stockHeld, o.failureCode ?? null, o.failureMessage ?? null],
+      o.currency, o.status, o.stockHeld, o.failureCode ?? null, o.failureMessage ?? null, { quantity: o.quantity, amount: o.amount }],
   );
-  if (rows[0]) await addOrderEvent(tx, rows[0].id, `order.${o.status}`, { quantity: o.quantity, amount: o.amount });
   return rows[0];
 }
 
@@ -52,14 +55,19 @@ export async function releaseStock(tx: Queryable, productId: string, quantity: n
   await tx.query('UPDATE products SET reserved = reserved - $2 WHERE id = $1', [productId, quantity]);
 }
 
-export async function sellReservedStock(tx: Queryable, productId: string, quantity: number): Promise<void> {
-  await tx.query('UPDATE products SET reserved = reserved - $2, sold = sold + $2 WHERE id = $1', [productId, quantity]);
-}
-
 /** Locks the order row (not the product's: stock changes lock that one briefly on their own). */
 export async function lockOrder(tx: Queryable, id: string): Promise<(OrderRow & { product_name: string }) | undefined> {
   const { rows } = await tx.query<OrderRow & { product_name: string }>(
     'SELECT o.*, p.name AS product_name FROM orders o JOIN products p ON p.id = o.product_id WHERE o.id = $1 FOR UPDATE OF o',
+    [id],
+  );
+  return rows[0];
+}
+
+/** The order with its product's name, read without a lock (what a receipt's text needs). */
+export async function findOrderWithProduct(db: Queryable, id: string): Promise<(OrderRow & { product_name: string }) | undefined> {
+  const { rows } = await db.query<OrderRow & { product_name: string }>(
+    'SELECT o.*, p.name AS product_name FROM orders o JOIN products p ON p.id = o.product_id WHERE o.id = $1',
     [id],
   );
   return rows[0];
@@ -83,3 +91,104 @@ export async function updateOrder(tx: Queryable, id: string, patch: OrderPatch):
   return rows[0]!;
 }
 
+
+export type PlacedOrder = OrderRow & { sold_out_reply_id: string | null };
+
+/**
+ * A linked buyer's order in one statement: take the stock if it is there, insert the order as
+ * `reserved` (holding it) or `sold_out`, its first event, the sold-out reply, and the post's
+ * outcome. One round trip, so the product row's lock is held for as short a time as possible
+ * when a flash sale makes every buyer queue on it. The post must be claimed in this transaction.
+ */
+export async function placeOrder(
+  tx: Queryable,
+  o: Omit<NewOrder, 'status' | 'stockHeld' | 'failureCode' | 'failureMessage'>,
+  soldOutReply: { id: string; text: string },
+): Promise<PlacedOrder | undefined> {
+  const { rows } = await tx.query<PlacedOrder>(
+    `WITH r AS (
+       UPDATE products SET reserved = reserved + $8
+       WHERE id = $3 AND (inventory IS NULL OR inventory - reserved - sold >= $8) RETURNING id),
+     o AS (
+       INSERT INTO orders (id, merchant_id, product_id, tweet_id, buyer_x_user_id, buyer_x_username, buyer_id, quantity, amount,
+         currency, status, stock_held, failure_code, reply_status)
+       SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
+         CASE WHEN r.id IS NULL THEN 'sold_out' ELSE 'reserved' END, r.id IS NOT NULL,
+         CASE WHEN r.id IS NULL THEN 'sold_out' END, CASE WHEN r.id IS NULL THEN 'pending' ELSE 'none' END
+       FROM (SELECT 1) AS one LEFT JOIN r ON true
+       ON CONFLICT (tweet_id, product_id) DO NOTHING RETURNING *),
+     e AS (INSERT INTO order_events (order_id, type, data) SELECT id, 'order.' || status, $11 FROM o),
+     rep AS (
+       INSERT INTO replies (id, in_reply_to_tweet_id, order_id, kind, text)
+       SELECT $12, $4, id, 'sold_out', $13 FROM o WHERE status = 'sold_out'
+       ON CONFLICT (in_reply_to_tweet_id, kind) DO NOTHING RETURNING id),
+     p AS (UPDATE posts SET outcome = CASE WHEN o.status = 'sold_out' THEN 'sold_out' ELSE 'order_created' END, reason = NULL
+           FROM o WHERE posts.tweet_id = $4)
+     SELECT o.*, (SELECT id FROM rep) AS sold_out_reply_id FROM o`,
+    [o.id, o.merchantId, o.productId, o.tweetId, o.buyerXUserId, o.buyerXUsername, o.buyerId, o.quantity, o.amount,
+      o.currency, { quantity: o.quantity, amount: o.amount }, soldOutReply.id, soldOutReply.text],
+  );
+  return rows[0];
+}
+
+export type ChargeStart = OrderRow & { product_name: string; previous_status: string; stripe_customer_id: string | null; payment_method_id: string | null };
+
+/**
+ * `reserved` → `charging` (a retry finds it `charging` already and goes on with the same
+ * idempotency key), with the event, the product's name and the buyer's saved card, in one
+ * statement. Undefined when the order is in no state to be charged.
+ */
+export async function startCharge(db: Queryable, orderId: string): Promise<ChargeStart | undefined> {
+  const { rows } = await db.query<ChargeStart>(
+    `WITH prev AS (SELECT id, status FROM orders WHERE id = $1 FOR UPDATE),
+     o AS (
+       UPDATE orders SET status = 'charging',
+         updated_at = CASE WHEN prev.status = 'reserved' THEN clock_timestamp() ELSE orders.updated_at END
+       FROM prev WHERE orders.id = prev.id AND prev.status IN ('reserved', 'charging')
+       RETURNING orders.*, prev.status AS previous_status),
+     e AS (INSERT INTO order_events (order_id, type, data) SELECT id, 'order.charging', '{}' FROM o WHERE previous_status = 'reserved')
+     SELECT o.*, p.name AS product_name, b.stripe_customer_id, b.payment_method_id
+     FROM o JOIN products p ON p.id = o.product_id LEFT JOIN buyers b ON b.x_user_id = o.buyer_x_user_id`,
+    [orderId],
+  );
+  return rows[0];
+}
+
+export interface MarkPaidResult {
+  /** The order's status before: `paid` (or refunded) again means a duplicate; another final state means a late payment. */
+  previous_status: string | null;
+  paid: boolean;
+  receipt_reply_id: string | null;
+}
+
+/**
+ * Stripe says the money arrived: the order becomes `paid`, its held units become sold, the
+ * event and the receipt reply are written, all in one statement. Paid after we gave up on the
+ * order (expired, failed) is recorded as a late payment and changes nothing else.
+ */
+export async function markOrderPaid(db: Queryable, orderId: string, paymentIntentId: string, receipt: { id: string; text: string }): Promise<MarkPaidResult> {
+  const { rows } = await db.query<MarkPaidResult>(
+    `WITH prev AS (SELECT id, status, stock_held, product_id, quantity FROM orders WHERE id = $1 FOR UPDATE),
+     paid AS (
+       UPDATE orders SET status = 'paid', stock_held = false, payment_intent_id = $2, paid_at = clock_timestamp(),
+         failure_code = NULL, failure_message = NULL, reply_status = 'pending', updated_at = clock_timestamp()
+       FROM prev WHERE orders.id = prev.id AND prev.status IN ('charging', 'requires_action', 'reserved')
+       RETURNING orders.id, orders.tweet_id),
+     stock AS (
+       UPDATE products SET reserved = reserved - prev.quantity, sold = sold + prev.quantity
+       FROM prev, paid WHERE products.id = prev.product_id AND prev.stock_held),
+     ev AS (
+       INSERT INTO order_events (order_id, type, data)
+       SELECT id, 'order.paid', jsonb_build_object('payment_intent', $2::text) FROM paid
+       UNION ALL
+       SELECT id, 'order.late_payment', jsonb_build_object('payment_intent', $2::text, 'status', status) FROM prev
+       WHERE status NOT IN ('charging', 'requires_action', 'reserved', 'paid', 'refunded', 'partially_refunded')),
+     rep AS (
+       INSERT INTO replies (id, in_reply_to_tweet_id, order_id, kind, text)
+       SELECT $3, tweet_id, id, 'receipt', $4 FROM paid
+       ON CONFLICT (in_reply_to_tweet_id, kind) DO NOTHING RETURNING id)
+     SELECT (SELECT status FROM prev) AS previous_status, EXISTS (SELECT 1 FROM paid) AS paid, (SELECT id FROM rep) AS receipt_reply_id`,
+    [orderId, paymentIntentId, receipt.id, receipt.text],
+  );
+  return rows[0]!;
+}

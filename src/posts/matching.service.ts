@@ -5,7 +5,7 @@ import type { InboundPost } from '../x/x.port';
 import type { Followup } from '../queue/followups';
 import type { ProductRow } from '../products/products.repository';
 import { hashtagKey } from '../products/hashtag';
-import { insertOrder, reserveStock } from '../orders/orders.store';
+import { insertOrder, placeOrder as placeStockedOrder } from '../orders/orders.store';
 import { insertReply } from '../replies/replies.repository';
 import { renderReply, type ReplyKind } from '../replies/templates';
 import type { LinkSigner } from '../links/links';
@@ -27,6 +27,8 @@ export interface MatchResult {
   reason: string | null;
   orderIds: string[];
   followups: Followup[];
+  /** The outcome is already written (by the statement that placed the order). */
+  recorded?: boolean;
 }
 
 type Decision = { outcome: string; reason: string | null };
@@ -74,7 +76,7 @@ export function createMatchingService(d: MatchingDeps) {
     }
 
     const keys = [...new Set(post.hashtags.map(hashtagKey))];
-    const candidates = await posts.liveProductsFor(tx, keys);
+    const { products: candidates, buyer } = await posts.productsAndBuyer(tx, keys, post.authorId);
     if (candidates.length === 0) {
       record({ outcome: 'ignored', reason: 'no_product' });
       return result;
@@ -103,7 +105,7 @@ export function createMatchingService(d: MatchingDeps) {
       return result;
     }
     record({ outcome: 'matched', reason: null });
-    await placeOrder(tx, post, product, q.quantity, result, reply);
+    await placeOrder(tx, post, product, q.quantity, buyer, result, reply);
     return result;
   }
 
@@ -112,11 +114,11 @@ export function createMatchingService(d: MatchingDeps) {
     post: InboundPost,
     product: ProductRow,
     quantity: number,
+    buyer: posts.BuyerRow | undefined,
     result: MatchResult,
     reply: (kind: ReplyKind, orderId: string | null, text: string) => Promise<void>,
   ): Promise<void> {
     const amount = product.unit_amount * quantity;
-    const buyer = await posts.linkedBuyer(tx, post.authorId);
     const base = {
       id: newId('ord'), merchantId: product.merchant_id, productId: product.id, tweetId: post.id, buyerXUserId: post.authorId,
       buyerXUsername: post.authorUsername, buyerId: buyer?.id ?? null, quantity, amount, currency: product.currency,
@@ -148,17 +150,16 @@ export function createMatchingService(d: MatchingDeps) {
         return;
       }
     }
-    if (!(await reserveStock(tx, product.id, quantity))) {
-      const order = await insertOrder(tx, { ...base, status: 'sold_out', stockHeld: false, failureCode: 'sold_out' });
-      if (!order) return;
-      result.orderIds.push(order.id);
-      setStatus('sold_out', null);
-      await reply('sold_out', order.id, renderReply('sold_out', ctx));
-      return;
-    }
-    const order = await insertOrder(tx, { ...base, status: 'reserved', stockHeld: true });
+    const replyId = newId('rep');
+    const order = await placeStockedOrder(tx, base, { id: replyId, text: renderReply('sold_out', ctx) });
     if (!order) return;
     result.orderIds.push(order.id);
+    result.recorded = true;
+    if (order.status === 'sold_out') {
+      setStatus('sold_out', null);
+      if (order.sold_out_reply_id) result.followups.push({ kind: 'reply', replyId: order.sold_out_reply_id, replyKind: 'sold_out', subject: order.id });
+      return;
+    }
     setStatus('order_created', null);
     result.followups.push({ kind: 'charge', orderId: order.id });
   }
@@ -169,8 +170,9 @@ export function createMatchingService(d: MatchingDeps) {
       const fresh = await withTransaction(d.db, async (tx) => {
         if (!(await posts.claimPost(tx, post))) return null;
         const result = await decide(tx, post, at);
-        // One write of the outcome, in the same transaction as everything it led to.
-        await posts.setOutcome(tx, post.id, result.outcome, result.reason);
+        // One write of the outcome, in the same transaction as everything it led to (placing an
+        // order writes it in the same statement).
+        if (!result.recorded) await posts.setOutcome(tx, post.id, result.outcome, result.reason);
         return result;
       });
       if (fresh) return fresh;

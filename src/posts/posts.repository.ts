@@ -44,14 +44,6 @@ export async function anyHandled(tx: Queryable, tweetIds: string[]): Promise<boo
   return rows.length > 0;
 }
 
-export async function liveProductsFor(tx: Queryable, hashtagKeys: string[]): Promise<ProductRow[]> {
-  const { rows } = await tx.query<ProductRow>(
-    `SELECT * FROM products WHERE hashtag_key = ANY($1) AND status = 'active' ORDER BY created_at`,
-    [hashtagKeys],
-  );
-  return rows;
-}
-
 export interface BuyerRow {
   id: string;
   x_user_id: string;
@@ -60,13 +52,22 @@ export interface BuyerRow {
   daily_limit_amount: number | null;
 }
 
-export async function linkedBuyer(tx: Queryable, xUserId: string): Promise<BuyerRow | undefined> {
-  const { rows } = await tx.query<BuyerRow>(
-    `SELECT id, x_user_id, stripe_customer_id, payment_method_id, daily_limit_amount FROM buyers
-     WHERE x_user_id = $1 AND payment_method_id IS NOT NULL AND stripe_customer_id IS NOT NULL`,
-    [xUserId],
+/**
+ * The live products for a post's hashtags and the author's linked buyer, if any, in one round
+ * trip (every round trip costs both processes CPU; matching runs for every post of a flash sale).
+ */
+export async function productsAndBuyer(tx: Queryable, hashtagKeys: string[], xUserId: string): Promise<{ products: ProductRow[]; buyer: BuyerRow | undefined }> {
+  const { rows } = await tx.query<ProductRow & { linked_buyer: BuyerRow | null }>(
+    `SELECT p.*, b.linked_buyer FROM products p
+     LEFT JOIN LATERAL (
+       SELECT json_build_object('id', id, 'x_user_id', x_user_id, 'stripe_customer_id', stripe_customer_id,
+         'payment_method_id', payment_method_id, 'daily_limit_amount', daily_limit_amount) AS linked_buyer
+       FROM buyers WHERE x_user_id = $2 AND payment_method_id IS NOT NULL AND stripe_customer_id IS NOT NULL) b ON true
+     WHERE p.hashtag_key = ANY($1) AND p.status = 'active' ORDER BY p.created_at`,
+    [hashtagKeys, xUserId],
   );
-  return rows[0];
+  const buyer = rows[0]?.linked_buyer ?? undefined;
+  return { products: rows.map(({ linked_buyer: _, ...p }) => p as ProductRow), buyer };
 }
 
 /** What the buyer committed today (UTC) in one currency: paid, being charged or held. */

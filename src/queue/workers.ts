@@ -7,6 +7,7 @@ import { chargesProcessor } from '../../workers/charges';
 import { recordReplyGaveUp, repliesProcessor } from '../../workers/replies';
 import { stripeEventsProcessor } from '../../workers/stripe-events';
 import { startMaintenance } from './maintenance';
+import { startMatchingFirst } from './matching-first';
 import { timedCharging, type ChargeOutcome } from '../ops/charge-hook';
 
 export interface WorkerHooks {
@@ -77,6 +78,10 @@ export async function startWorkers(rt: Runtime, hooks: WorkerHooks = {}): Promis
     });
   }
   const maintenance = startMaintenance(rt);
+  const matchingFirst = startMatchingFirst({
+    tweets: rt.queues.tweets, backlog: config.MATCHING_FIRST_BACKLOG, log,
+    workers: workers.filter((w) => w.name === QUEUE_NAMES.replies || w.name === QUEUE_NAMES.charges),
+  });
   log.info({ queues: workers.map((w) => w.name) }, 'workers started');
   return {
     workers,
@@ -86,6 +91,7 @@ export async function startWorkers(rt: Runtime, hooks: WorkerHooks = {}): Promis
      */
     async stop(drainMs = config.WORKER_DRAIN_TIMEOUT_MS) {
       maintenance.stop();
+      matchingFirst.stop();
       let timer: NodeJS.Timeout | undefined;
       const drained = Promise.all(workers.map((w) => w.close())).then(() => true);
       const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), drainMs)));

@@ -22,14 +22,15 @@ export async function insertReply(
   /** False when the caller sets the order's reply_status itself in its own update. */
   touchOrder = true,
 ): Promise<ReplyRow | undefined> {
+  // The reply row and its order's reply_status in one statement: one round trip.
   const { rows } = await tx.query<ReplyRow>(
-    `INSERT INTO replies (id, in_reply_to_tweet_id, order_id, kind, text) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (in_reply_to_tweet_id, kind) DO NOTHING RETURNING *`,
-    [newId('rep'), r.inReplyTo, r.orderId, r.kind, r.text],
+    `WITH r AS (
+       INSERT INTO replies (id, in_reply_to_tweet_id, order_id, kind, text) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (in_reply_to_tweet_id, kind) DO NOTHING RETURNING *),
+     o AS (UPDATE orders SET reply_status = 'pending', updated_at = clock_timestamp() FROM r WHERE $6 AND orders.id = r.order_id)
+     SELECT * FROM r`,
+    [newId('rep'), r.inReplyTo, r.orderId, r.kind, r.text, touchOrder],
   );
-  if (rows[0] && r.orderId && touchOrder) {
-    await tx.query(`UPDATE orders SET reply_status = 'pending', updated_at = clock_timestamp() WHERE id = $1`, [r.orderId]);
-  }
   return rows[0];
 }
 

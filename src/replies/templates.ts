@@ -12,11 +12,18 @@ export const REPLY_PRIORITY: Record<ReplyKind, number> = {
   refunded: 3, too_many: 5, how_to_buy: 5, sold_out: 10,
 };
 
+// Building an Intl.NumberFormat costs far more than using one; a flash sale formats thousands.
+const formatters = new Map<string, { fmt: Intl.NumberFormat; digits: number }>();
+
 export function formatMoney(amount: number, currency: string): string {
   const upper = currency.toUpperCase();
-  const fmt = new Intl.NumberFormat('en-US', { style: 'currency', currency: upper });
-  const digits = fmt.resolvedOptions().maximumFractionDigits ?? 2;
-  return fmt.format(amount / 10 ** digits);
+  let f = formatters.get(upper);
+  if (!f) {
+    const fmt = new Intl.NumberFormat('en-US', { style: 'currency', currency: upper });
+    f = { fmt, digits: fmt.resolvedOptions().maximumFractionDigits ?? 2 };
+    formatters.set(upper, f);
+  }
+  return f.fmt.format(amount / 10 ** f.digits);
 }
 
 export interface ReplyContext {
