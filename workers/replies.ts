@@ -22,6 +22,7 @@ const gateKey = (prefix: string) => `${prefix}:x:replies:until`;
 // An attempt whose result we never learned (crash, timeout) holds the reply this long; then a
 // retry looks on X for it before posting again.
 const CLAIM_S = 30;
+const GATE_CACHE_MS = 250;
 
 /**
  * Queue `replies`. Idempotent: a reply is claimed in PostgreSQL before it is posted (so two
@@ -34,6 +35,7 @@ export function repliesProcessor(d: RepliesDeps) {
   const closeGate = async (resetAt: number): Promise<number> => {
     const until = Math.max(Date.now() + 1000, resetAt + 500);
     await d.redis.set(gateKey(d.prefix), String(until), 'PX', until - Date.now());
+    gate = { until, readAt: Date.now() };
     return until;
   };
   const waitFor = async (job: Job, token: string | undefined, until: number): Promise<never> => {
@@ -42,10 +44,19 @@ export function repliesProcessor(d: RepliesDeps) {
     throw new DelayedError();
   };
 
+  // The gate is read at most every GATE_CACHE_MS per process: a sold-out wave is thousands of
+  // replies, and another process closing the gate is seen that much later at worst (X's 429
+  // then closes it here too).
+  let gate = { until: 0, readAt: 0 };
+  const gateUntil = async (): Promise<number> => {
+    if (Date.now() - gate.readAt >= GATE_CACHE_MS) gate = { until: Number(await d.redis.get(gateKey(d.prefix))), readAt: Date.now() };
+    return gate.until;
+  };
+
   return async (job: Job, token?: string): Promise<{ status: string; xReplyId?: string }> => {
     const parsed = replyJobSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError('malformed reply payload');
-    const until = Number(await d.redis.get(gateKey(d.prefix)));
+    const until = await gateUntil();
     if (until > Date.now()) return waitFor(job, token, until);
 
     const reply = await claimReply(d.db, parsed.data.replyId, CLAIM_S);

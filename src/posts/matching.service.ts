@@ -54,7 +54,7 @@ function screen(post: InboundPost, d: MatchingDeps): Decision | null {
 export function createMatchingService(d: MatchingDeps) {
   const ttlHours = d.signupTtlHours ?? 24;
 
-  async function decide(tx: Tx, post: InboundPost, at: Date): Promise<MatchResult> {
+  async function decide(tx: Tx, post: InboundPost, at: Date, found: { products: ProductRow[]; buyer: posts.BuyerRow | undefined }): Promise<MatchResult> {
     const result: MatchResult = { outcome: 'ignored', reason: null, orderIds: [], followups: [] };
     const record = (dec: Decision) => {
       result.outcome = dec.outcome;
@@ -75,8 +75,7 @@ export function createMatchingService(d: MatchingDeps) {
       return result;
     }
 
-    const keys = [...new Set(post.hashtags.map(hashtagKey))];
-    const { products: candidates, buyer } = await posts.productsAndBuyer(tx, keys, post.authorId);
+    const { products: candidates, buyer } = found;
     if (candidates.length === 0) {
       record({ outcome: 'ignored', reason: 'no_product' });
       return result;
@@ -167,9 +166,16 @@ export function createMatchingService(d: MatchingDeps) {
   return {
     async handlePost(post: InboundPost, now = new Date()): Promise<MatchResult> {
       const at = post.createdAt ? new Date(post.createdAt) : now;
-      const fresh = await withTransaction(d.db, async (tx) => {
-        if (!(await posts.claimPost(tx, post))) return null;
-        const result = await decide(tx, post, at);
+      // Most posts that are not purchases (retweets, no mention ...) are one statement. An edit
+      // goes the long way: whether an earlier version was handled decides first.
+      const screened = post.editHistoryIds.length > 1 ? null : screen(post, d);
+      if (screened) {
+        if (await posts.insertDecidedPost(d.db, post, screened.outcome, screened.reason)) return { ...screened, orderIds: [], followups: [] };
+      }
+      const fresh = screened ? null : await withTransaction(d.db, async (tx) => {
+        const claim = await posts.claimPostAndLookup(tx, post, [...new Set(post.hashtags.map(hashtagKey))]);
+        if (!claim.claimed) return null;
+        const result = await decide(tx, post, at, claim);
         // One write of the outcome, in the same transaction as everything it led to (placing an
         // order writes it in the same statement).
         if (!result.recorded) await posts.setOutcome(tx, post.id, result.outcome, result.reason);

@@ -11,18 +11,49 @@ export interface PostRow {
   reason: string | null;
 }
 
+const POST_COLUMNS = 'tweet_id, author_id, author_username, text, posted_at, outcome, reason, original_tweet_id';
+const postValues = (post: InboundPost, outcome: string, reason: string | null) =>
+  [post.id, post.authorId, post.authorUsername, post.text, post.createdAt, outcome, reason, post.editHistoryIds.length > 1 ? post.editHistoryIds[0]! : null];
+
 /**
- * Claims a post for processing. The primary key makes a second delivery wait for the first
- * transaction and then find the post taken: at most one outcome per post, ever.
+ * Records a post whose outcome needs nothing else (a retweet, no hashtag ...) in one statement.
+ * False when the post was already recorded: at most one outcome per post, ever.
  */
-export async function claimPost(tx: Queryable, post: InboundPost): Promise<boolean> {
-  const original = post.editHistoryIds.length > 1 ? post.editHistoryIds[0]! : null;
-  const r = await tx.query(
-    `INSERT INTO posts (tweet_id, author_id, author_username, text, posted_at, outcome, original_tweet_id)
-     VALUES ($1, $2, $3, $4, $5, 'processing', $6) ON CONFLICT (tweet_id) DO NOTHING`,
-    [post.id, post.authorId, post.authorUsername, post.text, post.createdAt, original],
+export async function insertDecidedPost(db: Queryable, post: InboundPost, outcome: string, reason: string | null): Promise<boolean> {
+  const r = await db.query(
+    `INSERT INTO posts (${POST_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (tweet_id) DO NOTHING`,
+    postValues(post, outcome, reason),
   );
   return r.rowCount === 1;
+}
+
+/**
+ * Claims a post for processing and, in the same round trip, reads the live products for its
+ * hashtags and the author's linked buyer. The primary key makes a second delivery wait for the
+ * first transaction and then find the post taken: at most one outcome per post, ever.
+ */
+export async function claimPostAndLookup(
+  tx: Queryable,
+  post: InboundPost,
+  hashtagKeys: string[],
+): Promise<{ claimed: false } | { claimed: true; products: ProductRow[]; buyer: BuyerRow | undefined }> {
+  const { rows } = await tx.query<ProductRow & { claimed: boolean; linked_buyer: BuyerRow | null }>(
+    `WITH c AS (
+       INSERT INTO posts (${POST_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (tweet_id) DO NOTHING RETURNING tweet_id)
+     SELECT EXISTS (SELECT 1 FROM c) AS claimed, found.* FROM (SELECT 1) AS one LEFT JOIN (
+       SELECT p.*, b.linked_buyer FROM products p
+       LEFT JOIN LATERAL (
+         SELECT json_build_object('id', id, 'x_user_id', x_user_id, 'stripe_customer_id', stripe_customer_id,
+           'payment_method_id', payment_method_id, 'daily_limit_amount', daily_limit_amount) AS linked_buyer
+         FROM buyers WHERE x_user_id = $2 AND payment_method_id IS NOT NULL AND stripe_customer_id IS NOT NULL) b ON true
+       WHERE p.hashtag_key = ANY($9) AND p.status = 'active') AS found ON true
+     ORDER BY found.created_at`,
+    [...postValues(post, 'processing', null), hashtagKeys],
+  );
+  if (!rows[0]?.claimed) return { claimed: false };
+  const found = rows.filter((r) => r.id !== null);
+  const products = found.map(({ claimed: _c, linked_buyer: _b, ...p }) => p as ProductRow);
+  return { claimed: true, products, buyer: found[0]?.linked_buyer ?? undefined };
 }
 
 export async function setOutcome(tx: Queryable, tweetId: string, outcome: string, reason: string | null): Promise<void> {
@@ -50,24 +81,6 @@ export interface BuyerRow {
   stripe_customer_id: string | null;
   payment_method_id: string | null;
   daily_limit_amount: number | null;
-}
-
-/**
- * The live products for a post's hashtags and the author's linked buyer, if any, in one round
- * trip (every round trip costs both processes CPU; matching runs for every post of a flash sale).
- */
-export async function productsAndBuyer(tx: Queryable, hashtagKeys: string[], xUserId: string): Promise<{ products: ProductRow[]; buyer: BuyerRow | undefined }> {
-  const { rows } = await tx.query<ProductRow & { linked_buyer: BuyerRow | null }>(
-    `SELECT p.*, b.linked_buyer FROM products p
-     LEFT JOIN LATERAL (
-       SELECT json_build_object('id', id, 'x_user_id', x_user_id, 'stripe_customer_id', stripe_customer_id,
-         'payment_method_id', payment_method_id, 'daily_limit_amount', daily_limit_amount) AS linked_buyer
-       FROM buyers WHERE x_user_id = $2 AND payment_method_id IS NOT NULL AND stripe_customer_id IS NOT NULL) b ON true
-     WHERE p.hashtag_key = ANY($1) AND p.status = 'active' ORDER BY p.created_at`,
-    [hashtagKeys, xUserId],
-  );
-  const buyer = rows[0]?.linked_buyer ?? undefined;
-  return { products: rows.map(({ linked_buyer: _, ...p }) => p as ProductRow), buyer };
 }
 
 /** What the buyer committed today (UTC) in one currency: paid, being charged or held. */
