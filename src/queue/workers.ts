@@ -30,6 +30,11 @@ async function shopUserId(rt: Runtime): Promise<string | null> {
   }
 }
 
+/** At most `opsPerSecond` × 1.1 in any second however the windows fall; never above Stripe's own second for a budget ≥ 10. */
+export function stripeLimiter(opsPerSecond: number): { max: number; duration: number } {
+  return opsPerSecond >= 10 ? { max: Math.floor(opsPerSecond / 10), duration: 100 } : { max: opsPerSecond, duration: 1000 };
+}
+
 /** Starts one BullMQ Worker per queue plus the maintenance sweep; returns a stopper that drains them. */
 export async function startWorkers(rt: Runtime, hooks: WorkerHooks = {}): Promise<{ workers: Worker[]; stop(): Promise<void> }> {
   const { config, log } = rt;
@@ -53,8 +58,10 @@ export async function startWorkers(rt: Runtime, hooks: WorkerHooks = {}): Promis
     }),
     make(QUEUE_NAMES.charges, chargesProcessor({ charging: hooks.onCharge ? timedCharging(rt.charging, hooks.onCharge) : rt.charging, queues: rt.queues, log: log.child({ queue: 'charges' }) }), {
       concurrency: config.CHARGES_CONCURRENCY,
-      // Global across every worker process: Stripe's budget is per account.
-      limiter: { max: config.STRIPE_OPS_PER_SECOND, duration: 1000 },
+      // Global across every worker process: Stripe's budget is per account. Windows of 100 ms: a
+      // 1 s window lets a whole second's budget start at once, and two such bursts can fall in
+      // one of Stripe's seconds (seen as 429s once a backlog of charges resumed at once).
+      limiter: stripeLimiter(config.STRIPE_OPS_PER_SECOND),
     }),
     make(
       QUEUE_NAMES.replies,
