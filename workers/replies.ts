@@ -32,6 +32,10 @@ const GATE_CACHE_MS = 250;
  * until the reset, so X is not called again before then.
  */
 export function repliesProcessor(d: RepliesDeps) {
+  // The gate is read at most every GATE_CACHE_MS per process: a sold-out wave is thousands of
+  // replies, and another process closing the gate is seen that much later at worst (X's 429
+  // then closes it here too).
+  let gate = { until: 0, readAt: 0 };
   const closeGate = async (resetAt: number): Promise<number> => {
     const until = Math.max(Date.now() + 1000, resetAt + 500);
     await d.redis.set(gateKey(d.prefix), String(until), 'PX', until - Date.now());
@@ -44,10 +48,6 @@ export function repliesProcessor(d: RepliesDeps) {
     throw new DelayedError();
   };
 
-  // The gate is read at most every GATE_CACHE_MS per process: a sold-out wave is thousands of
-  // replies, and another process closing the gate is seen that much later at worst (X's 429
-  // then closes it here too).
-  let gate = { until: 0, readAt: 0 };
   const gateUntil = async (): Promise<number> => {
     if (Date.now() - gate.readAt >= GATE_CACHE_MS) gate = { until: Number(await d.redis.get(gateKey(d.prefix))), readAt: Date.now() };
     return gate.until;
