@@ -57,9 +57,8 @@ export function createChargingService(d: ChargingDeps) {
     if (!order) return { followups: [], late: false };
     const text = renderReply('receipt', { orderId, product: order.product_name, quantity: order.quantity, amount: order.amount, currency: order.currency });
     const r = await markOrderPaid(d.db, orderId, paymentIntentId, { id: newId('rep'), text });
-    const late = !r.paid && r.previous_status !== null && !['paid', 'refunded', 'partially_refunded'].includes(r.previous_status);
     const followups: Followup[] = r.receipt_reply_id ? [{ kind: 'reply', replyId: r.receipt_reply_id, replyKind: 'receipt', subject: orderId }] : [];
-    return { followups, late };
+    return { followups, late: r.late };
   }
 
   return {
@@ -67,17 +66,16 @@ export function createChargingService(d: ChargingDeps) {
 
     /** Charges a reserved order off-session. Throws PaymentsUnavailableError to be retried with the same key. */
     async chargeOrder(orderId: string): Promise<Followup[]> {
-      const started = await startCharge(d.db, orderId);
-      const ctx = started && { order: started, productName: started.product_name, customerId: started.stripe_customer_id, paymentMethodId: started.payment_method_id };
-      if (!ctx) return [];
-      const { order } = ctx;
-      if (!ctx.customerId || !ctx.paymentMethodId) return fail(orderId, 'buyer_unlinked', 'the buyer removed their card before the charge', 'failed');
+      const order = await startCharge(d.db, orderId);
+      if (!order) return [];
+      const { stripe_customer_id: customerId, payment_method_id: paymentMethodId, product_name: productName } = order;
+      if (!customerId || !paymentMethodId) return fail(orderId, 'buyer_unlinked', 'the buyer removed their card before the charge', 'failed');
 
       let result;
       try {
         result = await d.payments.chargeOrder({
-          orderId, customerId: ctx.customerId, paymentMethodId: ctx.paymentMethodId, amount: order.amount, currency: order.currency,
-          description: `${order.quantity} × ${ctx.productName} (${order.id})`,
+          orderId, customerId, paymentMethodId, amount: order.amount, currency: order.currency,
+          description: `${order.quantity} × ${productName} (${order.id})`,
           metadata: { order_id: order.id, tweet_id: order.tweet_id, product_id: order.product_id, merchant_id: order.merchant_id },
           idempotencyKey: `${order.id}-charge`,
         });
@@ -91,7 +89,7 @@ export function createChargingService(d: ChargingDeps) {
       failpoint('after_stripe_charge');
 
       if (result.outcome === 'succeeded') {
-        return (await markPaidNow(orderId, result.paymentIntentId, ctx.order)).followups;
+        return (await markPaidNow(orderId, result.paymentIntentId, order)).followups;
       }
       if (result.outcome === 'declined') {
         d.log.info({ order_id: orderId, code: result.code, decline_code: result.declineCode }, 'charge declined');
@@ -101,8 +99,8 @@ export function createChargingService(d: ChargingDeps) {
       // The bank wants the buyer: a payment-mode Checkout Session for this order, reached through our own short link.
       const session = await d.payments.createPaymentCheckout({
         idempotencyKey: `${order.id}-action`,
-        customerId: ctx.customerId,
-        amount: order.amount, currency: order.currency, quantity: order.quantity, productName: ctx.productName,
+        customerId,
+        amount: order.amount, currency: order.currency, quantity: order.quantity, productName,
         successUrl: `${payLink(order.id)}?done=1`,
         cancelUrl: `${payLink(order.id)}?canceled=1`,
         metadata: { order_id: order.id, purpose: 'order_action' },
@@ -116,7 +114,7 @@ export function createChargingService(d: ChargingDeps) {
           action_expires_at: new Date(Date.now() + actionTtlHours * 3600_000),
         });
         await addOrderEvent(tx, orderId, 'order.requires_action', { payment_intent: result.paymentIntentId, checkout_session: session.id });
-        return replyTo(tx, updated, 'action_required', ctx.productName, payLink(orderId));
+        return replyTo(tx, updated, 'action_required', productName, payLink(orderId));
       });
     },
 

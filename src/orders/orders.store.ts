@@ -21,12 +21,13 @@ export interface NewOrder {
   failureMessage?: string | null;
 }
 
+const ORDER_COLUMNS = 'id, merchant_id, product_id, tweet_id, buyer_x_user_id, buyer_x_username, buyer_id, quantity, amount, currency, status, stock_held, failure_code';
+
 /** The order and its first event in one statement (one round trip inside the caller's transaction). */
 export async function insertOrder(tx: Queryable, o: NewOrder): Promise<OrderRow | undefined> {
   const { rows } = await tx.query<OrderRow>(
     `WITH o AS (
-       INSERT INTO orders (id, merchant_id, product_id, tweet_id, buyer_x_user_id, buyer_x_username, buyer_id, quantity, amount,
-         currency, status, stock_held, failure_code, failure_message)
+       INSERT INTO orders (${ORDER_COLUMNS}, failure_message)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)
        ON CONFLICT (tweet_id, product_id) DO NOTHING RETURNING *),
      e AS (INSERT INTO order_events (order_id, type, data) SELECT id, 'order.' || status, $15 FROM o)
@@ -91,7 +92,6 @@ export async function updateOrder(tx: Queryable, id: string, patch: OrderPatch):
   return rows[0]!;
 }
 
-
 export type PlacedOrder = OrderRow & { sold_out_reply_id: string | null };
 
 /**
@@ -110,8 +110,7 @@ export async function placeOrder(
        UPDATE products SET reserved = reserved + $8
        WHERE id = $3 AND (inventory IS NULL OR inventory - reserved - sold >= $8) RETURNING id),
      o AS (
-       INSERT INTO orders (id, merchant_id, product_id, tweet_id, buyer_x_user_id, buyer_x_username, buyer_id, quantity, amount,
-         currency, status, stock_held, failure_code, reply_status)
+       INSERT INTO orders (${ORDER_COLUMNS}, reply_status)
        SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
          CASE WHEN r.id IS NULL THEN 'sold_out' ELSE 'reserved' END, r.id IS NOT NULL,
          CASE WHEN r.id IS NULL THEN 'sold_out' END, CASE WHEN r.id IS NULL THEN 'pending' ELSE 'none' END
@@ -131,7 +130,7 @@ export async function placeOrder(
   return rows[0];
 }
 
-export type ChargeStart = OrderRow & { product_name: string; previous_status: string; stripe_customer_id: string | null; payment_method_id: string | null };
+export type ChargeStart = OrderRow & { product_name: string; stripe_customer_id: string | null; payment_method_id: string | null };
 
 /**
  * `reserved` → `charging` (a retry finds it `charging` already and goes on with the same
@@ -155,9 +154,8 @@ export async function startCharge(db: Queryable, orderId: string): Promise<Charg
 }
 
 export interface MarkPaidResult {
-  /** The order's status before: `paid` (or refunded) again means a duplicate; another final state means a late payment. */
-  previous_status: string | null;
-  paid: boolean;
+  /** Paid after we gave up on the order (expired, failed): recorded as such, the money should go back. */
+  late: boolean;
   receipt_reply_id: string | null;
 }
 
@@ -174,6 +172,7 @@ export async function markOrderPaid(db: Queryable, orderId: string, paymentInten
          failure_code = NULL, failure_message = NULL, reply_status = 'pending', updated_at = clock_timestamp()
        FROM prev WHERE orders.id = prev.id AND prev.status IN ('charging', 'requires_action', 'reserved')
        RETURNING orders.id, orders.tweet_id),
+     late AS (SELECT * FROM prev WHERE status NOT IN ('charging', 'requires_action', 'reserved', 'paid', 'refunded', 'partially_refunded')),
      stock AS (
        UPDATE products SET reserved = reserved - prev.quantity, sold = sold + prev.quantity
        FROM prev, paid WHERE products.id = prev.product_id AND prev.stock_held),
@@ -181,13 +180,12 @@ export async function markOrderPaid(db: Queryable, orderId: string, paymentInten
        INSERT INTO order_events (order_id, type, data)
        SELECT id, 'order.paid', jsonb_build_object('payment_intent', $2::text) FROM paid
        UNION ALL
-       SELECT id, 'order.late_payment', jsonb_build_object('payment_intent', $2::text, 'status', status) FROM prev
-       WHERE status NOT IN ('charging', 'requires_action', 'reserved', 'paid', 'refunded', 'partially_refunded')),
+       SELECT id, 'order.late_payment', jsonb_build_object('payment_intent', $2::text, 'status', status) FROM late),
      rep AS (
        INSERT INTO replies (id, in_reply_to_tweet_id, order_id, kind, text)
        SELECT $3, tweet_id, id, 'receipt', $4 FROM paid
        ON CONFLICT (in_reply_to_tweet_id, kind) DO NOTHING RETURNING id)
-     SELECT (SELECT status FROM prev) AS previous_status, EXISTS (SELECT 1 FROM paid) AS paid, (SELECT id FROM rep) AS receipt_reply_id`,
+     SELECT EXISTS (SELECT 1 FROM late) AS late, (SELECT id FROM rep) AS receipt_reply_id`,
     [orderId, paymentIntentId, receipt.id, receipt.text],
   );
   return rows[0]!;

@@ -7,6 +7,8 @@ import type { Logger } from '../logger';
  * post's outcome and holding stock, which is what decides who gets the goods. Receipts and
  * sold-out notices follow a few seconds later; X's reply budget would space them out anyway.
  * Paused workers finish their active jobs; they resume once the backlog is at half the mark.
+ * An idle worker already blocked waiting for its next job lets that one job through (BullMQ's
+ * blocking fetch does not see the pause); every job after it waits.
  */
 export function startMatchingFirst(o: { tweets: Queue; workers: Worker[]; backlog: number; intervalMs?: number; log: Logger }): { stop(): void } {
   if (o.backlog <= 0) return { stop() {} };
@@ -23,7 +25,7 @@ export function startMatchingFirst(o: { tweets: Queue; workers: Worker[]; backlo
         o.log.info({ waiting, workers: o.workers.map((w) => w.name) }, 'matching backlog: replies and charges wait until it drains');
       } else if (paused && waiting <= o.backlog / 2) {
         paused = false;
-        for (const w of o.workers) w.resume();
+        await Promise.all(o.workers.map((w) => w.resume()));
         o.log.info({ waiting }, 'matching backlog drained: replies and charges resume');
       }
     } catch (err) {
