@@ -46,6 +46,10 @@ const envSchema = z.object({
     .transform((v) => v.replace(/^@/, ''))
     .default('shop'),
   X_INGEST_MODE: z.enum(['stream', 'poll']).default('stream'),
+  // X's filtered-stream rule cap for the app's access level; products are refused beyond it.
+  X_STREAM_MAX_RULES: z.coerce.number().int().min(1).max(100_000).default(1000),
+  // Live products (hence hashtags) one merchant may have, so no merchant can fill the stream rules.
+  MAX_HASHTAGS_PER_MERCHANT: z.coerce.number().int().min(1).max(100_000).default(100),
   REQUIRE_MENTION: bool.default(true),
   STRIPE_EMULATOR_PORT: port.default(12111),
   X_EMULATOR_PORT: port.default(12112),

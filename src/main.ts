@@ -11,6 +11,7 @@ import { startWorkers } from './queue/workers';
 import { startIngest } from './ingest';
 import { startSandbox } from './sandbox/emulators';
 import { createMetrics, type Metrics } from './ops/metrics';
+import { hashtagLimits } from './products/hashtag-registry';
 import { startOpsServer } from './ops/metrics-http';
 import { reservePorts } from './net';
 
@@ -22,6 +23,7 @@ async function startApi(rt: Runtime, metrics: Metrics): Promise<Stopper> {
   const { config, log } = rt;
   metrics.watchQueues(Object.values(rt.queues));
   metrics.watchOrders(rt.db);
+  metrics.watchRuleBudget(rt.db, hashtagLimits(config));
   const app = createApp({ config, db: rt.db, redis: rt.redis, log, ...pipelineMounts(rt, metrics) });
   const server = http.createServer(app);
   server.keepAliveTimeout = 65_000;

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from '../logger';
+import { DATA_STEPS } from './data-migrations';
 
 const MIGRATIONS_DIR = path.resolve(__dirname, 'migrations');
 // Any constant works; it only has to be the same for every process of the service.
@@ -39,6 +40,7 @@ export async function migrate(connectionString: string, log?: Logger): Promise<s
       await client.query('BEGIN');
       try {
         await client.query(m.sql);
+        await DATA_STEPS[m.version]?.(client, log);
         await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
         await client.query('COMMIT');
       } catch (err) {

@@ -15,6 +15,7 @@ import { health } from './health';
 import { createMerchantsService } from '../merchants/merchants.service';
 import { merchantsRouter } from '../merchants/merchants.routes';
 import { createProductsService } from '../products/products.service';
+import { hashtagLimits } from '../products/hashtag-registry';
 import { productsRouter } from '../products/products.routes';
 import { ordersRouter } from '../orders/orders.routes';
 import { cspDirectives } from '../pages/csp';
@@ -78,7 +79,7 @@ export function createApp(deps: AppDeps): Express {
   const idem = idempotency(db);
 
   const merchants = createMerchantsService(db, config.apiKeyMode);
-  const products = createProductsService(db, deps.onProductsChanged);
+  const products = createProductsService(db, hashtagLimits(config), deps.onProductsChanged);
   v1.use('/merchants', requireAdmin(config.ADMIN_TOKEN), limiter, idem, merchantsRouter(merchants));
   v1.use('/products', requireMerchant(db), limiter, idem, productsRouter(products));
   v1.use('/orders', requireMerchant(db), limiter, ordersRouter(db));

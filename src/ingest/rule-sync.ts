@@ -5,13 +5,13 @@ import { MAX_RULES, OWN_TAG_PREFIX, planRules, RULE_TAG } from './rules';
 export interface RuleSyncResult { added: number; removed: number; total: number; dropped: number }
 
 /** List, diff, add missing, delete stale: the stream's rules follow the live products. */
-export async function syncStreamRules(port: XIngestPort, hashtags: string[], mention: string | null, log: Logger): Promise<RuleSyncResult> {
+export async function syncStreamRules(port: XIngestPort, hashtags: string[], mention: string | null, log: Logger, maxRules = MAX_RULES): Promise<RuleSyncResult> {
   const existing = await port.listRules();
   const foreign = existing.filter((r) => !r.tag?.startsWith(OWN_TAG_PREFIX)).length;
-  const plan = planRules(existing, hashtags, mention, foreign);
+  const plan = planRules(existing, hashtags, mention, foreign, maxRules);
   if (plan.dropped.length) {
     log.error(
-      { dropped: plan.dropped.length, sample: plan.dropped.slice(0, 10), maxRules: MAX_RULES },
+      { dropped: plan.dropped.length, sample: plan.dropped.slice(0, 10), maxRules },
       'ingest: X rule cap reached; these hashtags have no stream rule',
     );
   }
@@ -25,7 +25,7 @@ export async function syncStreamRules(port: XIngestPort, hashtags: string[], men
     if (plan.remove.length) await port.deleteRules(plan.remove);
   };
   // Add first so no hashtag is ever uncovered, unless that would go over X's cap.
-  if (current + plan.add.length > MAX_RULES) {
+  if (current + plan.add.length > maxRules) {
     await remove();
     await add();
   } else {

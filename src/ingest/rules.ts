@@ -67,12 +67,12 @@ export interface RulePlan {
  * rules, so adding a product is one rule change, not a rewrite of every rule. When that leaves
  * many more rules than a fresh packing would, everything is repacked.
  */
-export function planRules(existing: ExistingRule[], hashtags: string[], mention: string | null, foreignRules = 0): RulePlan {
+export function planRules(existing: ExistingRule[], hashtags: string[], mention: string | null, foreignRules = 0, maxRules = MAX_RULES): RulePlan {
   const suffix = filterSuffix(mention);
   const live = uniqueHashtags(hashtags);
   const liveKeys = new Set(live.map(hashtagKey));
   const ours = existing.filter((r) => r.tag?.startsWith(OWN_TAG_PREFIX));
-  const capacity = Math.max(0, MAX_RULES - foreignRules);
+  const capacity = Math.max(0, maxRules - foreignRules);
   const covered = new Set<string>();
   const kept: ExistingRule[] = [];
   const remove: string[] = [];
@@ -88,7 +88,7 @@ export function planRules(existing: ExistingRule[], hashtags: string[], mention:
     }
   }
   let add = packClauses(live.filter((t) => !covered.has(hashtagKey(t))), suffix, MAX_RULE_CHARS);
-  const fresh = packClauses(live, suffix, MAX_RULE_CHARS);
+  const fresh = freshRules(live, suffix);
   if (kept.length + add.length > Math.max(fresh.length * 2, fresh.length + 10) || kept.length + add.length > capacity) {
     const target = new Set(fresh);
     const keep = new Set<string>();
@@ -108,6 +108,35 @@ export function planRules(existing: ExistingRule[], hashtags: string[], mention:
     add = add.slice(0, Math.max(0, room));
   }
   return { add, remove, dropped, total: kept.length + add.length };
+}
+
+/** The fewest rules that cover these hashtags: what a full repack writes. */
+function freshRules(live: string[], suffix: string): string[] {
+  return packClauses(live, suffix, MAX_RULE_CHARS);
+}
+
+export interface RuleBudget {
+  hashtags: number;
+  rules: number;
+  maxRules: number;
+  chars: number;
+  maxChars: number;
+}
+
+/**
+ * How much of X's rule budget these hashtags take, packed exactly as planRules packs them: the
+ * api refuses a product that would not fit, so the ingest never has to drop a hashtag.
+ */
+export function ruleBudget(hashtags: string[], mention: string | null, maxRules = MAX_RULES): RuleBudget {
+  const live = uniqueHashtags(hashtags);
+  const rules = freshRules(live, filterSuffix(mention));
+  return {
+    hashtags: live.length,
+    rules: rules.length,
+    maxRules,
+    chars: rules.reduce((n, r) => n + r.length, 0),
+    maxChars: maxRules * MAX_RULE_CHARS,
+  };
 }
 
 /** Recent-search queries covering every live hashtag (each ≤ 512 characters). */

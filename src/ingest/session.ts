@@ -131,7 +131,7 @@ export class ActiveSession {
     try {
       const hashtags = await liveHashtags(this.d.db);
       if (this.signal.aborted) return;
-      const r = await syncStreamRules(this.d.port, hashtags, this.mention, this.d.log);
+      const r = await syncStreamRules(this.d.port, hashtags, this.mention, this.d.log, this.d.config.X_STREAM_MAX_RULES);
       this.d.status.rules = r.total;
       if (r.added || r.removed) this.d.log.info({ added: r.added, removed: r.removed, rules: r.total }, `ingest: rules synced +${r.added}/-${r.removed}`);
     } catch (err) {

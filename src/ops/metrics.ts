@@ -4,6 +4,9 @@ import type { Db } from '../db/pool';
 import type { Logger } from '../logger';
 import type { IngestStatus } from '../ingest';
 import type { WorkerHooks } from '../queue/workers';
+import { ruleBudget } from '../ingest/rules';
+import { activeHashtags } from '../products/products.repository';
+import type { HashtagLimits } from '../products/hashtag-registry';
 
 /** Job states worth a gauge: what piles up (waiting, delayed, failed) and what is in hand. */
 const JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'failed', 'completed'] as const;
@@ -122,7 +125,26 @@ export function createMetrics(log?: Logger) {
     });
   }
 
-  return { registry, workerHooks, watchIngest, watchQueues, watchOrders };
+  /** X's stream rule budget as the api reckons it when it accepts a product (hashtag-registry.ts). */
+  function watchRuleBudget(db: Db, limits: HashtagLimits): void {
+    new Gauge({
+      name: 'hc_stream_rule_budget', help: 'X stream rules: live hashtags, rules and rule characters they need, and the caps (rules_max, chars_max)', labelNames: ['measure'], registers,
+      async collect() {
+        try {
+          const budget = ruleBudget(await within(activeHashtags(db)), limits.mention, limits.maxRules);
+          this.set({ measure: 'hashtags' }, budget.hashtags);
+          this.set({ measure: 'rules_used' }, budget.rules);
+          this.set({ measure: 'rules_max' }, budget.maxRules);
+          this.set({ measure: 'chars_used' }, budget.chars);
+          this.set({ measure: 'chars_max' }, budget.maxChars);
+        } catch (err) {
+          log?.warn({ err: (err as Error).message }, 'metrics: stream rule budget unavailable');
+        }
+      },
+    });
+  }
+
+  return { registry, workerHooks, watchIngest, watchQueues, watchOrders, watchRuleBudget };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

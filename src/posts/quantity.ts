@@ -1,3 +1,5 @@
+import { withoutInvisible } from '../products/hashtag';
+
 /**
  * Reads how many units a post asks for: "#BuyBlueMug x2", "#BuyBlueMug ×2", "2 #BuyBlueMug",
  * "2x #BuyBlueMug". Only numbers next to the hashtag count; a post that says two different
@@ -8,7 +10,8 @@ export type Quantity = { kind: 'ok'; quantity: number } | { kind: 'ambiguous'; r
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export function parseQuantity(text: string, hashtag: string): Quantity {
-  const clean = text.replace(/https?:\/\/\S+/g, ' ');
+  // Invisible characters never count: matching drops them from the hashtag too.
+  const clean = withoutInvisible(text).replace(/https?:\/\/\S+/g, ' ');
   const tag = new RegExp(`[#＃]${escape(hashtag)}(?![\\p{L}\\p{M}\\p{Nd}_])`, 'giu');
   const found = new Set<string>();
   let occurrences = 0;

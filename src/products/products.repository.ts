@@ -8,6 +8,8 @@ export interface ProductRow {
   description: string | null;
   hashtag: string;
   hashtag_key: string;
+  /** What the hashtag looks like; no two live products share one. */
+  hashtag_skeleton: string | null;
   unit_amount: number;
   currency: string;
   inventory: number | null;
@@ -27,10 +29,10 @@ export type NewProduct = Omit<ProductRow, 'reserved' | 'sold' | 'status' | 'crea
 export async function insertProduct(db: Queryable, p: NewProduct): Promise<ProductRow> {
   const { rows } = await db.query<ProductRow>(
     `INSERT INTO products (id, merchant_id, name, description, hashtag, hashtag_key, unit_amount, currency, inventory,
-       max_per_order, starts_at, ends_at, metadata)
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) RETURNING *`,
+       max_per_order, starts_at, ends_at, metadata, hashtag_skeleton)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14) RETURNING *`,
     [p.id, p.merchant_id, p.name, p.description, p.hashtag, p.hashtag_key, p.unit_amount, p.currency, p.inventory,
-      p.max_per_order, p.starts_at, p.ends_at, p.metadata],
+      p.max_per_order, p.starts_at, p.ends_at, p.metadata, p.hashtag_skeleton],
   );
   return rows[0]!;
 }
@@ -50,7 +52,7 @@ export async function listProducts(
   return newestFirst<ProductRow>(db, 'products', conditions, opts);
 }
 
-const UPDATABLE = ['name', 'description', 'hashtag', 'hashtag_key', 'unit_amount', 'inventory', 'max_per_order', 'starts_at', 'ends_at', 'metadata'] as const;
+const UPDATABLE = ['name', 'description', 'hashtag', 'hashtag_key', 'hashtag_skeleton', 'unit_amount', 'inventory', 'max_per_order', 'starts_at', 'ends_at', 'metadata'] as const;
 export type ProductPatch = Partial<Pick<ProductRow, (typeof UPDATABLE)[number]>>;
 
 /** Only active products change; the row lock serialises against reservations. */
@@ -83,6 +85,43 @@ export async function archiveProduct(db: Queryable, merchantId: string, id: stri
 export async function liveHashtags(db: Queryable): Promise<string[]> {
   const { rows } = await db.query<{ hashtag: string }>(
     `SELECT hashtag FROM products WHERE status = 'active' AND (ends_at IS NULL OR ends_at > now()) ORDER BY hashtag_key`,
+  );
+  return rows.map((r) => r.hashtag);
+}
+
+// Any constant works; every process registering hashtags takes the same one.
+const HASHTAG_REGISTRY_LOCK = 7_432_004;
+
+/** Serialises hashtag registrations (rare), so caps and the rule budget hold under concurrency. */
+export async function lockHashtagRegistry(tx: Queryable): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock($1)', [HASHTAG_REGISTRY_LOCK]);
+}
+
+export async function countLiveProducts(db: Queryable, merchantId: string): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM products WHERE merchant_id = $1 AND status = 'active'`, [merchantId]);
+  return rows[0]!.n;
+}
+
+/** Whether a live product other than `exceptId` has this exact key ('taken') or only looks alike. */
+export async function hashtagClash(db: Queryable, key: string, skeleton: string, exceptId: string | null): Promise<'taken' | 'look_alike' | null> {
+  const { rows } = await db.query<{ same: boolean }>(
+    `SELECT hashtag_key = $1 AS same FROM products
+     WHERE status = 'active' AND (hashtag_key = $1 OR hashtag_skeleton = $2) AND id IS DISTINCT FROM $3
+     ORDER BY 1 DESC LIMIT 1`,
+    [key, skeleton, exceptId],
+  );
+  if (!rows[0]) return null;
+  return rows[0].same ? 'taken' : 'look_alike';
+}
+
+/**
+ * The hashtags of every non-archived product but `exceptId`, ended sales included: a later PATCH
+ * of ends_at puts such a hashtag back on the stream without passing through the checks again.
+ */
+export async function activeHashtags(db: Queryable, exceptId: string | null = null): Promise<string[]> {
+  const { rows } = await db.query<{ hashtag: string }>(
+    `SELECT hashtag FROM products WHERE status = 'active' AND id IS DISTINCT FROM $1`,
+    [exceptId],
   );
   return rows.map((r) => r.hashtag);
 }

@@ -1,8 +1,8 @@
 import type { Db } from '../db/pool';
-import { isUniqueViolation } from '../db/pool';
+import { isUniqueViolation, withTransaction } from '../db/pool';
 import { newId } from '../ids';
 import { errors } from '../http/errors';
-import { hashtagKey } from './hashtag';
+import { claimHashtag, hashtagLookAlike, hashtagTaken, type HashtagLimits } from './hashtag-registry';
 import * as repo from './products.repository';
 import type { z } from 'zod';
 import type { createProductBody, updateProductBody } from './products.schema';
@@ -18,12 +18,10 @@ export interface ProductsService {
   archive(merchantId: string, id: string): Promise<repo.ProductRow>;
 }
 
-const hashtagTaken = (tag: string) =>
-  errors.conflict('hashtag_taken', `The hashtag #${tag} is already used by a live product; hashtags are unique across all merchants, ignoring case`, { hashtag: `#${tag}` });
-
 /** Translates constraint violations into the merchant's language. */
 function conflictFrom(err: unknown, tag: string | undefined): never {
   if (isUniqueViolation(err, 'products_live_hashtag') && tag) throw hashtagTaken(tag);
+  if (isUniqueViolation(err, 'products_live_hashtag_skeleton') && tag) throw hashtagLookAlike(tag);
   const e = err as { code?: string; constraint?: string };
   if (e?.code === '23514' && e.constraint === 'products_never_oversold') {
     throw errors.conflict('inventory_below_committed', 'inventory cannot go below the units already sold or reserved');
@@ -34,7 +32,7 @@ function conflictFrom(err: unknown, tag: string | undefined): never {
 /**
  * Product rules. `onChanged` lets the ingest re-sync stream rules within seconds of an edit.
  */
-export function createProductsService(db: Db, onChanged: () => void = () => undefined): ProductsService {
+export function createProductsService(db: Db, limits: HashtagLimits, onChanged: () => void = () => undefined): ProductsService {
   async function get(merchantId: string, id: string) {
     const p = await repo.findProduct(db, merchantId, id);
     if (!p) throw errors.notFound('product', id);
@@ -43,13 +41,12 @@ export function createProductsService(db: Db, onChanged: () => void = () => unde
   return {
     async create(merchantId, input) {
       try {
-        const p = await repo.insertProduct(db, {
+        const p = await withTransaction(db, async (tx) => repo.insertProduct(tx, {
+          ...(await claimHashtag(tx, limits, { merchantId, hashtag: input.hashtag, productId: null })),
           id: newId('prod'),
           merchant_id: merchantId,
           name: input.name,
           description: input.description ?? null,
-          hashtag: input.hashtag,
-          hashtag_key: hashtagKey(input.hashtag),
           unit_amount: input.unit_amount,
           currency: input.currency,
           inventory: input.inventory ?? null,
@@ -57,7 +54,7 @@ export function createProductsService(db: Db, onChanged: () => void = () => unde
           starts_at: input.starts_at ? new Date(input.starts_at) : null,
           ends_at: input.ends_at ? new Date(input.ends_at) : null,
           metadata: input.metadata,
-        });
+        }));
         onChanged();
         return p;
       } catch (err) {
@@ -85,18 +82,17 @@ export function createProductsService(db: Db, onChanged: () => void = () => unde
         if (Object.keys(metadata).length > 50) throw errors.validation('body metadata: may have at most 50 keys', [{ field: 'metadata', message: 'may have at most 50 keys' }]);
       }
       try {
-        const p = await repo.updateProduct(db, merchantId, id, {
+        const p = await withTransaction(db, async (tx) => repo.updateProduct(tx, merchantId, id, {
+          ...(input.hashtag !== undefined && (await claimHashtag(tx, limits, { merchantId, hashtag: input.hashtag, productId: id }))),
           name: input.name,
           description: input.description,
-          hashtag: input.hashtag,
-          hashtag_key: input.hashtag !== undefined ? hashtagKey(input.hashtag) : undefined,
           unit_amount: input.unit_amount,
           inventory: input.inventory,
           max_per_order: input.max_per_order,
           starts_at: input.starts_at === undefined ? undefined : input.starts_at ? new Date(input.starts_at) : null,
           ends_at: input.ends_at === undefined ? undefined : input.ends_at ? new Date(input.ends_at) : null,
           metadata,
-        });
+        }));
         if (!p) throw errors.conflict('product_archived', `Product ${id} is archived and can no longer change`);
         onChanged();
         return p;
