@@ -13,7 +13,11 @@ const hashtag = z
     const problem = hashtagProblem(tag);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   })
-  .meta({ description: "The purchase hashtag, with or without '#'. X's rules: letters, digits, underscore; not only digits; ≤ 100 characters", example: 'BuyBlueMug' });
+  .meta({
+    description: "The purchase hashtag, with or without '#'. X's rules: letters, digits, underscore; not only digits; ≤ 100 characters; no invisible characters. " +
+      'A hashtag that is, or looks like, a live product\'s hashtag (any merchant) is refused with 409',
+    example: 'BuyBlueMug',
+  });
 
 const currency = z
   .string()

@@ -1,4 +1,6 @@
 import request from 'supertest';
+import pg from 'pg';
+import { DATA_STEPS } from '../../../src/db/data-migrations';
 import { startTestApp, type TestApp } from '../../support/app';
 import { conformanceProblems } from '../../support/openapi-recorder';
 
@@ -66,6 +68,29 @@ describe('look-alike hashtags', () => {
     const green = list.find((p) => p.hashtag === '#BuyGreenMug')!;
     await request(t.app).delete(`/v1/products/${green.id}`).set(auth(owner)).expect(200);
     await create(rival, 'BuyGr\u0435enMug').expect(201);
+  });
+
+  it('gives products that predate the check their key when migrating; a live look-alike of an older one is left out and logged', async () => {
+    const m = await t.createMerchant('Old');
+    await t.db.query(
+      `INSERT INTO products (id, merchant_id, name, hashtag, hashtag_key, unit_amount, currency, created_at) VALUES
+         ('prod_old_a', $1, 'Old', 'OldTeaPot', 'oldteapot', 100, 'usd', now() - interval '2 days'),
+         ('prod_old_b', $1, 'Copy', 'O1dTeaPot', 'o1dteapot', 100, 'usd', now() - interval '1 day')`,
+      [m.id],
+    );
+    const warnings: unknown[] = [];
+    const client = new pg.Client({ connectionString: t.database.url });
+    await client.connect();
+    try {
+      await DATA_STEPS[4]!(client, { warn: (obj: unknown) => warnings.push(obj) } as never);
+    } finally {
+      await client.end();
+    }
+    const { rows } = await t.db.query(`SELECT id, hashtag_skeleton FROM products WHERE id LIKE 'prod_old_%' ORDER BY id`);
+    expect(rows).toEqual([{ id: 'prod_old_a', hashtag_skeleton: 'oldteapot' }, { id: 'prod_old_b', hashtag_skeleton: null }]);
+    expect(warnings).toEqual([{ products: ['prod_old_b'] }]);
+    // Registration now sees the old product too.
+    expect((await create(rival, 'OldTeaP0t').expect(409)).body.code).toBe('hashtag_look_alike');
   });
 
   it('responses conform to openapi.yaml', () => {
