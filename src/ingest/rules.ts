@@ -24,22 +24,29 @@ export function uniqueHashtags(hashtags: string[]): string[] {
   const byKey = new Map<string, string>();
   for (const h of hashtags) {
     const tag = h.replace(/^[#＃]/, '').trim();
-    if (tag && !byKey.has(hashtagKey(tag))) byKey.set(hashtagKey(tag), tag);
+    const key = hashtagKey(tag);
+    if (tag && !byKey.has(key)) byKey.set(key, tag);
   }
   return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, t]) => t);
 }
 
 /** Greedy packing of hashtags into OR-groups whose full text stays within maxChars. */
 export function packClauses(hashtags: string[], suffix: string, maxChars: number): string[] {
+  // clause()'s length, counted rather than built: the api packs every live hashtag per new product.
+  const lengthOf = (tags: number, tagChars: number) => (tags === 1 ? tagChars : tagChars + 2 + 4 * (tags - 1)) + suffix.length;
   const out: string[] = [];
   let group: string[] = [];
+  let groupChars = 0;
   for (const tag of hashtags) {
-    if (clause([tag], suffix).length > maxChars) continue; // cannot happen with ≤100-char hashtags
-    if (group.length && clause([...group, tag], suffix).length > maxChars) {
+    const own = tag.length + 1;
+    if (lengthOf(1, own) > maxChars) continue; // cannot happen with ≤100-char hashtags
+    if (group.length && lengthOf(group.length + 1, groupChars + own) > maxChars) {
       out.push(clause(group, suffix));
       group = [];
+      groupChars = 0;
     }
     group.push(tag);
+    groupChars += own;
   }
   if (group.length) out.push(clause(group, suffix));
   return out;
