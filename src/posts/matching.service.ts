@@ -9,6 +9,7 @@ import { insertOrder, placeOrder as placeStockedOrder } from '../orders/orders.s
 import { insertReply } from '../replies/replies.repository';
 import { renderReply, type ReplyKind } from '../replies/templates';
 import type { LinkSigner } from '../links/links';
+import { maxChargeAmount } from '../payments/amount-limit';
 import { parseQuantity } from './quantity';
 import * as posts from './posts.repository';
 
@@ -101,6 +102,15 @@ export function createMatchingService(d: MatchingDeps) {
     if (q.quantity > product.max_per_order) {
       record({ outcome: 'rejected', reason: 'quantity_over_max' });
       await reply('too_many', null, renderReply('too_many', { product: product.name, maxPerOrder: product.max_per_order }));
+      return result;
+    }
+    // Refused before any order exists: Stripe could never charge it, so no price is promised.
+    const maxAmount = maxChargeAmount(product.currency);
+    if (product.unit_amount * q.quantity > maxAmount) {
+      record({ outcome: 'rejected', reason: 'amount_too_large' });
+      await reply('amount_too_large', null, renderReply('amount_too_large', {
+        product: product.name, quantity: q.quantity, amount: product.unit_amount * q.quantity, currency: product.currency, maxAmount,
+      }));
       return result;
     }
     record({ outcome: 'matched', reason: null });
