@@ -148,9 +148,10 @@ export function createMatchingService(d: MatchingDeps) {
       await reply('signup', order.id, renderReply('signup', { ...ctx, url: `${d.publicBaseUrl}/link/${d.signer.sign('signup', tokenId)}` }));
       return;
     }
-    if (buyer.daily_limit_amount !== null) {
+    const limit = buyer.daily_limit_amount === null ? null : await posts.lockBuyerLimit(tx, buyer.id);
+    if (limit !== null) {
       const spent = await posts.spentToday(tx, post.authorId, product.currency);
-      if (spent + amount > buyer.daily_limit_amount) {
+      if (spent + amount > limit) {
         const order = await insertOrder(tx, { ...base, status: 'failed', stockHeld: false, failureCode: 'daily_limit_exceeded', failureMessage: 'would exceed the buyer\'s daily spending limit' });
         if (!order) return;
         result.orderIds.push(order.id);

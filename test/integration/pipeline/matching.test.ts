@@ -115,4 +115,25 @@ describe('matching a post', () => {
     expect((await replies(over.id))[0].kind).toBe('spending_limit');
     await db.query(`UPDATE buyers SET daily_limit_amount = NULL WHERE id = 'buy_b'`);
   });
+
+  it('holds the daily spending limit when one buyer\'s posts are matched concurrently by several workers', async () => {
+    await product('BuyLampshade');
+    await db.query(`UPDATE products SET unit_amount = 600 WHERE id = 'prod_BuyLampshade'`);
+    await db.query(`INSERT INTO buyers (id, x_user_id, stripe_customer_id, payment_method_id, daily_limit_amount) VALUES ('buy_race', '999', 'cus_race', 'pm_race', 1000)`);
+    // Three "worker processes", each with its own pool, twelve $6 posts against a $10 limit.
+    const pools = [createPool(database.url, 4), createPool(database.url, 4), createPool(database.url, 4)];
+    try {
+      const services = pools.map((pool) => createMatchingService({ db: pool, signer, publicBaseUrl: 'https://shop.test', shopUsername: 'shop', shopUserId: '42', requireMention: true }));
+      const posts = Array.from({ length: 12 }, () => post('@shop #BuyLampshade', { authorId: '999' }));
+      const results = await Promise.all(posts.map((p, i) => services[i % services.length]!.handlePost(p)));
+      expect(results.filter((r) => r.outcome === 'order_created')).toHaveLength(1);
+      expect(results.filter((r) => r.reason === 'daily_limit_exceeded')).toHaveLength(11);
+      const { rows } = await db.query(
+        `SELECT COALESCE(sum(amount), 0)::bigint AS committed FROM orders WHERE buyer_x_user_id = '999' AND status IN ('reserved', 'charging', 'paid')`,
+      );
+      expect(rows[0].committed).toBe(600);
+    } finally {
+      await Promise.all(pools.map((pool) => pool.end()));
+    }
+  });
 });
