@@ -137,3 +137,69 @@ describe('matching a post', () => {
     }
   });
 });
+
+describe('edit chains: the first version that is a purchase buys, no other version charges again', () => {
+  /** Versions of one post as X reports them: every version lists the whole chain, oldest first. */
+  function chain(...texts: string[]): InboundPost[] {
+    const ids = texts.map(() => String(++seq));
+    return texts.map((text, i) => post(text, { id: ids[i]!, editHistoryIds: ids }));
+  }
+  const ordersOf = async (versions: InboundPost[]) =>
+    (await db.query('SELECT tweet_id FROM orders WHERE tweet_id = ANY($1)', [versions.map((v) => v.id)])).rows.map((r) => r.tweet_id);
+
+  it('an edit that adds the hashtag to a post that was not a purchase buys', async () => {
+    await product('BuyStool');
+    const [original, edit] = chain('@shop what a stool', '@shop what a stool #BuyStool');
+    expect((await matching().handlePost(original!)).reason).toBe('no_hashtag');
+    expect((await matching().handlePost(edit!)).outcome).toBe('order_created');
+    expect(await ordersOf([original!, edit!])).toEqual([edit!.id]);
+  });
+
+  it('an edit that fixes an unreadable quantity buys', async () => {
+    await product('BuyBench', { max_per_order: 5 });
+    const [original, edit] = chain('@shop #BuyBench x1.5', '@shop #BuyBench x2');
+    expect((await matching().handlePost(original!)).outcome).toBe('ambiguous');
+    expect((await matching().handlePost(edit!)).outcome).toBe('order_created');
+  });
+
+  it('later versions of a post that bought never buy again', async () => {
+    await product('BuyShelf', { max_per_order: 5 });
+    const [original, first, second] = chain('@shop #BuyShelf', '@shop #BuyShelf x2', '@shop #BuyShelf x3');
+    expect((await matching().handlePost(original!)).outcome).toBe('order_created');
+    expect(await matching().handlePost(first!)).toMatchObject({ outcome: 'ignored', reason: 'edit_of_handled_post', orderIds: [] });
+    expect((await matching().handlePost(second!)).reason).toBe('edit_of_handled_post');
+    expect(await ordersOf([original!, first!, second!])).toEqual([original!.id]);
+    expect(await replies(first!.id)).toEqual([]);
+  });
+
+  it('an original that arrives after its edit buys when the edit did not', async () => {
+    await product('BuyCrate');
+    const [original, edit] = chain('@shop #BuyCrate', '@shop never mind');
+    expect((await matching().handlePost(edit!)).reason).toBe('no_hashtag');
+    expect((await matching().handlePost(original!)).outcome).toBe('order_created');
+    expect(await ordersOf([original!, edit!])).toEqual([original!.id]);
+  });
+
+  it('an original that arrives after its edit bought is not charged again', async () => {
+    await product('BuyBasket');
+    const [original, edit] = chain('@shop #BuyBasket', '@shop #BuyBasket (typo)');
+    expect((await matching().handlePost(edit!)).outcome).toBe('order_created');
+    expect((await matching().handlePost(original!)).reason).toBe('edit_of_handled_post');
+    expect(await ordersOf([original!, edit!])).toEqual([edit!.id]);
+  });
+
+  it('two versions matched at the same time by different workers buy once', async () => {
+    await product('BuyTray');
+    const pools = [createPool(database.url, 4), createPool(database.url, 4)];
+    try {
+      const services = pools.map((pool) => createMatchingService({ db: pool, signer, publicBaseUrl: 'https://shop.test', shopUsername: 'shop', shopUserId: '42', requireMention: true }));
+      const chains = Array.from({ length: 8 }, () => chain('@shop #BuyTray', '@shop #BuyTray please'));
+      await Promise.all(chains.flatMap((versions) => versions.map((v, i) => services[i]!.handlePost(v))));
+      for (const versions of chains) expect(await ordersOf(versions)).toHaveLength(1);
+      const { rows } = await db.query(`SELECT count(*)::int AS n FROM posts WHERE tweet_id = ANY($1) AND outcome = 'processing'`, [chains.flat().map((v) => v.id)]);
+      expect(rows[0].n).toBe(0);
+    } finally {
+      await Promise.all(pools.map((pool) => pool.end()));
+    }
+  });
+});
