@@ -79,6 +79,15 @@ describe('matching a post', () => {
     expect((await replies(many.id))[0].text).toMatch(/at most 1/);
   });
 
+  it('never buys one unit for a quantity outside the grammar: the buyer gets how to buy', async () => {
+    await product('BuyJug', { max_per_order: 9999 });
+    for (const text of ['@shop #BuyJug -1', '@shop #BuyJug 1e9', '@shop #BuyJug x1e9', '@shop #BuyJug x２', '@shop #BuyJug x１２', '@shop #BuyJug 5']) {
+      const p = post(text);
+      expect(await matching().handlePost(p)).toMatchObject({ outcome: 'ambiguous', reason: 'quantity_unreadable', orderIds: [] });
+      expect((await replies(p.id)).map((r) => r.kind)).toEqual(['how_to_buy']);
+    }
+  });
+
   it('reserves stock for a linked buyer and asks for a charge; a second delivery changes nothing', async () => {
     const id = await product('BuyVase', { inventory: 2, max_per_order: 2 });
     const p = post('@shop #buyvase x2');
