@@ -18,7 +18,7 @@ export interface SignupLink {
 
 export async function findSignupLink(db: Queryable, tokenId: string): Promise<SignupLink | undefined> {
   const { rows } = await db.query<SignupLink>(
-    `SELECT t.id, t.x_user_id, t.order_id, t.expires_at, t.used_at, o.status AS order_status, o.quantity, o.amount::int AS amount,
+    `SELECT t.id, t.x_user_id, t.order_id, t.expires_at, t.used_at, o.status AS order_status, o.quantity, o.amount,
             o.currency, p.name AS product_name, m.name AS merchant_name
      FROM signup_tokens t JOIN orders o ON o.id = t.order_id JOIN products p ON p.id = o.product_id JOIN merchants m ON m.id = o.merchant_id
      WHERE t.id = $1`,
@@ -48,7 +48,7 @@ export interface BuyerOrder {
   created_at: Date;
 }
 
-const ORDER_COLUMNS = `o.id, o.status, o.quantity, o.amount::int AS amount, o.currency, p.name AS product_name, m.name AS merchant_name,
+const ORDER_COLUMNS = `o.id, o.status, o.quantity, o.amount, o.currency, p.name AS product_name, m.name AS merchant_name,
   o.failure_code, o.created_at`;
 
 export async function ordersOfBuyer(db: Queryable, xUserId: string, limit = 20): Promise<BuyerOrder[]> {

@@ -1,8 +1,14 @@
 import pg from 'pg';
 import type { Logger } from '../logger';
 
-// bigint columns (money in minor units) arrive as numbers; amounts stay far below 2^53.
-pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+// bigint columns (money in minor units, sums of it) arrive as numbers. Read them as bigint in SQL
+// (never cast to integer: that overflows above 2^31 - 1 cents, $21,474,836.47) and refuse a value
+// a number cannot hold exactly rather than round money.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n)) throw new RangeError(`bigint ${v} is beyond what a number holds exactly`);
+  return n;
+});
 
 export type Db = pg.Pool;
 export type Tx = pg.PoolClient;

@@ -6,13 +6,15 @@ import type { StreamHandle, XIngestError, XIngestPort } from '../x/x.ingest';
 import type { InboundPost, RateLimitInfo } from '../x/x.port';
 import { Backoff, paceDelay, sleep, type BackoffOptions } from './backoff';
 import type { Cursor } from './cursor';
-import { maxId, minId, snowflakeAt } from './ids';
+import { compareIds, maxId, minId, snowflakeAt } from './ids';
 import { syncStreamRules } from './rule-sync';
 import { searchQueries } from './rules';
 import { PostSink } from './sink';
 import type { Queue } from 'bullmq';
 
 const RECENT_SEARCH_WINDOW_MS = 7 * 24 * 3600_000 - 5 * 60_000;
+/** Posts per enqueue when a search hands on what it found (one Redis round trip each). */
+const ENQUEUE_BATCH = 500;
 
 export interface IngestOptions {
   leaseTtlMs: number;
@@ -258,8 +260,12 @@ export class ActiveSession {
     }
   }
 
-  /** Recent search since `since` over every live hashtag, every page enqueued as it comes. */
-  /** `pace` runs between requests (not before the first): poll mode spreads them over the window. */
+  /**
+   * Recent search since `since` over every live hashtag. X answers newest first; the posts found
+   * are handed on oldest first once the search is complete, so an original is matched before its
+   * edit and an earlier buyer before a later one, as on the stream. `pace` runs between requests
+   * (not before the first): poll mode spreads them over the window.
+   */
   private async searchSince(
     since: string,
     pace?: (rl: RateLimitInfo | null) => Promise<boolean>,
@@ -270,19 +276,22 @@ export class ActiveSession {
     let count = 0;
     let highest: string | null = null;
     let lastRate: RateLimitInfo | null | undefined;
+    const found = new Map<string, InboundPost>();
     for (const query of queries) {
       let nextToken: string | undefined;
       do {
         if (this.signal.aborted) throw Object.assign(new Error('stopped'), { kind: 'network' });
         if (pace && lastRate !== undefined && !(await pace(lastRate))) throw Object.assign(new Error('stopped'), { kind: 'network' });
         const page = await this.d.port.searchRecent(query, nextToken ? { sinceId: since, nextToken } : { sinceId: since });
-        await this.sink.enqueueNow(page.posts);
+        for (const p of page.posts) found.set(p.id, p);
         count += page.posts.length;
         for (const p of page.posts) highest = maxId(highest, p.id);
         nextToken = page.nextToken;
         lastRate = page.rateLimit;
       } while (nextToken);
     }
+    const oldestFirst = [...found.values()].sort((a, b) => compareIds(a.id, b.id));
+    for (let i = 0; i < oldestFirst.length; i += ENQUEUE_BATCH) await this.sink.enqueueNow(oldestFirst.slice(i, i + ENQUEUE_BATCH));
     return { count, highest, rateLimit: lastRate ?? null };
   }
 

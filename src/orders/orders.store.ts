@@ -9,6 +9,8 @@ export interface NewOrder {
   merchantId: string;
   productId: string;
   tweetId: string;
+  /** The first id of the post's edit history: one order per edit chain (orders_one_per_edit_chain). */
+  chainId: string;
   buyerXUserId: string;
   buyerXUsername: string | null;
   buyerId: string | null;
@@ -21,19 +23,19 @@ export interface NewOrder {
   failureMessage?: string | null;
 }
 
-const ORDER_COLUMNS = 'id, merchant_id, product_id, tweet_id, buyer_x_user_id, buyer_x_username, buyer_id, quantity, amount, currency, status, stock_held, failure_code';
+const ORDER_COLUMNS = 'id, merchant_id, product_id, tweet_id, chain_id, buyer_x_user_id, buyer_x_username, buyer_id, quantity, amount, currency, status, stock_held, failure_code';
 
 /** The order and its first event in one statement (one round trip inside the caller's transaction). */
 export async function insertOrder(tx: Queryable, o: NewOrder): Promise<OrderRow | undefined> {
   const { rows } = await tx.query<OrderRow>(
     `WITH o AS (
        INSERT INTO orders (${ORDER_COLUMNS}, failure_message)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)
+       VALUES ($1,$2,$3,$4,$16,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)
        ON CONFLICT (tweet_id, product_id) DO NOTHING RETURNING *),
      e AS (INSERT INTO order_events (order_id, type, data) SELECT id, 'order.' || status, $15 FROM o)
      SELECT * FROM o`,
     [o.id, o.merchantId, o.productId, o.tweetId, o.buyerXUserId, o.buyerXUsername, o.buyerId, o.quantity, o.amount,
-      o.currency, o.status, o.stockHeld, o.failureCode ?? null, o.failureMessage ?? null, { quantity: o.quantity, amount: o.amount }],
+      o.currency, o.status, o.stockHeld, o.failureCode ?? null, o.failureMessage ?? null, { quantity: o.quantity, amount: o.amount }, o.chainId],
   );
   return rows[0];
 }
@@ -111,7 +113,7 @@ export async function placeOrder(
        WHERE id = $3 AND (inventory IS NULL OR inventory - reserved - sold >= $8) RETURNING id),
      o AS (
        INSERT INTO orders (${ORDER_COLUMNS}, reply_status)
-       SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
+       SELECT $1, $2, $3, $4, $14, $5, $6, $7, $8, $9, $10,
          CASE WHEN r.id IS NULL THEN 'sold_out' ELSE 'reserved' END, r.id IS NOT NULL,
          CASE WHEN r.id IS NULL THEN 'sold_out' END, CASE WHEN r.id IS NULL THEN 'pending' ELSE 'none' END
        FROM (SELECT 1) AS one LEFT JOIN r ON true
@@ -125,7 +127,7 @@ export async function placeOrder(
            FROM o WHERE posts.tweet_id = $4)
      SELECT o.*, (SELECT id FROM rep) AS sold_out_reply_id FROM o`,
     [o.id, o.merchantId, o.productId, o.tweetId, o.buyerXUserId, o.buyerXUsername, o.buyerId, o.quantity, o.amount,
-      o.currency, { quantity: o.quantity, amount: o.amount }, soldOutReply.id, soldOutReply.text],
+      o.currency, { quantity: o.quantity, amount: o.amount }, soldOutReply.id, soldOutReply.text, o.chainId],
   );
   return rows[0];
 }

@@ -1,5 +1,5 @@
 import type { Db, Tx } from '../db/pool';
-import { withTransaction } from '../db/pool';
+import { isUniqueViolation, withTransaction } from '../db/pool';
 import { newId } from '../ids';
 import type { InboundPost } from '../x/x.port';
 import type { Followup } from '../queue/followups';
@@ -9,6 +9,7 @@ import { insertOrder, placeOrder as placeStockedOrder } from '../orders/orders.s
 import { insertReply } from '../replies/replies.repository';
 import { renderReply, type ReplyKind } from '../replies/templates';
 import type { LinkSigner } from '../links/links';
+import { maxChargeAmount } from '../payments/amount-limit';
 import { parseQuantity } from './quantity';
 import * as posts from './posts.repository';
 
@@ -54,7 +55,7 @@ function screen(post: InboundPost, d: MatchingDeps): Decision | null {
 export function createMatchingService(d: MatchingDeps) {
   const ttlHours = d.signupTtlHours ?? 24;
 
-  async function decide(tx: Tx, post: InboundPost, at: Date, found: { products: ProductRow[]; buyer: posts.BuyerRow | undefined }): Promise<MatchResult> {
+  async function decide(tx: Tx, post: InboundPost, at: Date, found: { products: ProductRow[]; buyer: posts.BuyerRow | undefined; chainBought: boolean }): Promise<MatchResult> {
     const result: MatchResult = { outcome: 'ignored', reason: null, orderIds: [], followups: [] };
     const record = (dec: Decision) => {
       result.outcome = dec.outcome;
@@ -65,7 +66,10 @@ export function createMatchingService(d: MatchingDeps) {
       if (row) result.followups.push({ kind: 'reply', replyId: row.id, replyKind: kind, subject: orderId ?? post.id });
     };
 
-    if (post.editHistoryIds.length > 1 && (await posts.anyHandled(tx, post.editHistoryIds.filter((id) => id !== post.id)))) {
+    // An edit chain buys once: the first version that placed an order. Any other version (a later
+    // edit, or an original arriving after its edit bought) is ignored; an edit of a post that did
+    // not buy (no hashtag, an unreadable quantity ...) goes on like any post.
+    if (found.chainBought) {
       record({ outcome: 'ignored', reason: 'edit_of_handled_post' });
       return result;
     }
@@ -103,6 +107,15 @@ export function createMatchingService(d: MatchingDeps) {
       await reply('too_many', null, renderReply('too_many', { product: product.name, maxPerOrder: product.max_per_order }));
       return result;
     }
+    // Refused before any order exists: Stripe could never charge it, so no price is promised.
+    const maxAmount = maxChargeAmount(product.currency);
+    if (product.unit_amount * q.quantity > maxAmount) {
+      record({ outcome: 'rejected', reason: 'amount_too_large' });
+      await reply('amount_too_large', null, renderReply('amount_too_large', {
+        product: product.name, quantity: q.quantity, amount: product.unit_amount * q.quantity, currency: product.currency, maxAmount,
+      }));
+      return result;
+    }
     record({ outcome: 'matched', reason: null });
     await placeOrder(tx, post, product, q.quantity, buyer, result, reply);
     return result;
@@ -119,7 +132,7 @@ export function createMatchingService(d: MatchingDeps) {
   ): Promise<void> {
     const amount = product.unit_amount * quantity;
     const base = {
-      id: newId('ord'), merchantId: product.merchant_id, productId: product.id, tweetId: post.id, buyerXUserId: post.authorId,
+      id: newId('ord'), merchantId: product.merchant_id, productId: product.id, tweetId: post.id, chainId: posts.chainIdOf(post), buyerXUserId: post.authorId,
       buyerXUsername: post.authorUsername, buyerId: buyer?.id ?? null, quantity, amount, currency: product.currency,
     };
     const ctx = { product: product.name, quantity, amount, currency: product.currency, orderId: base.id };
@@ -138,9 +151,10 @@ export function createMatchingService(d: MatchingDeps) {
       await reply('signup', order.id, renderReply('signup', { ...ctx, url: `${d.publicBaseUrl}/link/${d.signer.sign('signup', tokenId)}` }));
       return;
     }
-    if (buyer.daily_limit_amount !== null) {
+    const limit = buyer.daily_limit_amount === null ? null : await posts.lockBuyerLimit(tx, buyer.id);
+    if (limit !== null) {
       const spent = await posts.spentToday(tx, post.authorId, product.currency);
-      if (spent + amount > buyer.daily_limit_amount) {
+      if (spent + amount > limit) {
         const order = await insertOrder(tx, { ...base, status: 'failed', stockHeld: false, failureCode: 'daily_limit_exceeded', failureMessage: 'would exceed the buyer\'s daily spending limit' });
         if (!order) return;
         result.orderIds.push(order.id);
@@ -166,13 +180,13 @@ export function createMatchingService(d: MatchingDeps) {
   return {
     async handlePost(post: InboundPost, now = new Date()): Promise<MatchResult> {
       const at = post.createdAt ? new Date(post.createdAt) : now;
-      // Most posts that are not purchases (retweets, no mention ...) are one statement. An edit
-      // goes the long way: whether an earlier version was handled decides first.
-      const screened = post.editHistoryIds.length > 1 ? null : screen(post, d);
+      // Most posts that are not purchases (retweets, no mention ...) are one statement, edits
+      // included: a version that cannot buy never decides its chain.
+      const screened = screen(post, d);
       if (screened) {
         if (await posts.insertDecidedPost(d.db, post, screened.outcome, screened.reason)) return { ...screened, orderIds: [], followups: [] };
       }
-      const fresh = screened ? null : await withTransaction(d.db, async (tx) => {
+      const match = () => withTransaction(d.db, async (tx) => {
         const claim = await posts.claimPostAndLookup(tx, post, [...new Set(post.hashtags.map(hashtagKey))]);
         if (!claim.claimed) return null;
         const result = await decide(tx, post, at, claim);
@@ -181,6 +195,17 @@ export function createMatchingService(d: MatchingDeps) {
         if (!result.recorded) await posts.setOutcome(tx, post.id, result.outcome, result.reason);
         return result;
       });
+      let fresh: MatchResult | null = null;
+      for (let attempt = 1; !screened; attempt++) {
+        try {
+          fresh = await match();
+          break;
+        } catch (err) {
+          // Another version of this post bought while this one was being decided: everything
+          // rolled back (the claim too), and deciding again finds that version's order.
+          if (attempt >= 3 || !isUniqueViolation(err, 'orders_one_per_edit_chain')) throw err;
+        }
+      }
       if (fresh) return fresh;
       const existing = await posts.findPost(d.db, post.id);
       return {

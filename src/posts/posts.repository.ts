@@ -27,20 +27,28 @@ export async function insertDecidedPost(db: Queryable, post: InboundPost, outcom
   return r.rowCount === 1;
 }
 
+/** The edit chain a post belongs to: the first id of its edit history (its own id if never edited). */
+export function chainIdOf(post: InboundPost): string {
+  return post.editHistoryIds[0] ?? post.id;
+}
+
 /**
  * Claims a post for processing and, in the same round trip, reads the live products for its
- * hashtags and the author's linked buyer. The primary key makes a second delivery wait for the
- * first transaction and then find the post taken: at most one outcome per post, ever.
+ * hashtags, the author's linked buyer, and whether another version of the post (its edit chain)
+ * already placed an order. The primary key makes a second delivery wait for the first
+ * transaction and then find the post taken: at most one outcome per post, ever. The chain read is
+ * a snapshot: a version buying at the same moment is stopped by orders_one_per_edit_chain.
  */
 export async function claimPostAndLookup(
   tx: Queryable,
   post: InboundPost,
   hashtagKeys: string[],
-): Promise<{ claimed: false } | { claimed: true; products: ProductRow[]; buyer: BuyerRow | undefined }> {
-  const { rows } = await tx.query<ProductRow & { claimed: boolean; linked_buyer: BuyerRow | null }>(
+): Promise<{ claimed: false } | { claimed: true; products: ProductRow[]; buyer: BuyerRow | undefined; chainBought: boolean }> {
+  const { rows } = await tx.query<ProductRow & { claimed: boolean; chain_bought: boolean; linked_buyer: BuyerRow | null }>(
     `WITH c AS (
        INSERT INTO posts (${POST_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (tweet_id) DO NOTHING RETURNING tweet_id)
-     SELECT EXISTS (SELECT 1 FROM c) AS claimed, found.* FROM (SELECT 1) AS one LEFT JOIN (
+     SELECT EXISTS (SELECT 1 FROM c) AS claimed, EXISTS (SELECT 1 FROM orders WHERE chain_id = $10) AS chain_bought, found.*
+     FROM (SELECT 1) AS one LEFT JOIN (
        SELECT p.*, b.linked_buyer FROM products p
        LEFT JOIN LATERAL (
          SELECT json_build_object('id', id, 'x_user_id', x_user_id, 'stripe_customer_id', stripe_customer_id,
@@ -48,12 +56,12 @@ export async function claimPostAndLookup(
          FROM buyers WHERE x_user_id = $2 AND payment_method_id IS NOT NULL AND stripe_customer_id IS NOT NULL) b ON true
        WHERE p.hashtag_key = ANY($9) AND p.status = 'active') AS found ON true
      ORDER BY found.created_at`,
-    [...postValues(post, 'processing', null), hashtagKeys],
+    [...postValues(post, 'processing', null), hashtagKeys, chainIdOf(post)],
   );
   if (!rows[0]?.claimed) return { claimed: false };
   const found = rows.filter((r) => r.id !== null);
-  const products = found.map(({ claimed: _c, linked_buyer: _b, ...p }) => p as ProductRow);
-  return { claimed: true, products, buyer: found[0]?.linked_buyer ?? undefined };
+  const products = found.map(({ claimed: _c, chain_bought: _h, linked_buyer: _b, ...p }) => p as ProductRow);
+  return { claimed: true, products, buyer: found[0]?.linked_buyer ?? undefined, chainBought: rows[0].chain_bought };
 }
 
 export async function setOutcome(tx: Queryable, tweetId: string, outcome: string, reason: string | null): Promise<void> {
@@ -65,22 +73,23 @@ export async function findPost(db: Queryable, tweetId: string): Promise<PostRow 
   return rows[0];
 }
 
-/** An edit is ignored when any earlier version of the post was already handled. */
-export async function anyHandled(tx: Queryable, tweetIds: string[]): Promise<boolean> {
-  if (!tweetIds.length) return false;
-  const { rows } = await tx.query(
-    'SELECT 1 FROM posts WHERE tweet_id = ANY($1) OR original_tweet_id = ANY($1) LIMIT 1',
-    [tweetIds],
-  );
-  return rows.length > 0;
-}
-
 export interface BuyerRow {
   id: string;
   x_user_id: string;
   stripe_customer_id: string | null;
   payment_method_id: string | null;
   daily_limit_amount: number | null;
+}
+
+/**
+ * Serialises one buyer's purchases until the transaction ends and reads their current daily limit.
+ * Concurrent posts by the same buyer (in any worker process) queue here, so the day's total read
+ * next includes every order committed before, the way the product row lock does for stock. A
+ * statement of its own: a lock taken inside the summing statement would sum an older snapshot.
+ */
+export async function lockBuyerLimit(tx: Queryable, buyerId: string): Promise<number | null> {
+  const { rows } = await tx.query<{ daily_limit_amount: number | null }>('SELECT daily_limit_amount FROM buyers WHERE id = $1 FOR UPDATE', [buyerId]);
+  return rows[0]?.daily_limit_amount ?? null;
 }
 
 /** What the buyer committed today (UTC) in one currency: paid, being charged or held. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { storablePost } from '../x/x.port';
 
 /** Job payloads are validated when a worker takes them: a malformed job fails for good, loudly. */
 export const inboundPostSchema = z.object({
@@ -11,7 +12,7 @@ export const inboundPostSchema = z.object({
   mentions: z.array(z.object({ username: z.string(), id: z.string().optional() })),
   referenced: z.array(z.object({ type: z.enum(['retweeted', 'quoted', 'replied_to']), id: z.string() })),
   editHistoryIds: z.array(z.string()),
-});
+}).transform(storablePost); // also for posts enqueued before ingest cleaned them
 
 export const chargeJobSchema = z.object({ orderId: z.string().startsWith('ord_') });
 export const replyJobSchema = z.object({ replyId: z.string().startsWith('rep_') });

@@ -4,12 +4,12 @@
  */
 export type ReplyKind =
   | 'receipt' | 'signup' | 'sold_out' | 'declined' | 'action_required' | 'how_to_buy'
-  | 'too_many' | 'failed' | 'spending_limit' | 'refunded';
+  | 'too_many' | 'failed' | 'spending_limit' | 'refunded' | 'amount_too_large';
 
 /** Lower runs first: receipts and signup links before sold-out notices. */
 export const REPLY_PRIORITY: Record<ReplyKind, number> = {
   receipt: 1, signup: 1, action_required: 2, declined: 2, failed: 3, spending_limit: 3,
-  refunded: 3, too_many: 5, how_to_buy: 5, sold_out: 10,
+  refunded: 3, too_many: 5, how_to_buy: 5, amount_too_large: 5, sold_out: 10,
 };
 
 // Building an Intl.NumberFormat costs far more than using one; a flash sale formats thousands.
@@ -36,6 +36,8 @@ export interface ReplyContext {
   hashtag?: string;
   shop?: string;
   maxPerOrder?: number;
+  /** The most one payment can carry (minor units). */
+  maxAmount?: number;
 }
 
 const X_URL_LENGTH = 23;
@@ -62,6 +64,8 @@ export function renderReply(kind: ReplyKind, c: ReplyContext): string {
       return `To buy, post one product hashtag per post${c.shop ? ` and mention @${c.shop}` : ''}, e.g. ${c.shop ? `@${c.shop} ` : ''}#${c.hashtag ?? 'BuyItem'} — add x2 for two. Nothing was charged.`;
     case 'too_many':
       return `You can buy at most ${c.maxPerOrder} of ${clip(c.product ?? 'this item')} per post. Post again with a smaller quantity; nothing was charged.`;
+    case 'amount_too_large':
+      return `${item}${price} is more than can be charged in one payment (at most ${formatMoney(c.maxAmount ?? 0, c.currency ?? 'usd')}). Post again with a smaller quantity; nothing was charged.`;
     case 'failed':
       return `We could not complete order ${c.orderId} for ${item}. You have not been charged.`;
     case 'spending_limit':

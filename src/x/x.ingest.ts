@@ -8,7 +8,7 @@ import {
   type UserV2,
 } from 'twitter-api-v2';
 import type { XClients } from './x.adapter';
-import type { InboundPost, RateLimitInfo } from './x.port';
+import { storablePost, type InboundPost, type RateLimitInfo } from './x.port';
 
 /**
  * The reading side of X for the ingest role: stream rules, the filtered stream and recent
@@ -65,7 +65,7 @@ export function normalisePost(tweet: TweetV2, includes?: Includes): InboundPost 
   const referenced = (tweet.referenced_tweets ?? [])
     .filter((r) => r.type === 'retweeted' || r.type === 'quoted' || r.type === 'replied_to')
     .map((r) => ({ type: r.type, id: r.id }));
-  return {
+  return storablePost({
     id: tweet.id,
     text: tweet.text,
     authorId: tweet.author_id ?? '',
@@ -75,7 +75,7 @@ export function normalisePost(tweet: TweetV2, includes?: Includes): InboundPost 
     mentions: (tweet.entities?.mentions ?? []).map((m) => (m.id ? { username: m.username, id: m.id } : { username: m.username })),
     referenced,
     editHistoryIds: tweet.edit_history_tweet_ids?.length ? [...tweet.edit_history_tweet_ids] : [tweet.id],
-  };
+  });
 }
 
 export interface SearchPage {

@@ -13,6 +13,22 @@ export interface InboundPost {
   editHistoryIds: string[];
 }
 
+/**
+ * PostgreSQL text cannot hold U+0000, so a post carrying it could never be recorded and would get
+ * no outcome. NUL is replaced by U+FFFD (what stands for a character that cannot be kept) in
+ * everything of a post that is stored or compared, wherever the post came from.
+ */
+export function storablePost(post: InboundPost): InboundPost {
+  const clean = (s: string) => s.replaceAll('\u0000', '\uFFFD');
+  return {
+    ...post,
+    text: clean(post.text),
+    authorUsername: post.authorUsername === null ? null : clean(post.authorUsername),
+    hashtags: post.hashtags.map(clean),
+    mentions: post.mentions.map((m) => ({ ...m, username: clean(m.username) })),
+  };
+}
+
 export interface RateLimitInfo {
   limit: number;
   remaining: number;

@@ -1,6 +1,6 @@
 import { formatMoney, renderReply, xLength, type ReplyKind } from '../../src/replies/templates';
 
-const KINDS: ReplyKind[] = ['receipt', 'signup', 'sold_out', 'declined', 'action_required', 'how_to_buy', 'too_many', 'failed', 'spending_limit', 'refunded'];
+const KINDS: ReplyKind[] = ['receipt', 'signup', 'sold_out', 'declined', 'action_required', 'how_to_buy', 'too_many', 'failed', 'spending_limit', 'refunded', 'amount_too_large'];
 
 describe('reply templates', () => {
   it('formats money from minor units by the currency', () => {
