@@ -32,6 +32,15 @@ export const REDACT_PATHS = [
   'config.X_CLIENT_SECRET',
 ];
 
+/**
+ * A request path as it may be logged: buyer links are capabilities, so the token of /link/<token>
+ * and /pay/<token> is replaced (routing ignores case, so must this), and the query string (OAuth
+ * codes, states) is dropped.
+ */
+export function loggablePath(url: string): string {
+  return url.split('?')[0]!.replace(/^(\/+(?:link|pay)\/)[^/]+/i, '$1:token');
+}
+
 export function createLogger(level = 'info', destination?: pino.DestinationStream): Logger {
   return pino(
     {

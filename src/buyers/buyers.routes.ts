@@ -3,7 +3,7 @@ import { renderPage } from '../pages/render';
 import { item, money, parseMajor, statusLabel, toMajor } from '../pages/present';
 import { currentUser, type BuyerPagesDeps } from './pages.deps';
 import { signInRoutes } from './signin.routes';
-import { stop, stopFor } from './pages';
+import { stopFor } from './pages';
 import type { AccountView } from './onboarding.service';
 
 const NOTICES: Record<string, string> = {
@@ -104,14 +104,6 @@ export function buyerPagesRouter(d: BuyerPagesDeps): Router {
     await d.onboarding.unlink(currentUser(req)!.id);
     res.redirect(303, '/account?unlinked=1');
   });
-
-  // Buyers get a page, never JSON or a stack trace; the detail goes to the log only.
-  r.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
-    if (res.headersSent) return next(err);
-    if ((err as { code?: string }).code === 'EBADCSRFTOKEN') return stop.csrf(res);
-    if ((err as { type?: string }).type === 'entity.too.large') return stop.invalid(res);
-    req.log?.error({ err }, 'buyer page failed');
-    stop.broken(res, String(req.id ?? ''));
-  });
+  // Errors fall through to the app's one error renderer, which answers buyer paths with a page.
   return r;
 }
