@@ -123,7 +123,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   if (problems.length) throw new ConfigError(problems);
 
-  const dev = sandbox || !prod ? devSecrets(env.DATA_DIR, env.NODE_ENV) : undefined;
+  const dev = sandbox || !prod ? devSecrets(env.DATA_DIR, env.NODE_ENV, !env.ADMIN_TOKEN) : undefined;
   return {
     ...env,
     PUBLIC_BASE_URL: (env.PUBLIC_BASE_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, ''),
@@ -139,20 +139,23 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
  * Outside production a missing admin token or signing secret is generated once and kept in
  * DATA_DIR (mode 0600), so a newcomer needs no setup and the secret never reaches a log.
  */
-function devSecrets(dataDir: string, nodeEnv: string): { adminToken: string; signingSecret: string } {
+function devSecrets(dataDir: string, nodeEnv: string, adminTokenUsed: boolean): { adminToken: string; signingSecret: string } {
   if (nodeEnv === 'test') {
     return { adminToken: crypto.randomBytes(24).toString('base64url'), signingSecret: crypto.randomBytes(32).toString('hex') };
   }
   const file = path.resolve(dataDir, 'dev-secrets.json');
+  let secrets: { adminToken: string; signingSecret: string };
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8'));
+    secrets = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch {
-    const secrets = { adminToken: crypto.randomBytes(24).toString('base64url'), signingSecret: crypto.randomBytes(32).toString('hex') };
+    secrets = { adminToken: crypto.randomBytes(24).toString('base64url'), signingSecret: crypto.randomBytes(32).toString('hex') };
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
-    fs.writeFileSync(path.resolve(dataDir, 'admin-token'), secrets.adminToken, { mode: 0o600 });
-    return secrets;
   }
+  // The file the banner points to holds the token in use: none when ADMIN_TOKEN is set, back if deleted.
+  const tokenFile = path.resolve(dataDir, 'admin-token');
+  if (adminTokenUsed && !fs.existsSync(tokenFile)) fs.writeFileSync(tokenFile, secrets.adminToken, { mode: 0o600 });
+  return secrets;
 }
 
 /** A URL safe to print: credentials removed. */

@@ -32,7 +32,34 @@ export const REDACT_PATHS = [
   'config.X_CLIENT_SECRET',
 ];
 
+/**
+ * A request path as it may be logged: buyer links are capabilities, so the token of /link/<token>
+ * and /pay/<token> is replaced (routing ignores case, so must this), and the query string (OAuth
+ * codes, states) is dropped.
+ */
+export function loggablePath(url: string): string {
+  return url.split('?')[0]!.replace(/^(\/+(?:link|pay)\/)[^/]+/i, '$1:token');
+}
+
+/** Readable lines for a person at a terminal during development; JSON for everything else (files, pipes, production). */
+export function prettyLogsWanted(o: { isTTY: boolean | undefined; nodeEnv: string | undefined }): boolean {
+  return o.isTTY === true && o.nodeEnv !== 'production' && o.nodeEnv !== 'test';
+}
+
+/** pino-pretty in-process and synchronous (lines stay in order with the banner); JSON if it cannot load. */
+export function prettyStream(out: NodeJS.WritableStream | number = 1, colorize = true): pino.DestinationStream | undefined {
+  try {
+    // Loaded only when wanted: production never pays for it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const pretty = require('pino-pretty') as typeof import('pino-pretty');
+    return pretty({ destination: out, sync: true, colorize, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' });
+  } catch {
+    return undefined;
+  }
+}
+
 export function createLogger(level = 'info', destination?: pino.DestinationStream): Logger {
+  const out = destination ?? (prettyLogsWanted({ isTTY: process.stdout.isTTY, nodeEnv: process.env.NODE_ENV }) ? prettyStream() : undefined);
   return pino(
     {
       level,
@@ -40,7 +67,7 @@ export function createLogger(level = 'info', destination?: pino.DestinationStrea
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    destination,
+    out,
   );
 }
 

@@ -10,6 +10,7 @@ import { createRuntime, type Runtime } from './runtime';
 import { startWorkers } from './queue/workers';
 import { startIngest } from './ingest';
 import { startSandbox } from './sandbox/emulators';
+import { sandboxBanner } from './sandbox/banner';
 import { createMetrics, type Metrics } from './ops/metrics';
 import { hashtagLimits } from './products/hashtag-registry';
 import { startOpsServer } from './ops/metrics-http';
@@ -106,24 +107,7 @@ async function start(role: Role, initial: Config, log: Logger): Promise<Stopper[
 }
 
 function printSandboxHelp(config: Config): void {
-  const base = `http://localhost:${config.PORT}`;
-  const x = `http://127.0.0.1:${config.X_EMULATOR_PORT}`;
-  process.stdout.write(
-    [
-      '',
-      'Sandbox mode: Stripe and X are local emulators; no real money moves.',
-      `  API               ${base}  (operator token in ${config.DATA_DIR}/admin-token)`,
-      `  Stripe emulator   http://127.0.0.1:${config.STRIPE_EMULATOR_PORT}`,
-      `  X emulator        ${x}  (shop account @${config.X_SHOP_USERNAME})`,
-      'Post a purchase:',
-      `  1. create a merchant and a product with #BuyBlueMug (see README)`,
-      `  2. curl -s -X POST ${x}/_emulator/users -H 'Content-Type: application/json' -d '{"username":"alice"}'`,
-      `  3. curl -s -X POST ${x}/_emulator/tweets -H 'Content-Type: application/json' \\`,
-      `       -d '{"author_id":"<alice id>","text":"@${config.X_SHOP_USERNAME} #BuyBlueMug"}'`,
-      `  4. curl -s "${x}/_emulator/tweets?in_reply_to_tweet_id=<post id>"   # the reply: a signup link`,
-      '',
-    ].join('\n'),
-  );
+  process.stdout.write(sandboxBanner(config));
 }
 
 async function main(): Promise<void> {

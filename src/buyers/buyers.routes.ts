@@ -1,9 +1,10 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { renderPage } from '../pages/render';
 import { item, money, parseMajor, statusLabel, toMajor } from '../pages/present';
+import { orderLead } from '../pages/order-progress';
 import { currentUser, type BuyerPagesDeps } from './pages.deps';
 import { signInRoutes } from './signin.routes';
-import { stop, stopFor } from './pages';
+import { stopFor } from './pages';
 import type { AccountView } from './onboarding.service';
 
 const NOTICES: Record<string, string> = {
@@ -49,7 +50,7 @@ export function buyerPagesRouter(d: BuyerPagesDeps): Router {
     if (!order) return res.redirect(303, '/account');
     const label = statusLabel(order.status);
     renderPage(res, 200, 'welcome', {
-      script: '/assets/status.js', orderId: order.id, status: order.status, label: label.text, tone: label.tone,
+      script: '/assets/status.js', orderId: order.id, status: order.status, label: label.text, tone: label.tone, lead: orderLead(order.status),
       item: item(order.quantity, order.product_name), price: money(order.amount, order.currency), merchant: order.merchant_name,
     });
   });
@@ -61,7 +62,7 @@ export function buyerPagesRouter(d: BuyerPagesDeps): Router {
     if (!s) return void res.status(404).json({ error: 'not_found' });
     const label = statusLabel(s.status);
     const hint = s.status === 'paid' ? 'Your receipt is a reply to your post on X.' : s.final ? 'Our reply on X says what happened.' : '';
-    res.json({ ...s, label: label.text, tone: label.tone, hint });
+    res.json({ ...s, label: label.text, tone: label.tone, hint, lead: orderLead(s.status) });
   });
 
   async function showAccount(req: Request, res: Response, status = 200, error?: string): Promise<void> {
@@ -104,14 +105,6 @@ export function buyerPagesRouter(d: BuyerPagesDeps): Router {
     await d.onboarding.unlink(currentUser(req)!.id);
     res.redirect(303, '/account?unlinked=1');
   });
-
-  // Buyers get a page, never JSON or a stack trace; the detail goes to the log only.
-  r.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
-    if (res.headersSent) return next(err);
-    if ((err as { code?: string }).code === 'EBADCSRFTOKEN') return stop.csrf(res);
-    if ((err as { type?: string }).type === 'entity.too.large') return stop.invalid(res);
-    req.log?.error({ err }, 'buyer page failed');
-    stop.broken(res, String(req.id ?? ''));
-  });
+  // Errors fall through to the app's one error renderer, which answers buyer paths with a page.
   return r;
 }

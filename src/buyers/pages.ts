@@ -1,5 +1,6 @@
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { renderPage } from '../pages/render';
+import type { AppError } from '../http/errors';
 import type { LinkState } from './onboarding.service';
 
 /** The pages a buyer sees when a link or a sign-in cannot go on: each says what to do next. */
@@ -68,4 +69,32 @@ export const stop = {
 
 export function stopFor(res: Response, state: Exclude<LinkState, { kind: 'open' }>): void {
   stop[state.kind](res);
+}
+
+/** What a buyer's browser opens (our links, the account, sign-in): its errors are pages, never problem+json. */
+const BUYER_PATH = /^\/+(link|pay|account|welcome|auth)(\/|$)/i;
+
+export function isBuyerPath(path: string): boolean {
+  return BUYER_PATH.test(path);
+}
+
+/**
+ * The page for an error on a buyer path. A client error (a link that is not valid
+ * percent-encoding, an unknown path) says the link is not valid; the error's own message can
+ * hold the raw token, so it is not logged. Anything else is ours: logged, and a page with the
+ * request id.
+ */
+export function buyerErrorPage(err: unknown, known: AppError | null, req: Request, res: Response): void {
+  if ((err as { code?: string } | null)?.code === 'EBADCSRFTOKEN') return stop.csrf(res);
+  if (known && known.status < 500) {
+    if (known.status === 429) return stop.rateLimited(res, Number(known.extra.headers?.['Retry-After'] ?? 60));
+    req.log?.warn({ code: known.code, status: known.status }, 'buyer page refused');
+    return renderPage(res, known.status, 'message', {
+      heading: 'This link is not valid',
+      lines: ['It may be incomplete or altered. Open the whole link from our reply on X, or post again to buy. You have not been charged.'],
+      linkHref: '/account', linkText: 'Go to your account',
+    });
+  }
+  req.log?.error({ err }, 'buyer page failed');
+  stop.broken(res, String(req.id ?? ''));
 }

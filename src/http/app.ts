@@ -5,7 +5,7 @@ import { pinoHttp } from 'pino-http';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config';
 import type { Db } from '../db/pool';
-import type { Logger } from '../logger';
+import { loggablePath, type Logger } from '../logger';
 import { errors } from './errors';
 import { problemHandler } from './problem';
 import { requireAdmin, requireMerchant } from './auth';
@@ -61,7 +61,7 @@ export function createApp(deps: AppDeps): Express {
       },
       serializers: {
         // Buyer links are capabilities: keep them (and query strings: OAuth codes) out of the log.
-        req: (req) => ({ id: req.id, method: req.method, url: String(req.url).split('?')[0]!.replace(/^\/(link|pay)\/[^/]+/, '/$1/:token') }),
+        req: (req) => ({ id: req.id, method: req.method, url: loggablePath(String(req.url)) }),
         res: (res) => ({ statusCode: res.statusCode }),
       },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),

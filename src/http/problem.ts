@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import { AppError, errors } from './errors';
+import { buyerErrorPage, isBuyerPath } from '../buyers/pages';
 
 export const PROBLEM_TYPE_BASE = '/problems/';
 
@@ -65,6 +66,8 @@ export const problemHandler: ErrorRequestHandler = (err, req, res, _next) => {
     res.destroy();
     return;
   }
+  // Buyers get a page, never JSON or a stack trace, whichever router the error came from.
+  if (isBuyerPath(req.originalUrl.split('?')[0]!)) return buyerErrorPage(err, known, req, res);
   if (known) {
     if (known.status >= 500) req.log?.warn({ code: known.code, detail: known.detail }, 'request failed');
     sendProblem(req, res, known);

@@ -2,6 +2,8 @@
  * Reply texts. Each fits in 280 characters (X counts any URL as 23) and names the order and
  * product where there is one; none mentions card or address details.
  */
+import { inertFields } from './inert';
+
 export type ReplyKind =
   | 'receipt' | 'signup' | 'sold_out' | 'declined' | 'action_required' | 'how_to_buy'
   | 'too_many' | 'failed' | 'spending_limit' | 'refunded' | 'amount_too_large';
@@ -46,7 +48,9 @@ function clip(name: string, max = 60): string {
   return [...name].length > max ? `${[...name].slice(0, max - 1).join('')}…` : name;
 }
 
-export function renderReply(kind: ReplyKind, c: ReplyContext): string {
+export function renderReply(kind: ReplyKind, context: ReplyContext): string {
+  // Merchant text is made inert once, here, whatever the kind: the shop's posts carry only our entities.
+  const c = inertFields(context);
   const item = c.product ? `${c.quantity && c.quantity > 1 ? `${c.quantity} × ` : ''}${clip(c.product)}` : 'your order';
   const price = c.amount !== undefined && c.currency ? ` (${formatMoney(c.amount, c.currency)})` : '';
   switch (kind) {

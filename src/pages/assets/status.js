@@ -10,6 +10,9 @@
     el.textContent = s.label;
     el.className = 'status status-' + s.tone;
     el.setAttribute('data-status', s.status);
+    // The sentence under the heading follows too: "being saved" must not outlive the saving.
+    var lead = document.getElementById('order-lead');
+    if (lead && s.lead) lead.textContent = s.lead;
     var hint = document.getElementById('order-hint');
     if (hint && s.final) hint.textContent = s.hint || '';
   }

@@ -1,0 +1,29 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { createLogger, prettyLogsWanted, prettyStream } from '../../src/logger';
+
+describe('log format', () => {
+  it.each([
+    [true, 'development', true],
+    [true, undefined, true],
+    [true, 'production', false],
+    [true, 'test', false],
+    [false, 'development', false],
+    [undefined, 'development', false],
+  ])('stdout a TTY: %s, NODE_ENV %s → pretty: %s', (isTTY, nodeEnv, pretty) => {
+    expect(prettyLogsWanted({ isTTY, nodeEnv })).toBe(pretty);
+  });
+
+  it('pretty lines are readable and still redacted', () => {
+    const lines: string[] = [];
+    const out = new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } });
+    const log = createLogger('info', prettyStream(out, false) as pino.DestinationStream);
+    log.info({ order_id: 'ord_1', req: { headers: { authorization: 'Bearer pretty-secret-token' } } }, 'charge declined');
+    const text = lines.join('');
+    expect(text).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: charge declined/);
+    expect(text).toContain('order_id: "ord_1"');
+    expect(text).not.toContain('pretty-secret-token');
+    expect(text).toContain('[redacted]');
+    expect(text).not.toMatch(/^\{/);
+  });
+});
