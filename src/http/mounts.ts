@@ -29,7 +29,7 @@ export function pipelineMounts(rt: Runtime, metrics?: Metrics): Pick<AppDeps, 'm
         publicBaseUrl: rt.config.PUBLIC_BASE_URL, log: rt.log, redis: rt.redis, prefix: rt.config.QUEUE_PREFIX,
         authFailures: { perIp: rt.config.AUTH_FAILURES_PER_IP, perCredential: rt.config.AUTH_FAILURES_PER_CREDENTIAL },
       })),
-      ...(metrics ? [(app: Express) => app.use(metricsRouter(metrics.registry, [rt.config.ADMIN_TOKEN, rt.config.METRICS_TOKEN]))] : []),
+      ...(metrics ? [(app: Express) => app.use(metricsRouter(metrics.registry, [rt.config.ADMIN_TOKEN, rt.config.METRICS_TOKEN], authFailures))] : []),
     ],
     mountV1: [(v1) => v1.use('/sandbox', requireAdmin(rt.config.ADMIN_TOKEN, authFailures), sandboxRouter(rt.buyers, rt.queues, emulated))],
   };
