@@ -44,6 +44,8 @@ export function authFailureGuard(o: AuthFailureGuardOptions): AuthFailureGuard {
   const limiter = (name: string, points: number): RateLimiterAbstract =>
     new RateLimiterRedis({
       storeClient: o.redis, keyPrefix: `${o.prefix}:authfail:${name}`, points, duration: AUTH_FAILURE_WINDOW_S,
+      // Every authenticated request asks first: with Redis away, count in memory rather than wait for it.
+      rejectIfRedisNotReady: true,
       insuranceLimiter: new RateLimiterMemory({ points, duration: AUTH_FAILURE_WINDOW_S }),
     });
   const byIp = limiter('ip', o.perIp);

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import request from 'supertest';
 import { startTestApp, testConfig, type TestApp } from '../../support/app';
@@ -55,6 +57,17 @@ describe('a replay never reveals a secret (Idempotency-Key on key-issuing endpoi
     const replay = await request(t.app).post(`/v1/merchants/${m.id}/api_keys`).set(admin()).set('Idempotency-Key', 'key-once').expect(201);
     expect(replay.headers['idempotent-replayed']).toBe('true');
     expect(replay.body).toEqual({ ...first.body, secret: null });
+  });
+});
+
+describe('responses stored before the fix', () => {
+  it('lose their secrets when migration 006 runs', async () => {
+    const sql = fs.readFileSync(path.resolve(__dirname, '../../../src/db/migrations/006_idempotency_forget_secrets.sql'), 'utf8');
+    const old = { id: 'mer_old', object: 'merchant', name: 'Old', created: 1, api_key: 'hck_live_OldSecretOldSecretOldSecret1234', api_key_id: 'key_old' };
+    await t.db.query("INSERT INTO idempotency_keys (scope, key, request_hash, status_code, response_body) VALUES ('admin', 'before-006', 'h', 201, $1)", [JSON.stringify(old)]);
+    await t.db.query(sql);
+    const { rows } = await t.db.query("SELECT response_body FROM idempotency_keys WHERE key = 'before-006'");
+    expect(JSON.parse(rows[0].response_body)).toEqual({ ...old, api_key: null });
   });
 });
 
