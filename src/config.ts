@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
+import net from 'node:net';
 import { z } from 'zod';
 
 const bool = z
@@ -26,6 +27,11 @@ const envSchema = z.object({
   ADMIN_TOKEN: optionalString.pipe(z.string().min(24, 'must be at least 24 characters').optional()),
   SIGNING_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   API_RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(1).default(25),
+  // Failed authentications allowed per client address, and per credential, in 15 minutes.
+  AUTH_FAILURES_PER_IP: z.coerce.number().int().min(1).default(10),
+  AUTH_FAILURES_PER_CREDENTIAL: z.coerce.number().int().min(1).default(50),
+  // Proxies whose X-Forwarded-For is believed: none by default (see trustProxy below).
+  TRUST_PROXY: optionalString.pipe(z.string().refine(validTrustProxy, 'must be a hop count, or a comma-separated list of addresses, CIDR ranges, loopback, linklocal or uniquelocal').optional()),
   STRIPE_SECRET_KEY: optionalString.pipe(
     z.string().regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]+$/, 'must look like sk_test_... or sk_live_...').optional(),
   ),
@@ -71,6 +77,25 @@ const envSchema = z.object({
 });
 
 export type Env = z.infer<typeof envSchema>;
+
+const PROXY_PRESETS = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function validTrustProxy(value: string): boolean {
+  if (/^\d+$/.test(value) || value === 'false') return true;
+  return value.split(',').every((part) => {
+    const [address, bits, ...rest] = part.trim().split('/');
+    if (PROXY_PRESETS.has(address!) && bits === undefined) return true;
+    const family = net.isIP(address!);
+    if (!family || rest.length) return false;
+    return bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+  });
+}
+
+/** Express's `trust proxy` value: false (the default: the peer is the client), a hop count, or a list. */
+export function trustProxy(value: string | undefined): boolean | number | string {
+  if (value === undefined || value === 'false') return false;
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
 
 export interface Config extends Env {
   PUBLIC_BASE_URL: string;

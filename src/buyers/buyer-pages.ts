@@ -6,6 +6,7 @@ import { oauthStates } from '../sessions/oauth-state';
 import { createOnboardingService } from './onboarding.service';
 import { buyerPagesRouter } from './buyers.routes';
 import { pageLimit } from './pages.deps';
+import { configuredAuthFailureGuard } from '../http/auth-failures';
 
 /** Wires the buyer pages from the runtime (mounted by src/http/mounts.ts). */
 export function buyerPages(rt: Runtime): Router {
@@ -24,5 +25,6 @@ export function buyerPages(rt: Runtime): Router {
       signIn: pageLimit(rt.redis, prefix, 'signin', 30, 60),
       status: pageLimit(rt.redis, prefix, 'status', 240, 60),
     },
+    authFailures: configuredAuthFailureGuard(config, rt.redis, rt.log),
   });
 }

@@ -2,7 +2,7 @@ import express, { Router, type NextFunction, type Request, type Response } from 
 import { renderPage } from '../pages/render';
 import { item, money, parseMajor, statusLabel, toMajor } from '../pages/present';
 import { orderLead } from '../pages/order-progress';
-import { currentUser, type BuyerPagesDeps } from './pages.deps';
+import { currentUser, forgedLinkLimit, inspectLink, type BuyerPagesDeps } from './pages.deps';
 import { signInRoutes } from './signin.routes';
 import { stopFor } from './pages';
 import type { AccountView } from './onboarding.service';
@@ -29,9 +29,9 @@ export function buyerPagesRouter(d: BuyerPagesDeps): Router {
   const form = express.urlencoded({ extended: false, limit: '4kb' });
   const page = [d.limits.pages, form, ...d.sessions.middleware];
 
-  r.get('/link/:token', ...page, async (req, res) => {
+  r.get('/link/:token', forgedLinkLimit(d.authFailures), ...page, async (req, res) => {
     const token = String(req.params.token);
-    const state = await d.onboarding.inspectLink(token);
+    const state = await inspectLink(d, req, token);
     if (state.kind !== 'open') return stopFor(res, state);
     const l = state.link;
     renderPage(res, 200, 'link', {

@@ -6,7 +6,8 @@ import type { XSignInPort } from '../x/x.oauth';
 import type { BuyerSessions } from '../sessions/sessions';
 import type { OAuthStates } from '../sessions/oauth-state';
 import type { LinkSigner } from '../links/links';
-import type { OnboardingService } from './onboarding.service';
+import type { AuthFailureGuard } from '../http/auth-failures';
+import type { LinkState, OnboardingService } from './onboarding.service';
 import { stop } from './pages';
 
 export interface BuyerPagesDeps {
@@ -20,6 +21,26 @@ export interface BuyerPagesDeps {
   log: Logger;
   /** Per-IP limits on these public routes. */
   limits: { pages: RequestHandler; signIn: RequestHandler; status: RequestHandler };
+  /** Forged signup links count as failed authentications of the client that sent them. */
+  authFailures: AuthFailureGuard;
+}
+
+const linkAttempt = (req: Request) => ({ surface: 'signup_link', ip: req.ip ?? 'unknown' });
+
+/** A client that sent too many forged signup links gets the 429 page before any link is looked at. */
+export function forgedLinkLimit(guard: AuthFailureGuard): RequestHandler {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const wait = await guard.blockedFor(linkAttempt(req));
+    if (wait) return stop.rateLimited(res, wait);
+    next();
+  };
+}
+
+/** What a signup link token leads to; a forged one (bad signature) is counted and logged, never the token. */
+export async function inspectLink(d: BuyerPagesDeps, req: Request, token: string): Promise<LinkState> {
+  const state = await d.onboarding.inspectLink(token);
+  if (state.kind === 'invalid') await d.authFailures.failed(linkAttempt(req), req.log);
+  return state;
 }
 
 /** The signed-in X account, or undefined. */

@@ -1,7 +1,7 @@
 import express, { Router, type Request, type Response } from 'express';
 import { signIn, signOut } from '../sessions/sessions';
 import type { PendingSignIn } from '../sessions/oauth-state';
-import { currentUser, type BuyerPagesDeps } from './pages.deps';
+import { currentUser, forgedLinkLimit, inspectLink, type BuyerPagesDeps } from './pages.deps';
 import { stop, stopFor } from './pages';
 
 /**
@@ -22,9 +22,9 @@ export function signInRoutes(d: BuyerPagesDeps, r: Router): void {
     res.redirect(303, url);
   }
 
-  r.post('/link/:token/continue', d.limits.signIn, ...page, async (req, res) => {
+  r.post('/link/:token/continue', d.limits.signIn, forgedLinkLimit(d.authFailures), ...page, async (req, res) => {
     const token = String(req.params.token);
-    const state = await d.onboarding.inspectLink(token);
+    const state = await inspectLink(d, req, token);
     if (state.kind !== 'open') return stopFor(res, state);
     await toX(req, res, { purpose: 'signup', tokenId: state.link.id });
   });

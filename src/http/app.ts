@@ -3,13 +3,14 @@ import express, { type Express, type NextFunction, type Request, type Response, 
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { Redis } from 'ioredis';
-import type { Config } from '../config';
+import { trustProxy, type Config } from '../config';
 import type { Db } from '../db/pool';
 import { loggablePath, type Logger } from '../logger';
 import { errors } from './errors';
 import { problemHandler } from './problem';
 import { requireAdmin, requireMerchant } from './auth';
 import { rateLimit } from './rate-limit';
+import { configuredAuthFailureGuard } from './auth-failures';
 import { idempotency } from './idempotency';
 import { health } from './health';
 import { createMerchantsService } from '../merchants/merchants.service';
@@ -47,7 +48,8 @@ export function createApp(deps: AppDeps): Express {
   const { config, db, redis, log } = deps;
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  // Only the proxies named in TRUST_PROXY may say who the client is; by default the peer is.
+  app.set('trust proxy', trustProxy(config.TRUST_PROXY));
   app.set('query parser', 'simple');
 
   app.use(
@@ -77,12 +79,15 @@ export function createApp(deps: AppDeps): Express {
   v1.use(requireJson, express.json({ limit: BODY_LIMIT, strict: true, type: 'application/json' }));
   const limiter = rateLimit({ redis, prefix: config.QUEUE_PREFIX, pointsPerSecond: config.API_RATE_LIMIT_PER_SECOND });
   const idem = idempotency(db);
+  const authFailures = configuredAuthFailureGuard(config, redis, log);
+  const operator = requireAdmin(config.ADMIN_TOKEN, authFailures);
+  const merchant = requireMerchant(db, config.apiKeyMode, authFailures);
 
   const merchants = createMerchantsService(db, config.apiKeyMode);
   const products = createProductsService(db, hashtagLimits(config), deps.onProductsChanged);
-  v1.use('/merchants', requireAdmin(config.ADMIN_TOKEN), limiter, idem, merchantsRouter(merchants));
-  v1.use('/products', requireMerchant(db), limiter, idem, productsRouter(products));
-  v1.use('/orders', requireMerchant(db), limiter, ordersRouter(db));
+  v1.use('/merchants', operator, limiter, idem, merchantsRouter(merchants));
+  v1.use('/products', merchant, limiter, idem, productsRouter(products));
+  v1.use('/orders', merchant, limiter, ordersRouter(db));
   for (const mount of deps.mountV1 ?? []) mount(v1);
   app.use('/v1', v1);
 

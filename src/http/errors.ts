@@ -35,6 +35,22 @@ export const errors = {
     new AppError(401, 'unauthorized', 'Authentication required', detail, {
       headers: { 'WWW-Authenticate': 'Bearer realm="hashtag-checkout"' },
     }),
+  wrongKeyMode: (mode: 'test' | 'live') =>
+    new AppError(
+      401,
+      'api_key_wrong_mode',
+      'API key for the other mode',
+      `This deployment runs in ${mode} mode and accepts only hck_${mode}_ keys; a ${mode === 'live' ? 'test' : 'live'}-mode key works only where Stripe runs in ${mode === 'live' ? 'test' : 'live'} mode`,
+      { headers: { 'WWW-Authenticate': 'Bearer realm="hashtag-checkout"' } },
+    ),
+  tooManyAuthFailures: (retryAfterS: number) =>
+    new AppError(
+      429,
+      'too_many_auth_failures',
+      'Too many failed authentications',
+      `Too many failed attempts to authenticate from this client or with this credential; retry in ${retryAfterS} s`,
+      { headers: { 'Retry-After': String(retryAfterS) } },
+    ),
   forbidden: (detail: string) => new AppError(403, 'forbidden', 'Forbidden', detail),
   notFound: (what: string, id?: string) =>
     new AppError(404, 'resource_missing', 'Not found', id ? `No such ${what}: '${id}'` : `No such ${what}`),

@@ -6,6 +6,25 @@ import { errors } from './errors';
 // A request that crashed mid-way leaves its key "in progress"; after this long a retry may take it over.
 const ABANDONED_AFTER_S = 60;
 
+const SHOWN_ONCE = 'idempotencyShownOnce';
+
+/**
+ * Declares fields of this response that are secrets shown once (a new API key): the copy kept for
+ * replays has them set to null, so a replay of the same Idempotency-Key never reveals them.
+ */
+export function shownOnce(res: Response, fields: string[]): void {
+  res.locals[SHOWN_ONCE] = fields;
+}
+
+/** The response as stored for replays: secrets shown once are nulled. */
+function replayable(res: Response, text: string): string {
+  const fields = res.locals[SHOWN_ONCE] as string[] | undefined;
+  if (!fields?.length) return text;
+  const body = JSON.parse(text) as Record<string, unknown>;
+  for (const f of fields) if (f in body) body[f] = null;
+  return JSON.stringify(body);
+}
+
 function scopeOf(req: Request): string {
   const p = req.principal;
   return p?.kind === 'merchant' ? p.merchantId : 'admin';
@@ -14,6 +33,7 @@ function scopeOf(req: Request): string {
 /**
  * Stripe's semantics for POST: the first response (below 500) for a key is stored and replayed
  * for the same request; the same key with another request is refused. Keys live 24 hours.
+ * Secrets a route marks with shownOnce() are never stored: a replay answers them as null.
  */
 export function idempotency(db: Db) {
   return async (req: Request, res: Response, next: NextFunction) => {
@@ -57,7 +77,7 @@ export function idempotency(db: Db) {
       const write =
         res.statusCode >= 500
           ? db.query('DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2', [scope, key])
-          : db.query('UPDATE idempotency_keys SET status_code = $3, response_body = $4 WHERE scope = $1 AND key = $2', [scope, key, res.statusCode, text]);
+          : db.query('UPDATE idempotency_keys SET status_code = $3, response_body = $4 WHERE scope = $1 AND key = $2', [scope, key, res.statusCode, replayable(res, text)]);
       write
         .catch((err) => req.log?.error({ err }, 'could not store idempotent response'))
         .finally(() => send(body as never));

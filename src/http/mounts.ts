@@ -2,6 +2,7 @@ import type { Express } from 'express';
 import type { AppDeps } from './app';
 import type { Runtime } from '../runtime';
 import { requireAdmin } from './auth';
+import { configuredAuthFailureGuard } from './auth-failures';
 import { stripeWebhookRouter } from '../webhooks/stripe.routes';
 import { payRouter } from '../pages/pay.routes';
 import { assetsRouter } from '../pages/render';
@@ -15,6 +16,7 @@ import type { Metrics } from '../ops/metrics';
 /** The pipeline's HTTP surface (webhooks, buyer links, sandbox helpers) on top of the merchant API. */
 export function pipelineMounts(rt: Runtime, metrics?: Metrics): Pick<AppDeps, 'mountBefore' | 'mountV1' | 'onProductsChanged'> {
   const emulated = Boolean(rt.config.STRIPE_API_BASE) && rt.config.NODE_ENV !== 'production';
+  const authFailures = configuredAuthFailureGuard(rt.config, rt.redis, rt.log);
   return {
     onProductsChanged: () => notifyProductsChanged(rt.redis, rt.config.QUEUE_PREFIX),
     mountBefore: [
@@ -24,10 +26,11 @@ export function pipelineMounts(rt: Runtime, metrics?: Metrics): Pick<AppDeps, 'm
       (app) => app.use(buyerPages(rt)),
       (app) => app.use(queueUiRouter({
         queues: Object.values(rt.queues), adminToken: rt.config.ADMIN_TOKEN, signingSecret: rt.config.SIGNING_SECRET,
-        publicBaseUrl: rt.config.PUBLIC_BASE_URL, log: rt.log,
+        publicBaseUrl: rt.config.PUBLIC_BASE_URL, log: rt.log, redis: rt.redis, prefix: rt.config.QUEUE_PREFIX,
+        authFailures: { perIp: rt.config.AUTH_FAILURES_PER_IP, perCredential: rt.config.AUTH_FAILURES_PER_CREDENTIAL },
       })),
-      ...(metrics ? [(app: Express) => app.use(metricsRouter(metrics.registry, [rt.config.ADMIN_TOKEN, rt.config.METRICS_TOKEN]))] : []),
+      ...(metrics ? [(app: Express) => app.use(metricsRouter(metrics.registry, [rt.config.ADMIN_TOKEN, rt.config.METRICS_TOKEN], authFailures))] : []),
     ],
-    mountV1: [(v1) => v1.use('/sandbox', requireAdmin(rt.config.ADMIN_TOKEN), sandboxRouter(rt.buyers, rt.queues, emulated))],
+    mountV1: [(v1) => v1.use('/sandbox', requireAdmin(rt.config.ADMIN_TOKEN, authFailures), sandboxRouter(rt.buyers, rt.queues, emulated))],
   };
 }

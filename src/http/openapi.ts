@@ -43,7 +43,8 @@ export function buildOpenApiDocument(): ReturnType<OpenApiGeneratorV31['generate
       description:
         'Merchants register products with a purchase hashtag; buyers buy by posting it on X. ' +
         'Every POST accepts an Idempotency-Key header (Stripe semantics: same key and body replay the first response; ' +
-        'same key with another body is 422). Errors are RFC 9457 application/problem+json with a stable `code`. ' +
+        'same key with another body is 422; a replay never reveals a secret: a new API key is answered as null). ' +
+        'Failed authentication is limited per client address and per credential (429 too_many_auth_failures). Errors are RFC 9457 application/problem+json with a stable `code`. ' +
         'Lists are cursor-paginated with `limit` (1-100) and `starting_after`.',
     },
     servers: [{ url: 'http://localhost:3000', description: 'npm start' }],

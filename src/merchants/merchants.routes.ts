@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { parseBody, parseQuery, pathId } from '../http/validate';
 import { toPage } from '../http/pagination';
 import { unix } from '../http/time';
+import { shownOnce } from '../http/idempotency';
 import type { ApiKeyRow, MerchantRow } from './merchants.repository';
 import type { MerchantsService } from './merchants.service';
 import { createKeyBody, createMerchantBody, listMerchantsQuery } from './merchants.schema';
@@ -24,6 +25,7 @@ export function merchantsRouter(service: MerchantsService): Router {
   r.post('/', async (req, res) => {
     const body = parseBody(createMerchantBody, req.body);
     const { merchant, key, secret } = await service.create(body.name);
+    shownOnce(res, ['api_key']);
     res.status(201).json({ ...presentMerchant(merchant), api_key: secret, api_key_id: key.id });
   });
   r.get('/', async (req, res) => {
@@ -37,6 +39,7 @@ export function merchantsRouter(service: MerchantsService): Router {
   r.post('/:id/api_keys', async (req, res) => {
     parseBody(createKeyBody, req.body);
     const { key, secret } = await service.issueKey(pathId(req.params.id, 'mer', 'merchant'));
+    shownOnce(res, ['secret']);
     res.status(201).json({ ...presentKey(key), secret });
   });
   r.get('/:id/api_keys', async (req, res) => {

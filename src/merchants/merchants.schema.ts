@@ -22,7 +22,10 @@ export const merchant = z
 
 export const merchantWithKey = merchant
   .extend({
-    api_key: z.string().meta({ description: 'Shown once; store it now. Only a hash is kept.', example: 'hck_test_9sX2...' }),
+    api_key: z.string().nullable().meta({
+      description: 'Shown once; store it now. Only a hash is kept. Null when this answer is a replay (Idempotent-Replayed: true): issue a new key and revoke api_key_id.',
+      example: 'hck_test_9sX2...',
+    }),
     api_key_id: z.string(),
   })
   .meta({ id: 'MerchantWithKey' });
@@ -40,7 +43,11 @@ export const apiKey = z
   .meta({ id: 'ApiKey' });
 
 export const apiKeyWithSecret = apiKey
-  .extend({ secret: z.string().meta({ description: 'The key itself; shown once' }) })
+  .extend({
+    secret: z.string().nullable().meta({
+      description: 'The key itself; shown once. Null when this answer is a replay (Idempotent-Replayed: true): issue another key and revoke this one.',
+    }),
+  })
   .meta({ id: 'ApiKeyWithSecret' });
 
 export function registerMerchantPaths(r: OpenAPIRegistry): void {

@@ -2,6 +2,7 @@ import http from 'node:http';
 import { Router } from 'express';
 import type { Registry } from 'prom-client';
 import { safeEqual } from '../http/auth';
+import type { AuthFailureGuard } from '../http/auth-failures';
 import type { Logger } from '../logger';
 
 /** Prometheus may hold METRICS_TOKEN (read-only) instead of the operator token. */
@@ -16,11 +17,18 @@ async function render(registry: Registry): Promise<{ type: string; body: string 
   return { type: registry.contentType, body: await registry.metrics() };
 }
 
-/** /metrics on the api. */
-export function metricsRouter(registry: Registry, tokens: Array<string | undefined>): Router {
+/** /metrics on the api; with a guard, wrong tokens count as failed authentications of the client. */
+export function metricsRouter(registry: Registry, tokens: Array<string | undefined>, guard?: AuthFailureGuard): Router {
   const r = Router();
   r.get('/metrics', async (req, res) => {
+    const attempt = { surface: 'metrics_token', ip: req.ip ?? 'unknown', credential: 'metrics' };
+    const wait = req.headers.authorization && guard ? await guard.blockedFor(attempt) : 0;
+    if (wait) {
+      res.setHeader('Retry-After', String(wait));
+      return res.status(429).type('text/plain').send(`too many failed authentications; retry in ${wait} s\n`);
+    }
     if (!metricsAuthorized(req.headers.authorization, tokens)) {
+      if (req.headers.authorization) await guard?.failed(attempt, req.log);
       res.setHeader('WWW-Authenticate', 'Bearer realm="metrics"');
       return res.status(401).type('text/plain').send('metrics need Authorization: Bearer <METRICS_TOKEN or ADMIN_TOKEN>\n');
     }

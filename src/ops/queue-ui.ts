@@ -3,7 +3,9 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Logger } from '../logger';
+import { authFailureGuard, type AuthFailureLimits } from '../http/auth-failures';
 import { operatorAuth } from './operator-auth';
 
 export const QUEUE_UI_PATH = '/admin/queues';
@@ -14,6 +16,10 @@ export interface QueueUiOptions {
   signingSecret: string;
   publicBaseUrl: string;
   log: Logger;
+  /** Operator sessions (revocable at sign-out) and failed-sign-in counts live here. */
+  redis: Redis;
+  prefix: string;
+  authFailures: AuthFailureLimits;
 }
 
 /**
@@ -50,6 +56,7 @@ ${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
 export function queueUiRouter(o: QueueUiOptions): Router {
   const auth = operatorAuth({
     adminToken: o.adminToken, signingSecret: o.signingSecret, secure: o.publicBaseUrl.startsWith('https:'), path: QUEUE_UI_PATH,
+    redis: o.redis, prefix: o.prefix, guard: authFailureGuard({ redis: o.redis, prefix: o.prefix, log: o.log, ...o.authFailures }),
   });
   const serverAdapter = new ExpressAdapter().setBasePath(QUEUE_UI_PATH);
   createBullBoard({
@@ -68,24 +75,26 @@ export function queueUiRouter(o: QueueUiOptions): Router {
 
   const showLogin = (res: Response, next: string, status = 200, error?: string) =>
     res.status(status).type('html').send(loginPage(auth.issueCsrf(res), next, error));
-  r.get(`${QUEUE_UI_PATH}/login`, (req, res) => {
-    if (auth.isOperator(req)) return res.redirect(303, safeNext(req.query.next));
+  r.get(`${QUEUE_UI_PATH}/login`, async (req, res) => {
+    if (await auth.isOperator(req)) return res.redirect(303, safeNext(req.query.next));
     showLogin(res, safeNext(req.query.next));
   });
-  r.post(`${QUEUE_UI_PATH}/login`, express.urlencoded({ extended: false, limit: '4kb' }), (req: Request, res: Response) => {
+  r.post(`${QUEUE_UI_PATH}/login`, express.urlencoded({ extended: false, limit: '4kb' }), async (req: Request, res: Response) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const next = safeNext(body.next);
     if (!auth.checkCsrf(req, body.csrf)) return showLogin(res, next, 403, 'The form expired. Please sign in again.');
-    if (!auth.checkToken(body.token)) {
-      o.log.warn({ ip: req.ip }, 'queue UI: sign-in refused');
-      return showLogin(res, next, 401, 'That is not the operator token.');
+    const outcome = await auth.checkToken(req, body.token);
+    if (typeof outcome === 'number') {
+      res.setHeader('Retry-After', String(outcome));
+      return showLogin(res, next, 429, `Too many failed sign-ins from this address. Try again in ${Math.ceil(outcome / 60)} minutes.`);
     }
-    auth.signIn(res);
+    if (outcome === 'failed') return showLogin(res, next, 401, 'That is not the operator token.');
+    await auth.signIn(res);
     o.log.info({ ip: req.ip }, 'queue UI: operator signed in');
     res.redirect(303, next);
   });
-  r.post(`${QUEUE_UI_PATH}/logout`, (_req, res) => {
-    auth.signOut(res);
+  r.post(`${QUEUE_UI_PATH}/logout`, async (req, res) => {
+    await auth.signOut(req, res);
     res.redirect(303, `${QUEUE_UI_PATH}/login`);
   });
 

@@ -44,6 +44,8 @@ describe('docker-compose.yml', () => {
     expect(services.emulators!.ports).toEqual(['12111:12111', '12112:12112']);
     expect(services.emulators!.environment.STRIPE_WEBHOOK_URL).toBe('http://api:3000/webhooks/stripe');
     expect(services.emulators!.environment.EMULATOR_HOST).toBe('0.0.0.0');
+    // Published directly: no proxy is trusted unless the operator names one.
+    expect(services.api!.environment.TRUST_PROXY).toBe('${TRUST_PROXY:-}');
   });
 
   it('keeps data in named volumes, runs two ingest instances and leaves time for a graceful stop', () => {

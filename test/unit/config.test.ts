@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { ConfigError, loadConfig, redactUrl } from '../../src/config';
+import { ConfigError, loadConfig, redactUrl, trustProxy } from '../../src/config';
 import { createLogger } from '../../src/logger';
 
 const base = { NODE_ENV: 'test' };
@@ -33,6 +33,16 @@ describe('config', () => {
         STRIPE_API_BASE: 'http://127.0.0.1:12111',
       }),
     ).toThrow(/ADMIN_TOKEN: required in production[\s\S]*SIGNING_SECRET[\s\S]*DATABASE_URL[\s\S]*STRIPE_API_BASE: the emulator override is refused/);
+  });
+
+  it('trusts no proxy unless TRUST_PROXY names them (a hop count or addresses and ranges), and refuses anything else', () => {
+    expect(trustProxy(loadConfig(base).TRUST_PROXY)).toBe(false);
+    expect(trustProxy(loadConfig({ ...base, TRUST_PROXY: '1' }).TRUST_PROXY)).toBe(1);
+    expect(trustProxy(loadConfig({ ...base, TRUST_PROXY: '10.0.0.0/8, 2001:db8::1, loopback' }).TRUST_PROXY)).toBe('10.0.0.0/8, 2001:db8::1, loopback');
+    for (const bad of ['true', 'everyone', '10.0.0.0/33', '10.0.0.1/8/1', 'loopback/8']) {
+      expect(() => loadConfig({ ...base, TRUST_PROXY: bad })).toThrow(/TRUST_PROXY: must be a hop count/);
+    }
+    expect(loadConfig(base)).toMatchObject({ AUTH_FAILURES_PER_IP: 10, AUTH_FAILURES_PER_CREDENTIAL: 50 });
   });
 
   it('wants the full set of X credentials once a Stripe key is set', () => {

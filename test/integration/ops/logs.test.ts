@@ -64,7 +64,8 @@ describe('logs', () => {
     it('never hold the token from a Basic header, a bearer header or the sign-in form', async () => {
       const c = capture();
       const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: database.url, QUEUE_PREFIX: testPrefix(), ...SECRETS });
-      const ui = queueUiRouter({ queues: [], adminToken: SECRETS.ADMIN_TOKEN, signingSecret: SECRETS.SIGNING_SECRET, publicBaseUrl: config.PUBLIC_BASE_URL, log: c.log });
+      const ui = queueUiRouter({ queues: [], adminToken: SECRETS.ADMIN_TOKEN, signingSecret: SECRETS.SIGNING_SECRET, publicBaseUrl: config.PUBLIC_BASE_URL, log: c.log,
+        redis, prefix: config.QUEUE_PREFIX, authFailures: { perIp: 10, perCredential: 50 } });
       const app = createApp({ config, db, redis, log: c.log, mountBefore: [(a) => a.use(ui)] });
       await request(app).get('/admin/queues/api/queues').set('Authorization', `Basic ${Buffer.from(`ops:${SECRETS.ADMIN_TOKEN}`).toString('base64')}`).expect(200);
       await request(app).get('/v1/merchants').set('Authorization', `Bearer ${SECRETS.ADMIN_TOKEN}`).expect(200);

@@ -4,6 +4,7 @@ import { startTestApp, REDIS_URL, testPrefix, type TestApp } from '../../support
 import { createQueues, closeQueues, type Queues } from '../../../src/queue/queues';
 import { createMetrics, type Metrics } from '../../../src/ops/metrics';
 import { metricsRouter, startOpsServer } from '../../../src/ops/metrics-http';
+import { authFailureGuard } from '../../../src/http/auth-failures';
 import { createLogger } from '../../../src/logger';
 import type { IngestStatus } from '../../../src/ingest';
 
@@ -27,7 +28,8 @@ beforeAll(async () => {
   connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   queues = createQueues(connection, env.QUEUE_PREFIX);
   metrics = createMetrics(createLogger('silent'));
-  t = await startTestApp(env, { mountBefore: [(app) => app.use(metricsRouter(metrics.registry, [env.ADMIN_TOKEN, env.METRICS_TOKEN]))] });
+  const guard = authFailureGuard({ redis: connection, prefix: env.QUEUE_PREFIX, log: createLogger('silent'), perIp: 3, perCredential: 100 });
+  t = await startTestApp({ ...env, TRUST_PROXY: 'loopback' }, { mountBefore: [(app) => app.use(metricsRouter(metrics.registry, [env.ADMIN_TOKEN, env.METRICS_TOKEN], guard))] });
   metrics.watchQueues(Object.values(queues));
   metrics.watchOrders(t.db);
   metrics.watchIngest(() => ingest);
@@ -46,6 +48,16 @@ describe('/metrics', () => {
     await request(t.app).get('/metrics').set('Authorization', `Bearer ${env.ADMIN_TOKEN}`).expect(200);
     const res = await request(t.app).get('/metrics').set('Authorization', `Bearer ${env.METRICS_TOKEN}`).expect(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+  });
+
+  it('answers 429 to an address that sent too many wrong tokens, before comparing; a scraper elsewhere goes on', async () => {
+    const from = '203.0.113.60';
+    for (let i = 0; i < 3; i++) {
+      await request(t.app).get('/metrics').set('X-Forwarded-For', from).set('Authorization', `Bearer metrics-guess-${i}-0123456789abcdef`).expect(401);
+    }
+    const blocked = await request(t.app).get('/metrics').set('X-Forwarded-For', from).set('Authorization', `Bearer ${env.METRICS_TOKEN}`).expect(429);
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+    await request(t.app).get('/metrics').set('X-Forwarded-For', '198.51.100.60').set('Authorization', `Bearer ${env.METRICS_TOKEN}`).expect(200);
   });
 
   it('reports queue depths and the oldest wait from Redis, orders by status from PostgreSQL, and what the worker and ingest hooks saw', async () => {

@@ -5,6 +5,7 @@ import { startTestApp, REDIS_URL, testPrefix, type TestApp } from '../../support
 import { createLogger } from '../../../src/logger';
 import { createQueues, closeQueues, type Queues } from '../../../src/queue/queues';
 import { queueUiRouter, QUEUE_UI_PATH } from '../../../src/ops/queue-ui';
+import { Writable } from 'node:stream';
 
 let t: TestApp;
 let queues: Queues;
@@ -18,8 +19,13 @@ async function openForm(agent: ReturnType<typeof request.agent>) {
   return { res, csrf };
 }
 
+const logLines: string[] = [];
+const log = createLogger('info', new Writable({ write(chunk, _enc, done) { logLines.push(...String(chunk).split('\n').filter(Boolean)); done(); } }));
+
 const env = {
   QUEUE_PREFIX: testPrefix(),
+  // Each test plays its clients at addresses of its own, behind a proxy on loopback.
+  TRUST_PROXY: 'loopback',
   ADMIN_TOKEN: 'ops-ui-admin-token-0123456789abcdef',
   SIGNING_SECRET: 'ops-ui-signing-secret-0123456789abcdef0123456789',
 };
@@ -27,8 +33,9 @@ const env = {
 beforeAll(async () => {
   connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   queues = createQueues(connection, env.QUEUE_PREFIX);
-  const ui = queueUiRouter({ queues: Object.values(queues), adminToken: env.ADMIN_TOKEN, signingSecret: env.SIGNING_SECRET, publicBaseUrl: 'http://localhost:3000', log: createLogger('silent') });
-  t = await startTestApp(env, { mountBefore: [(app) => app.use(ui)] });
+  const ui = queueUiRouter({ queues: Object.values(queues), adminToken: env.ADMIN_TOKEN, signingSecret: env.SIGNING_SECRET, publicBaseUrl: 'http://localhost:3000', log,
+    redis: connection, prefix: env.QUEUE_PREFIX, authFailures: { perIp: 4, perCredential: 1000 } });
+  t = await startTestApp(env, { log, mountBefore: [(app) => app.use(ui)] });
 });
 afterAll(async () => {
   await closeQueues(queues);
@@ -85,7 +92,7 @@ describe('queue UI at /admin/queues', () => {
     const ok = await agent.post(`${QUEUE_UI_PATH}/login`).type('form').send({ token: t.admin, csrf: fresh, next: `${QUEUE_UI_PATH}/queue/charges` }).expect(303);
     expect(ok.headers.location).toBe(`${QUEUE_UI_PATH}/queue/charges`);
     const session = (ok.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('hc_ops='))!;
-    expect(session).toMatch(/^hc_ops=\d+\.[\w-]{43}; Path=\/admin\/queues; Max-Age=7200; HttpOnly; SameSite=Strict$/);
+    expect(session).toMatch(/^hc_ops=\d+\.[\w-]{24}\.[\w-]{43}; Path=\/admin\/queues; Max-Age=7200; HttpOnly; SameSite=Strict$/);
     await agent.get(`${QUEUE_UI_PATH}/api/queues`).expect(200);
 
     // A tampered cookie is worth nothing.
@@ -96,6 +103,48 @@ describe('queue UI at /admin/queues', () => {
 
     await agent.post(`${QUEUE_UI_PATH}/logout`).expect(303);
     await agent.get(`${QUEUE_UI_PATH}/api/queues`).expect(401);
+  });
+
+  it('signing out revokes the session: a copy of the cookie taken before is refused', async () => {
+    const agent = request.agent(t.app);
+    const { csrf } = await openForm(agent);
+    const ok = await agent.post(`${QUEUE_UI_PATH}/login`).type('form').send({ token: t.admin, csrf }).expect(303);
+    const copy = /^hc_ops=([^;]+)/.exec((ok.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('hc_ops='))!)![1]!;
+    await request(t.app).get(`${QUEUE_UI_PATH}/api/queues`).set('Cookie', `hc_ops=${copy}`).expect(200);
+    await agent.post(`${QUEUE_UI_PATH}/logout`).expect(303);
+    await request(t.app).get(`${QUEUE_UI_PATH}/api/queues`).set('Cookie', `hc_ops=${copy}`).expect(401);
+    const page = await request(t.app).get(QUEUE_UI_PATH).set('Accept', 'text/html').set('Cookie', `hc_ops=${copy}`).expect(303);
+    expect(page.headers.location).toMatch(/\/login/);
+  });
+
+  it('wrong Basic passwords: 429 after 4 from one address, each logged without the password; other clients go on', async () => {
+    const from = '203.0.113.40';
+    for (let i = 0; i < 4; i++) {
+      await request(t.app).get(`${QUEUE_UI_PATH}/api/queues`).set('X-Forwarded-For', from).set('Authorization', basic(`basic-guess-${i}-0123456789`)).expect(401);
+    }
+    const blocked = await request(t.app).get(`${QUEUE_UI_PATH}/api/queues`).set('X-Forwarded-For', from).set('Authorization', basic(t.admin)).expect(429);
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+    await request(t.app).get(`${QUEUE_UI_PATH}/api/queues`).set('X-Forwarded-For', '198.51.100.40').set('Authorization', basic(t.admin)).expect(200);
+    const failures = logLines.filter((l) => l.includes('"authentication failed"') && l.includes(from));
+    expect(failures).toHaveLength(4);
+    expect(failures[0]).toContain('"queue_ui_basic"');
+    expect(logLines.join('\n')).not.toContain('basic-guess-');
+  });
+
+  it('wrong tokens in the sign-in form: a 429 page after 4 from one address', async () => {
+    const from = '203.0.113.41';
+    const agent = request.agent(t.app);
+    for (let i = 0; i < 4; i++) {
+      const { csrf } = await openForm(agent);
+      await agent.post(`${QUEUE_UI_PATH}/login`).set('X-Forwarded-For', from).type('form').send({ token: `form-guess-${i}-0123456789`, csrf }).expect(401);
+    }
+    const { csrf } = await openForm(agent);
+    const blocked = await agent.post(`${QUEUE_UI_PATH}/login`).set('X-Forwarded-For', from).type('form').send({ token: t.admin, csrf }).expect(429);
+    expect(blocked.headers['content-type']).toMatch(/html/);
+    expect(blocked.text).toMatch(/Too many failed sign-ins/);
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+    expect(blocked.headers['set-cookie'] ?? []).not.toEqual(expect.arrayContaining([expect.stringMatching(/^hc_ops=\d/)]));
+    expect(logLines.join('\n')).not.toContain('form-guess-');
   });
 
   it('never redirects off the UI after sign-in', async () => {
