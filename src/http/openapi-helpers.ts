@@ -28,10 +28,13 @@ const STATUS_TEXT: Record<number, string> = {
   503: 'A dependency is unavailable',
 };
 
-/** 400 (a request Express cannot even route, e.g. bad percent-encoding) and 500 can happen anywhere. */
+/**
+ * 400 (a request Express cannot even route, e.g. bad percent-encoding) and 500 can happen anywhere;
+ * 413 and 415 too, since every /v1 request's body (even a GET's) is read as JSON or refused.
+ */
 export function problemResponses(...statuses: number[]) {
   return Object.fromEntries(
-    [...new Set([400, ...statuses, 500])].sort().map((s) => [s, { description: STATUS_TEXT[s] ?? 'Error', content: { 'application/problem+json': { schema: problem } } }]),
+    [...new Set([400, ...statuses, 413, 415, 500])].sort().map((s) => [s, { description: STATUS_TEXT[s] ?? 'Error', content: { 'application/problem+json': { schema: problem } } }]),
   );
 }
 

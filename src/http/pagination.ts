@@ -1,8 +1,10 @@
 import { z } from 'zod';
+import { plainText } from './text';
 
 export const listQuery = {
   limit: z.coerce.number().int().min(1, 'must be between 1 and 100').max(100, 'must be between 1 and 100').default(10),
-  starting_after: z.string().min(1).max(100).optional(),
+  // A cursor is an id we handed out; anything else matches no row, but must still be storable text.
+  starting_after: plainText(z.string().min(1).max(100)).optional(),
 };
 
 export interface ListPage<T> {

@@ -8,6 +8,10 @@ function fieldErrors(err: z.ZodError): { unknown: string[]; fields: FieldError[]
     const base = issue.path.map(String).join('.');
     if (issue.code === 'unrecognized_keys') {
       for (const k of issue.keys) unknown.push(base ? `${base}.${k}` : k);
+    } else if (issue.code === 'invalid_key') {
+      // The path ends in the refused key itself; name the record and say what is wrong with its keys.
+      const record = issue.path.slice(0, -1).map(String).join('.') || '(body)';
+      fields.push({ field: record, message: `keys ${issue.issues[0]?.message ?? 'are invalid'}` });
     } else {
       fields.push({ field: base || '(body)', message: issue.message });
     }

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { listQuery } from '../http/pagination';
+import { plainText } from '../http/text';
 import { listOf, problemResponses, jsonBody, idParam } from '../http/openapi-helpers';
 
 export const createMerchantBody = z.strictObject({
-  name: z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters'),
+  name: plainText(z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters')),
 });
 
 export const createKeyBody = z.strictObject({});

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { listQuery } from '../http/pagination';
+import { MAX_UNIX_SECONDS } from '../http/time';
 import { idParam, listOf, problemResponses } from '../http/openapi-helpers';
 
 export const ORDER_STATUSES = [
@@ -11,7 +12,7 @@ export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 export const REPLY_STATUSES = ['none', 'pending', 'posted', 'refused', 'failed'] as const;
 
-const unixTime = z.coerce.number().int('must be unix seconds').min(0);
+const unixTime = z.coerce.number().int('must be unix seconds').min(0, 'must be unix seconds').max(MAX_UNIX_SECONDS, 'must be at most 253402300799 (year 9999)');
 
 export const listOrdersQuery = z.strictObject({
   ...listQuery,

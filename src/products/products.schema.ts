@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { listQuery } from '../http/pagination';
 import { idParam, jsonBody, listOf, problemResponses } from '../http/openapi-helpers';
+import { plainText } from '../http/text';
 import { hashtagProblem, stripHash } from './hashtag';
 
 const CURRENCIES = new Set(Intl.supportedValuesOf('currency').map((c) => c.toLowerCase()));
@@ -25,16 +26,19 @@ const currency = z
   .refine((c) => CURRENCIES.has(c), 'is not an ISO 4217 currency')
   .meta({ example: 'usd' });
 
+const metadataKey = plainText(z.string().min(1, 'must not be empty').max(40, 'must be at most 40 characters'));
+const metadataValue = plainText(z.string().max(500, 'values must be at most 500 characters'), { multiline: true });
+
 const metadata = z
-  .record(z.string().min(1).max(40, 'keys must be at most 40 characters'), z.string().max(500, 'values must be at most 500 characters'))
+  .record(metadataKey, metadataValue)
   .refine((m) => Object.keys(m).length <= 50, 'may have at most 50 keys')
   .meta({ description: 'Up to 50 string key-value pairs for your own use' });
 
 const datetime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time, e.g. 2026-12-01T09:00:00Z' });
 
 const fields = {
-  name: z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters'),
-  description: z.string().max(1000, 'must be at most 1000 characters').nullable(),
+  name: plainText(z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters')),
+  description: plainText(z.string().max(1000, 'must be at most 1000 characters'), { multiline: true }).nullable(),
   unit_amount: z.number().int('must be an integer in minor units (cents)').min(1, 'must be at least 1').max(99_999_999, 'must be at most 99999999').meta({ description: 'Price of one unit in minor units', example: 1800 }),
   inventory: z.number().int('must be an integer').min(0, 'must be 0 or more').max(10_000_000).nullable().meta({ description: 'Units for sale; null = unlimited' }),
   max_per_order: z.number().int('must be an integer').min(1, 'must be at least 1').max(1000, 'must be at most 1000'),
@@ -71,7 +75,7 @@ export const updateProductBody = z
     description: fields.description.optional(),
     starts_at: fields.starts_at.optional(),
     ends_at: fields.ends_at.optional(),
-    metadata: z.record(z.string().min(1).max(40), z.string().max(500)).nullable().optional()
+    metadata: z.record(metadataKey, metadataValue).nullable().optional()
       .meta({ description: 'Merged into the existing metadata; an empty string removes a key; null removes all' }),
   })
   .refine(windowOk, { message: 'must be after starts_at', path: ['ends_at'] });
