@@ -15,7 +15,12 @@ const followupJobId = (f: Followup) => (f.kind === 'charge' ? chargeJobId(f.orde
 /** One entry per job: lists merged from a fresh write and a "still pending" read overlap. */
 export function uniqueFollowups(followups: Followup[]): Followup[] {
   const seen = new Set<string>();
-  return followups.filter((f) => !seen.has(followupJobId(f)) && Boolean(seen.add(followupJobId(f))));
+  return followups.filter((f) => {
+    const id = followupJobId(f);
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
 }
 
 export async function enqueueFollowups(queues: Pick<Queues, 'charges' | 'replies'>, followups: Followup[]): Promise<void> {
