@@ -79,16 +79,21 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
       product: random() < 0.25 ? rare : plenty,
     }));
 
-    // Kills run beside the posts; a role is restarted as soon as it is dead, as a supervisor would.
+    // Kills run beside the posts, one chain per role so an api restart does not hold back a worker
+    // kill; a role is restarted as soon as it is dead, as a supervisor would. A kill due while its
+    // role is still restarting waits for it to be up (times below are the real ones).
     const injectStart = Date.now();
-    const killer = (async () => {
-      for (const k of kills) {
+    const done: Array<{ role: string; at_ms: number }> = [];
+    const chain = async (role: 'worker' | 'api') => {
+      for (const k of kills.filter((x) => x.role === role)) {
         await sleep(Math.max(0, injectStart + k.at_ms - Date.now()));
-        log(`SIGKILL ${k.role} at ${Date.now() - injectStart} ms`);
-        await s.stop(k.role, 'SIGKILL');
-        await s.start(k.role as 'worker' | 'api');
+        done.push({ role, at_ms: Date.now() - injectStart });
+        log(`SIGKILL ${role} at ${Date.now() - injectStart} ms`);
+        await s.stop(role, 'SIGKILL');
+        await s.start(role);
       }
-    })();
+    };
+    const killer = Promise.all([chain('worker'), chain('api')]);
     const sent: Array<{ id: string; kind: BuyerKind; productId: string }> = [];
     for (let i = 0; i < plan.length; i++) {
       await sleep(Math.max(0, injectStart + (i * injectMs) / plan.length - Date.now()));
@@ -112,7 +117,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
       ok: Object.values(invariants).every((c) => c.ok),
       seed: opts.seed,
       posts: sent.length,
-      kills,
+      kills: done,
       invariants,
       timings: { inject_ms: injectedMs, settle_ms: settleMs, total_ms: Date.now() - started, settle_bound_ms: settleBoundMs },
       outcomes,
