@@ -68,6 +68,8 @@ const envSchema = z.object({
   ACTION_TTL_HOURS: z.coerce.number().positive().max(168).default(24),
   SIGNUP_TTL_HOURS: z.coerce.number().positive().max(168).default(24),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).default(25000),
+  // How long start-up waits for PostgreSQL and Redis to become reachable (0: try once).
+  STARTUP_WAIT_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
   // Workers get this long to finish in-flight jobs on SIGTERM; what is left is retried elsewhere.
   WORKER_DRAIN_TIMEOUT_MS: z.coerce.number().int().min(100).default(15000),
   // Scrape-only token, so Prometheus never holds the operator token.

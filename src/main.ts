@@ -3,7 +3,9 @@ import { ConfigError, loadConfig, redactUrl, type Config } from './config';
 import { createLogger, type Logger } from './logger';
 import { migrate } from './db/migrate';
 import { startEmbeddedPostgres } from './db/embedded';
-import { assertRedisReachable, RedisUnreachableError } from './redis';
+import { probeRedis } from './redis';
+import { probePostgres } from './db/pool';
+import { DependencyUnreachableError, waitForDependency } from './startup';
 import { createApp } from './http/app';
 import { pipelineMounts } from './http/mounts';
 import { createRuntime, type Runtime } from './runtime';
@@ -48,7 +50,10 @@ async function start(role: Role, initial: Config, log: Logger): Promise<Stopper[
   const stoppers: Stopper[] = [];
   // The embedded database and sandbox emulators pick loopback ports; never the ones promised here.
   reservePorts([initial.PORT, initial.METRICS_PORT, initial.STRIPE_EMULATOR_PORT, initial.X_EMULATOR_PORT]);
-  await assertRedisReachable(initial.REDIS_URL);
+  const waitSeconds = initial.STARTUP_WAIT_SECONDS;
+  await waitForDependency('Redis', redactUrl(initial.REDIS_URL), () => probeRedis(initial.REDIS_URL), {
+    waitSeconds, log, hint: 'Start it, e.g. "redis-server --daemonize yes", or set REDIS_URL.',
+  });
 
   let config = initial;
   if (initial.sandbox) {
@@ -62,6 +67,9 @@ async function start(role: Role, initial: Config, log: Logger): Promise<Stopper[
     const embedded = await startEmbeddedPostgres(config.DATA_DIR, log);
     stoppers.push(() => embedded.stop());
     databaseUrl = embedded.url;
+  } else {
+    const url = databaseUrl;
+    await waitForDependency('PostgreSQL', redactUrl(url), () => probePostgres(url), { waitSeconds, log, hint: 'Start it, or check DATABASE_URL.' });
   }
   await migrate(databaseUrl, log);
   const rt = createRuntime(config, log, databaseUrl, role);
@@ -147,7 +155,7 @@ async function main(): Promise<void> {
   try {
     stoppers = await start(role, config, log);
   } catch (err) {
-    if (err instanceof RedisUnreachableError) log.fatal(err.message);
+    if (err instanceof DependencyUnreachableError) log.fatal(err.message);
     else if (err instanceof ConfigError) log.fatal(err.message);
     else log.fatal({ err }, 'start-up failed');
     for (const s of stoppers) await s().catch(() => undefined);

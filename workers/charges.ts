@@ -2,6 +2,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from '../src/logger';
 import type { ChargingService } from '../src/orders/charging.service';
 import { enqueueFollowups } from '../src/queue/followups';
+import { failpoint } from '../src/failpoints';
 import { chargeJobSchema } from '../src/queue/payloads';
 import type { Queues } from '../src/queue/queues';
 import { PaymentsUnavailableError } from '../src/payments/payments.port';
@@ -24,6 +25,7 @@ export function chargesProcessor(d: ChargesDeps) {
     const { orderId } = parsed.data;
     try {
       const followups = await d.charging.chargeOrder(orderId);
+      failpoint('before_charge_followups');
       await enqueueFollowups(d.queues, followups);
     } catch (err) {
       if (err instanceof PaymentsUnavailableError) {

@@ -6,6 +6,7 @@ import type { BuyersService } from '../src/buyers/buyers.service';
 import type { PaymentsPort } from '../src/payments/payments.port';
 import { enqueueFollowups, type Followup } from '../src/queue/followups';
 import { stripeEventJobSchema } from '../src/queue/payloads';
+import { failpoint } from '../src/failpoints';
 import type { Queues } from '../src/queue/queues';
 
 export interface StripeEventsDeps {
@@ -70,6 +71,7 @@ export function stripeEventsProcessor(d: StripeEventsDeps) {
     if (!ev) throw new UnrecoverableError(`event ${parsed.data.eventId} not stored`);
     if (ev.processed_at) return { type: ev.type };
     const followups = await apply(ev.type, ev.payload.object);
+    failpoint('before_stripe_event_followups');
     await enqueueFollowups(d.queues, followups);
     await d.db.query('UPDATE stripe_events SET processed_at = clock_timestamp() WHERE id = $1', [parsed.data.eventId]);
     d.log.info({ event_id: parsed.data.eventId, type: ev.type, job_id: job.id }, 'stripe event applied');

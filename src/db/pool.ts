@@ -28,6 +28,18 @@ export function createPool(connectionString: string, max: number, log?: Logger):
   return pool;
 }
 
+/** One connection and a trivial query: is the server up and accepting us? */
+export async function probePostgres(connectionString: string): Promise<void> {
+  const client = new pg.Client({ connectionString, connectionTimeoutMillis: 3000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 /** Runs fn in one transaction; rolls back on throw. */
 export async function withTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
   const client = await db.connect();

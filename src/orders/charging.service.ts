@@ -1,7 +1,7 @@
 import type { Db, Tx } from '../db/pool';
 import { withTransaction } from '../db/pool';
 import type { Logger } from '../logger';
-import type { Followup } from '../queue/followups';
+import { uniqueFollowups, type Followup } from '../queue/followups';
 import { PaymentsRejectedError, type PaymentsPort } from '../payments/payments.port';
 import { insertReply } from '../replies/replies.repository';
 import { renderReply, type ReplyKind } from '../replies/templates';
@@ -11,6 +11,7 @@ import { failpoint } from '../failpoints';
 import { spentToday } from '../posts/posts.repository';
 import { addOrderEvent, findOrderWithProduct, lockOrder, markOrderPaid, releaseStock, reserveStock, startCharge, updateOrder } from './orders.store';
 import { newId } from '../ids';
+import { pendingWorkForOrders } from './pending-work.repository';
 
 export interface ChargingDeps {
   db: Db;
@@ -37,10 +38,13 @@ export function createChargingService(d: ChargingDeps) {
     return row ? [{ kind: 'reply', replyId: row.id, replyKind: kind, subject: order.id }] : [];
   }
 
+  /** What a job that finds the order already moved on must still hand back (see pendingWorkForOrders). */
+  const pendingWork = (orderId: string) => pendingWorkForOrders(d.db, { orderIds: [orderId] });
+
   async function fail(orderId: string, code: string, message: string, replyKind: ReplyKind, extra: { paymentIntentId?: string | null } = {}): Promise<Followup[]> {
-    return withTransaction(d.db, async (tx) => {
+    const followups = await withTransaction(d.db, async (tx) => {
       const order = await lockOrder(tx, orderId);
-      if (!order || !['reserved', 'charging'].includes(order.status)) return [];
+      if (!order || !['reserved', 'charging'].includes(order.status)) return null;
       if (order.stock_held) await releaseStock(tx, order.product_id, order.quantity);
       const updated = await updateOrder(tx, orderId, {
         status: 'failed', stock_held: false, failure_code: code, failure_message: message.slice(0, 500),
@@ -49,6 +53,7 @@ export function createChargingService(d: ChargingDeps) {
       await addOrderEvent(tx, orderId, 'order.failed', { code });
       return replyTo(tx, updated, replyKind, order.product_name, replyKind === 'declined' ? `${d.publicBaseUrl}/account` : undefined);
     });
+    return followups ?? pendingWork(orderId);
   }
 
   /** Needs the order's product name and amounts for the receipt text: `known` when the caller has them. */
@@ -57,7 +62,8 @@ export function createChargingService(d: ChargingDeps) {
     if (!order) return { followups: [], late: false };
     const text = renderReply('receipt', { orderId, product: order.product_name, quantity: order.quantity, amount: order.amount, currency: order.currency });
     const r = await markOrderPaid(d.db, orderId, paymentIntentId, { id: newId('rep'), text });
-    const followups: Followup[] = r.receipt_reply_id ? [{ kind: 'reply', replyId: r.receipt_reply_id, replyKind: 'receipt', subject: orderId }] : [];
+    // Paid already (a retry): the receipt was written then, and may never have been enqueued.
+    const followups: Followup[] = r.receipt_reply_id ? [{ kind: 'reply', replyId: r.receipt_reply_id, replyKind: 'receipt', subject: orderId }] : await pendingWork(orderId);
     return { followups, late: r.late };
   }
 
@@ -67,7 +73,7 @@ export function createChargingService(d: ChargingDeps) {
     /** Charges a reserved order off-session. Throws PaymentsUnavailableError to be retried with the same key. */
     async chargeOrder(orderId: string): Promise<Followup[]> {
       const order = await startCharge(d.db, orderId);
-      if (!order) return [];
+      if (!order) return pendingWork(orderId);
       const { stripe_customer_id: customerId, payment_method_id: paymentMethodId, product_name: productName } = order;
       if (!customerId || !paymentMethodId) return fail(orderId, 'buyer_unlinked', 'the buyer removed their card before the charge', 'failed');
 
@@ -106,9 +112,9 @@ export function createChargingService(d: ChargingDeps) {
         metadata: { order_id: order.id, purpose: 'order_action' },
         paymentIntentMetadata: { order_id: order.id, tweet_id: order.tweet_id, product_id: order.product_id, merchant_id: order.merchant_id },
       });
-      return withTransaction(d.db, async (tx) => {
+      const followups = await withTransaction(d.db, async (tx) => {
         const current = await lockOrder(tx, orderId);
-        if (!current || current.status !== 'charging') return [];
+        if (!current || current.status !== 'charging') return null;
         const updated = await updateOrder(tx, orderId, {
           status: 'requires_action', payment_intent_id: result.paymentIntentId, checkout_session_id: session.id,
           action_expires_at: new Date(Date.now() + actionTtlHours * 3600_000),
@@ -116,6 +122,7 @@ export function createChargingService(d: ChargingDeps) {
         await addOrderEvent(tx, orderId, 'order.requires_action', { payment_intent: result.paymentIntentId, checkout_session: session.id });
         return replyTo(tx, updated, 'action_required', productName, payLink(orderId));
       });
+      return followups ?? pendingWork(orderId);
     },
 
     /** Stripe says the order's money arrived (webhook). Idempotent. */
@@ -153,7 +160,9 @@ export function createChargingService(d: ChargingDeps) {
           })),
         );
       }
-      return followups;
+      // A retried setup event finds no order still awaiting signup: what an earlier run wrote
+      // before dying short of its enqueue is handed back too (duplicates are dropped by job id).
+      return uniqueFollowups([...followups, ...(await pendingWorkForOrders(d.db, { buyerXUserId: xUserId }))]);
     },
 
     /** Orders whose buyer never confirmed, or never signed up, expire and give their stock back. */

@@ -10,6 +10,19 @@ export type Followup =
 export const chargeJobId = (orderId: string) => jobId('charge', orderId);
 export const replyJobId = (subject: string, kind: ReplyKind) => jobId('reply', subject, kind);
 
+const followupJobId = (f: Followup) => (f.kind === 'charge' ? chargeJobId(f.orderId) : replyJobId(f.subject, f.replyKind));
+
+/** One entry per job: lists merged from a fresh write and a "still pending" read overlap. */
+export function uniqueFollowups(followups: Followup[]): Followup[] {
+  const seen = new Set<string>();
+  return followups.filter((f) => {
+    const id = followupJobId(f);
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}
+
 export async function enqueueFollowups(queues: Pick<Queues, 'charges' | 'replies'>, followups: Followup[]): Promise<void> {
   const charges = followups.filter((f) => f.kind === 'charge');
   const replies = followups.filter((f) => f.kind === 'reply');

@@ -1,28 +1,14 @@
-import type { Queue } from 'bullmq';
 import type { Runtime } from '../runtime';
 import { chargeJobId, replyJobId, enqueueFollowups } from './followups';
 import { stalePendingReplies } from '../replies/replies.repository';
 import { pruneIdempotencyKeys } from '../http/idempotency';
 import { REPLY_PRIORITY } from '../replies/templates';
+import { rearm, rearmStripeEvent } from './rearm';
 
 const STALE_AFTER_S = 120;
-
-/**
- * Re-arms a job that is gone or failed for good: the order or reply it served is still
- * unfinished, so "nothing is lost" does not depend on Redis having kept the job.
- */
-async function rearm(queue: Queue, id: string, add: () => Promise<unknown>): Promise<boolean> {
-  const job = await queue.getJob(id);
-  if (!job) {
-    await add();
-    return true;
-  }
-  if (await job.isFailed()) {
-    await job.retry('failed');
-    return true;
-  }
-  return false;
-}
+// A verified event is queued in the same request that stored it: one still unapplied after this
+// long lost its job (the api died between the two, or Redis lost it).
+const STRIPE_EVENT_STALE_S = 30;
 
 /** Periodic sweep, one worker process at a time (a Redis lock): expiries, stuck work, old keys. */
 export function startMaintenance(rt: Runtime, everyMs = 30_000): { stop(): void; runOnce(): Promise<void> } {
@@ -48,7 +34,13 @@ export function startMaintenance(rt: Runtime, everyMs = 30_000): { stop(): void;
       if (await rearm(rt.queues.replies, replyJobId(subject, r.kind), () =>
         rt.queues.replies.add(r.kind, { replyId: r.id }, { jobId: replyJobId(subject, r.kind), priority: REPLY_PRIORITY[r.kind] }))) rearmed++;
     }
-    if (rearmed) log.warn({ jobs: rearmed }, 're-armed jobs for unfinished orders and replies');
+    const events = await rt.db.query<{ id: string; type: string }>(
+      `SELECT id, type FROM stripe_events WHERE processed_at IS NULL AND received_at < clock_timestamp() - make_interval(secs => $1)
+       ORDER BY received_at LIMIT 500`,
+      [STRIPE_EVENT_STALE_S],
+    );
+    for (const ev of events.rows) if (await rearmStripeEvent(rt.queues.stripeEvents, ev.id, ev.type)) rearmed++;
+    if (rearmed) log.warn({ jobs: rearmed }, 're-armed jobs for unfinished orders, replies and Stripe events');
     await pruneIdempotencyKeys(rt.db);
   }
 

@@ -3,7 +3,8 @@ import type { Db } from '../db/pool';
 import type { Queue } from 'bullmq';
 import { AppError } from '../http/errors';
 import { PaymentsRejectedError, type PaymentsPort, type WebhookEvent } from '../payments/payments.port';
-import { jobId } from '../queue/queues';
+import { rearmStripeEvent, stripeEventJobId } from '../queue/rearm';
+import { failpoint } from '../failpoints';
 
 /**
  * Every off-session charge also comes back as payment_intent.succeeded. When the charges worker
@@ -14,9 +15,11 @@ async function alreadySettled(db: Db, event: WebhookEvent): Promise<boolean> {
   if (event.type !== 'payment_intent.succeeded') return false;
   const orderId = (event.object.metadata as Record<string, string> | undefined)?.order_id;
   if (!orderId || !event.object.id) return false;
+  // An event stored earlier and not applied yet is not settled: its job may have been lost.
   const { rowCount } = await db.query(
-    `SELECT 1 FROM orders WHERE id = $1 AND payment_intent_id = $2 AND status IN ('paid', 'refunded', 'partially_refunded')`,
-    [orderId, event.object.id],
+    `SELECT 1 FROM orders WHERE id = $1 AND payment_intent_id = $2 AND status IN ('paid', 'refunded', 'partially_refunded')
+       AND NOT EXISTS (SELECT 1 FROM stripe_events WHERE id = $3 AND processed_at IS NULL)`,
+    [orderId, event.object.id, event.id],
   );
   return rowCount === 1;
 }
@@ -48,12 +51,22 @@ export function stripeWebhookRouter(db: Db, payments: PaymentsPort, queue: Queue
       res.json({ received: true });
       return;
     }
-    await db.query(
+    const stored = await db.query(
       `INSERT INTO stripe_events (id, type, payload) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`,
       [event.id, event.type, { object: event.object, created: event.created }],
     );
-    await queue.add(event.type, { eventId: event.id }, { jobId: jobId('stripe', event.id) });
-    req.log?.info({ event_id: event.id, type: event.type }, 'stripe event received');
+    failpoint('after_stripe_event_stored');
+    if (stored.rowCount === 1) {
+      await queue.add(event.type, { eventId: event.id }, { jobId: stripeEventJobId(event.id) });
+      req.log?.info({ event_id: event.id, type: event.type }, 'stripe event received');
+    } else {
+      // Stripe retries what it saw unanswered: if we stored it and died before queuing it, or its
+      // job failed for good, a live job exists before we say 2xx (the id keeps it to one).
+      const { rows } = await db.query<{ processed_at: Date | null }>('SELECT processed_at FROM stripe_events WHERE id = $1', [event.id]);
+      if (rows[0] && !rows[0].processed_at && (await rearmStripeEvent(queue, event.id, event.type))) {
+        req.log?.warn({ event_id: event.id, type: event.type }, 'stripe event delivered again before it was applied; re-armed its job');
+      }
+    }
     res.json({ received: true });
   });
   return r;

@@ -55,7 +55,7 @@ describe('npm start without DATABASE_URL (embedded PGlite)', () => {
 
   it('says in one line how to start Redis when it is unreachable', async () => {
     const port = await freePort();
-    const dead = runService(['api'], { PORT: String(port), DATA_DIR: dataDir, REDIS_URL: 'redis://127.0.0.1:1' });
+    const dead = runService(['api'], { PORT: String(port), DATA_DIR: dataDir, REDIS_URL: 'redis://127.0.0.1:1', STARTUP_WAIT_SECONDS: '1' });
     const line = await dead.waitFor(/Redis is not reachable/, 30_000);
     expect(line).toMatch(/redis-server/);
     expect(await dead.exited()).toBe(1);

@@ -1,0 +1,109 @@
+import Stripe from 'stripe';
+import request from 'supertest';
+import type { Express } from 'express';
+import type { Job } from 'bullmq';
+import { createTestDatabase, type TestDatabase } from '../../support/db';
+import { testConfig } from '../../support/app';
+import { createLogger } from '../../../src/logger';
+import { createRuntime, type Runtime } from '../../../src/runtime';
+import { createApp } from '../../../src/http/app';
+import { pipelineMounts } from '../../../src/http/mounts';
+import { startMaintenance } from '../../../src/queue/maintenance';
+import { stripeEventsProcessor } from '../../../workers/stripe-events';
+
+const SECRET = 'whsec_recoverytest0123456789';
+const X_ENV = { X_BEARER_TOKEN: 'b', X_API_KEY: 'k', X_API_SECRET: 's', X_ACCESS_TOKEN: '1-t', X_ACCESS_SECRET: 'a', X_CLIENT_ID: 'c' };
+let database: TestDatabase;
+let rt: Runtime;
+let app: Express;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  const config = testConfig({ DATABASE_URL: database.url, STRIPE_SECRET_KEY: 'sk_test_recovery', STRIPE_WEBHOOK_SECRET: SECRET, ...X_ENV });
+  rt = createRuntime(config, createLogger('silent'), database.url, 'test');
+  app = createApp({ config, db: rt.db, redis: rt.redis, log: rt.log, ...pipelineMounts(rt) });
+  await rt.db.query(`INSERT INTO merchants (id, name) VALUES ('mer_m', 'M')`);
+  await rt.db.query(`INSERT INTO products (id, merchant_id, name, hashtag, hashtag_key, unit_amount, currency, inventory, max_per_order)
+                     VALUES ('prod_p', 'mer_m', 'Lamp', 'BuyLamp', 'buylamp', 1000, 'usd', 5, 1)`);
+});
+afterAll(async () => {
+  for (const q of Object.values(rt.queues)) await q.obliterate({ force: true });
+  await rt.close();
+  await database.drop();
+});
+
+/** A paid order whose receipt is written but was never enqueued (the worker died in between). */
+async function paidOrder(n: number): Promise<{ orderId: string; intentId: string; replyId: string }> {
+  const ids = { orderId: `ord_${n}`, intentId: `pi_${n}`, replyId: `rep_${n}` };
+  await rt.db.query(
+    `INSERT INTO orders (id, merchant_id, product_id, tweet_id, buyer_x_user_id, quantity, amount, currency, status, payment_intent_id, paid_at, reply_status)
+     VALUES ($1, 'mer_m', 'prod_p', $2, '900', 1, 1000, 'usd', 'paid', $3, now(), 'pending')`,
+    [ids.orderId, String(1000 + n), ids.intentId],
+  );
+  await rt.db.query(`INSERT INTO replies (id, in_reply_to_tweet_id, order_id, kind, text) VALUES ($1, $2, $3, 'receipt', 'Paid.')`, [ids.replyId, String(1000 + n), ids.orderId]);
+  return ids;
+}
+
+const succeeded = (eventId: string, ids: { orderId: string; intentId: string }) => ({
+  id: eventId, object: 'event', type: 'payment_intent.succeeded', created: 1_800_000_000,
+  data: { object: { id: ids.intentId, object: 'payment_intent', metadata: { order_id: ids.orderId } } },
+});
+
+/** What the api stored before it died, without the job it never added. */
+async function storeOnly(event: ReturnType<typeof succeeded>, ageSeconds = 0): Promise<void> {
+  await rt.db.query(
+    `INSERT INTO stripe_events (id, type, payload, received_at) VALUES ($1, $2, $3, clock_timestamp() - make_interval(secs => $4))`,
+    [event.id, event.type, { object: event.data.object, created: event.created }, ageSeconds],
+  );
+}
+
+async function deliver(event: Record<string, unknown>): Promise<void> {
+  const payload = JSON.stringify(event);
+  const header = Stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET });
+  await request(app).post('/webhooks/stripe').set('Content-Type', 'application/json').set('Stripe-Signature', header).send(payload).expect(200);
+}
+
+const eventJob = (eventId: string) => rt.queues.stripeEvents.getJob(`stripe-${eventId}`);
+
+describe('a Stripe event stored but never applied', () => {
+  it("Stripe's retry of it re-arms its job, even when its order is already settled", async () => {
+    const ids = await paidOrder(1);
+    const event = succeeded('evt_retry_1', ids);
+    await storeOnly(event);
+    await deliver(event);
+    expect(await eventJob(event.id)).toBeDefined();
+    // Delivered again while that job waits: still one job.
+    await deliver(event);
+    expect(await rt.queues.stripeEvents.getJobCounts('waiting')).toEqual({ waiting: 1 });
+  });
+
+  it('a retry of an event already applied is acknowledged without a job', async () => {
+    const ids = await paidOrder(2);
+    const event = succeeded('evt_done_2', ids);
+    await storeOnly(event);
+    await rt.db.query(`UPDATE stripe_events SET processed_at = now() WHERE id = $1`, [event.id]);
+    await deliver(event);
+    expect(await eventJob(event.id)).toBeUndefined();
+  });
+
+  it('the maintenance sweep re-arms an unapplied event that lost its job, not a fresh one', async () => {
+    const old = succeeded('evt_lost_3', await paidOrder(3));
+    const fresh = succeeded('evt_fresh_4', await paidOrder(4));
+    await storeOnly(old, 120);
+    await storeOnly(fresh, 0);
+    await startMaintenance(rt, 3_600_000).runOnce();
+    expect(await eventJob(old.id)).toBeDefined();
+    expect(await eventJob(fresh.id)).toBeUndefined();
+  });
+
+  it('applying an event whose order is already paid hands back the receipt still waiting to be sent', async () => {
+    const ids = await paidOrder(5);
+    const event = succeeded('evt_applied_5', ids);
+    await storeOnly(event);
+    const process = stripeEventsProcessor({ db: rt.db, charging: rt.charging, buyers: rt.buyers, payments: rt.payments, queues: rt.queues, log: rt.log });
+    await process({ id: 'stripe-evt_applied_5', data: { eventId: event.id } } as Job);
+    const receipt = await rt.queues.replies.getJob(`reply-${ids.orderId}-receipt`);
+    expect(receipt?.data).toEqual({ replyId: ids.replyId });
+    expect((await rt.db.query('SELECT processed_at FROM stripe_events WHERE id = $1', [event.id])).rows[0].processed_at).not.toBeNull();
+  });
+});
