@@ -2,9 +2,10 @@ import fc from 'fast-check';
 import type { JsonSchema, Operation } from './spec';
 
 /**
- * Requests generated from openapi.yaml: mostly well-formed (so the code behind validation runs
- * too), then mutated: hostile strings and numbers, wrong types, unknown and missing fields,
- * broken JSON and encodings, odd content types, Idempotency-Key weirdness, wrong credentials.
+ * Requests generated from openapi.yaml: a well-formed request with at most one thing wrong, so
+ * the wrong thing reaches the code behind the other checks: hostile strings and numbers, wrong
+ * types, unknown and missing fields, broken JSON and encodings, odd content types,
+ * Idempotency-Key weirdness, wrong credentials, other methods.
  * A request is plain data (tokens and ids are named, not embedded), so a seed replays it.
  */
 export type AuthChoice = 'none' | 'admin' | 'merchant' | 'otherMerchant' | 'wrongKey' | 'basic' | 'bareBearer' | 'huge';
@@ -24,9 +25,11 @@ export interface FuzzRequest {
 
 const deep = (depth: number): unknown => (depth === 0 ? {} : { a: deep(depth - 1) });
 
+/** What a database or a UTF-8 encoder chokes on: NUL, control characters, lone surrogates. */
+const UNSTORABLE_STRINGS = ['\u0000', 'a\u0000b', '\ud800', 'x\udc00y', '\u0007', '\u001b[31m', '\u0085', '\ud83d'];
+
 export const HOSTILE_STRINGS = [
-  '', ' ', '\u0000', 'a\u0000b', '\ud800', 'x\udc00y', '\u0007', '\u001b[31m', '\u0085', '\u202e', '\ufeff', '\u200b',
-  'é', '😀', 'İ', "' OR 1=1 --", '<script>alert(1)</script>', '{{7*7}}', '../../etc/passwd', 'a'.repeat(5_000),
+  ...UNSTORABLE_STRINGS, '', ' ', '\u202e', '\ufeff', '\u200b', 'é', '😀', 'İ', "' OR 1=1 --", '<script>alert(1)</script>', '{{7*7}}', '../../etc/passwd', 'a'.repeat(5_000),
   '%ZZ', '\\', '"', '#', '＃BuyMug', '１２', 'null', 'true', '1e309', '__proto__', 'constructor',
 ];
 
@@ -82,12 +85,21 @@ export function fromSchema(schema: JsonSchema, resolve: (s: JsonSchema) => JsonS
     case 'number':
       return fc.double({ noNaN: true, noDefaultInfinity: true, min: s.minimum, max: s.maximum });
     case 'string': {
-      if (s.pattern) return fc.stringMatching(new RegExp(s.pattern)).filter((v) => v.length <= (s.maxLength ?? 200));
+      // Examples are real-looking values (a currency, a hashtag): mostly used, so requests get past
+      // validation to the code behind it; a suffix keeps a hashtag from always clashing.
+      const example = typeof s.example === 'string' ? s.example : undefined;
+      if (s.pattern) {
+        const matching = fc.stringMatching(new RegExp(s.pattern)).filter((v) => v.length <= (s.maxLength ?? 200));
+        return example ? fc.oneof({ weight: 6, arbitrary: fc.constant(example) }, { weight: 1, arbitrary: matching }) : matching;
+      }
       if (s.format === 'date-time') return fc.date({ min: new Date(0), max: new Date('2100-01-01'), noInvalidDate: true }).map((d) => d.toISOString());
       const text = fc.string({ minLength: s.minLength ?? 0, maxLength: Math.min(s.maxLength ?? 30, 30), unit: 'grapheme' });
-      if (typeof s.example !== 'string') return text;
-      // Examples are real-looking values (a hashtag); a suffix keeps them from always clashing.
-      return fc.oneof(fc.constant(s.example), fc.stringMatching(/^[A-Za-z0-9]{1,10}$/).map((x) => `${String(s.example)}${x}`), text);
+      if (!example) return text;
+      return fc.oneof(
+        { weight: 1, arbitrary: fc.constant(example) },
+        { weight: 4, arbitrary: fc.stringMatching(/^[A-Za-z0-9]{1,10}$/).map((x) => `${example}${x}`) },
+        { weight: 1, arbitrary: text },
+      );
     }
     case 'array':
       return depth > 3 ? fc.constant([]) : fc.array(fromSchema(s.items ?? {}, resolve, depth + 1), { maxLength: 3 });
@@ -105,79 +117,109 @@ export function fromSchema(schema: JsonSchema, resolve: (s: JsonSchema) => JsonS
 }
 
 const hostileValue = fc.constantFrom(...HOSTILE_VALUES);
-const hostileString = fc.constantFrom(...HOSTILE_STRINGS);
+const hostileString = fc.oneof({ weight: 1, arbitrary: fc.constantFrom(...UNSTORABLE_STRINGS) }, { weight: 1, arbitrary: fc.constantFrom(...HOSTILE_STRINGS) });
+const brokenBody: fc.Arbitrary<Body> = fc.oneof(
+  { weight: 1, arbitrary: hostileValue.map((value) => ({ kind: 'json' as const, value })) },
+  { weight: 2, arbitrary: fc.constantFrom(...RAW_BODIES).map((text) => ({ kind: 'text' as const, text })) },
+  { weight: 1, arbitrary: fc.constantFrom(...RAW_BYTES).map((hex) => ({ kind: 'bytes' as const, hex })) },
+);
 
-function bodyArb(op: Operation, resolve: (s: JsonSchema) => JsonSchema): fc.Arbitrary<Body | undefined> {
-  const broken: Array<fc.WeightedArbitrary<Body | undefined>> = [
-    { weight: 1, arbitrary: hostileValue.map((value) => ({ kind: 'json' as const, value })) },
-    { weight: 2, arbitrary: fc.constantFrom(...RAW_BODIES).map((text) => ({ kind: 'text' as const, text })) },
-    { weight: 1, arbitrary: fc.constantFrom(...RAW_BYTES).map((hex) => ({ kind: 'bytes' as const, hex })) },
+type Mutation = (req: FuzzRequest) => FuzzRequest;
+type Weighted = fc.WeightedArbitrary<Mutation>;
+
+function withBody(req: FuzzRequest, change: (body: Record<string, unknown>) => Record<string, unknown>): FuzzRequest {
+  const value = req.body?.kind === 'json' && req.body.value && typeof req.body.value === 'object' ? (req.body.value as Record<string, unknown>) : {};
+  return { ...req, body: { kind: 'json', value: change(value) } };
+}
+
+function bodyMutations(op: Operation, resolve: (s: JsonSchema) => JsonSchema): Weighted[] {
+  if (!op.body) return [{ weight: 1, arbitrary: brokenBody.map((body): Mutation => (req) => ({ ...req, body })) }];
+  const props = resolve(op.body).properties ?? {};
+  const names = Object.keys(props);
+  const strings = names.filter((k) => [resolve(props[k]!).type].flat().includes('string'));
+  const any = names.length ? fc.constantFrom(...names) : fc.constant('name');
+  const set = (key: string, value: unknown): Mutation => (req) => withBody(req, (b) => ({ ...b, [key]: value }));
+  const list: Weighted[] = [
+    { weight: 3, arbitrary: fc.tuple(any, hostileValue).map(([k, v]) => set(k, v)) },
+    { weight: 2, arbitrary: brokenBody.map((body): Mutation => (req) => ({ ...req, body })) },
+    { weight: 1, arbitrary: any.map((k): Mutation => (req) => withBody(req, (b) => Object.fromEntries(Object.entries(b).filter(([key]) => key !== k)))) },
+    { weight: 1, arbitrary: hostileString.map((k) => set(k || 'x', 1)) },
   ];
-  if (!op.body) return fc.oneof({ weight: 12, arbitrary: fc.constant(undefined) }, ...broken);
-  const valid = fromSchema(op.body, resolve).map((v) => (v && typeof v === 'object' ? (v as Record<string, unknown>) : {}));
-  const names = Object.keys(resolve(op.body).properties ?? {});
-  const fields = names.length ? fc.constantFrom(...names) : fc.constant('name');
-  const asBody = (value: unknown): Body => ({ kind: 'json', value });
-  return fc.oneof(
-    { weight: 5, arbitrary: valid.map(asBody) },
-    { weight: 5, arbitrary: fc.tuple(valid, fields, hostileValue).map(([v, k, bad]) => asBody({ ...v, [k]: bad })) },
-    { weight: 2, arbitrary: fc.tuple(valid, fields).map(([v, k]) => asBody(Object.fromEntries(Object.entries(v).filter(([key]) => key !== k)))) },
-    { weight: 1, arbitrary: fc.tuple(valid, hostileString, hostileValue).map(([v, k, bad]) => asBody({ ...v, [k || 'x']: bad })) },
-    { weight: 2, arbitrary: fc.tuple(valid, hostileString, hostileString).map(([v, k, val]) => asBody({ ...v, metadata: { [k]: val || 'x' } })) },
-    ...broken,
-  );
+  if (strings.length) list.push({ weight: 4, arbitrary: fc.tuple(fc.constantFrom(...strings), hostileString).map(([k, v]) => set(k, v)) });
+  if ('metadata' in props) {
+    list.push({ weight: 3, arbitrary: fc.tuple(hostileString, fc.boolean()).map(([bad, inKey]) => set('metadata', inKey ? { [bad || 'x']: 'v' } : { k: bad })) });
+  }
+  return list;
 }
 
-function queryArb(op: Operation, resolve: (s: JsonSchema) => JsonSchema): fc.Arbitrary<string> {
+function queryPair(name: string, value: fc.Arbitrary<string>): fc.Arbitrary<string> {
+  return value.map((v) => `${encode(name)}=${v}`);
+}
+
+function queryMutations(op: Operation): Weighted[] {
+  const names = op.parameters.filter((p) => p.in === 'query').map((p) => p.name);
+  const add = (part: string): Mutation => (req) => ({ ...req, query: [req.query, part].filter(Boolean).join('&') });
+  const replace = (name: string, part: string): Mutation => (req) => ({
+    ...req,
+    query: [...req.query.split('&').filter((kv) => kv && !kv.startsWith(`${encode(name)}=`)), part].join('&'),
+  });
+  const list: Weighted[] = [{ weight: 1, arbitrary: fc.constantFrom('unknown=1', '%ZZ=1', 'a%00=1', '__proto__[x]=1', '&&', '=').map(add) }];
+  if (!names.length) return list;
+  const name = fc.constantFrom(...names);
+  list.push(
+    { weight: 3, arbitrary: fc.tuple(name, fc.constantFrom(...RAW_ENCODED)).chain(([n, v]) => fc.constant(replace(n, `${encode(n)}=${v}`))) },
+    { weight: 3, arbitrary: fc.tuple(name, hostileString).map(([n, v]) => replace(n, `${encode(n)}=${encode(v)}`)) },
+    { weight: 1, arbitrary: name.chain((n) => fc.constantFrom(`${encode(n)}[]=1`, `${encode(n)}=1&${encode(n)}=2`, `${encode(n)}[x]=1`, encode(n)).map((part) => replace(n, part))) },
+  );
+  return list;
+}
+
+function validQuery(op: Operation, resolve: (s: JsonSchema) => JsonSchema): fc.Arbitrary<string> {
   const params = op.parameters.filter((p) => p.in === 'query');
-  const pair = (name: string, value: fc.Arbitrary<string>) => value.map((v) => `${encode(name)}=${v}`);
-  const options: fc.Arbitrary<string>[] = params.map((p) =>
-    fc.oneof(
-      { weight: 4, arbitrary: pair(p.name, fromSchema(p.schema, resolve).map((v) => encode(String(v)))) },
-      { weight: 2, arbitrary: pair(p.name, fc.constantFrom(...RAW_ENCODED)) },
-      { weight: 1, arbitrary: pair(p.name, hostileString.map(encode)) },
-      { weight: 1, arbitrary: fc.constantFrom(`${encode(p.name)}[]=1`, `${encode(p.name)}=1&${encode(p.name)}=2`, `${encode(p.name)}[x]=1`, encode(p.name)) },
-    ),
-  );
-  options.push(fc.constantFrom('unknown=1', '%ZZ=1', 'a%00=1', '__proto__[x]=1', '&&', '=', 'created[gte]=1'));
-  return fc.subarray(options, { maxLength: Math.min(4, options.length) }).chain((chosen) => (chosen.length ? fc.tuple(...chosen) : fc.constant([] as string[]))).map((parts) => parts.join('&'));
+  if (!params.length) return fc.constant('');
+  const parts = params.map((p) => fc.option(queryPair(p.name, fromSchema(p.schema, resolve).map((v) => encode(String(v)))), { nil: undefined, freq: 2 }));
+  return fc.tuple(...parts).map((chosen) => chosen.filter((x): x is string => x !== undefined).join('&'));
 }
 
-function pathValueArb(resolve: (s: JsonSchema) => JsonSchema, schema: JsonSchema): fc.Arbitrary<PathValue> {
-  return fc.oneof(
-    { weight: 6, arbitrary: fc.integer({ min: 0, max: 1 }).map((slot) => ({ kind: 'known' as const, slot })) },
-    { weight: 2, arbitrary: fromSchema(schema, resolve).map((v) => ({ kind: 'raw' as const, text: encode(String(v)) })) },
-    { weight: 2, arbitrary: fc.constantFrom(...RAW_ENCODED).map((text) => ({ kind: 'raw' as const, text })) },
-    { weight: 1, arbitrary: hostileString.map((v) => ({ kind: 'raw' as const, text: encode(v) || 'x' })) },
+function pathMutations(op: Operation, resolve: (s: JsonSchema) => JsonSchema): Weighted[] {
+  const params = op.parameters.filter((p) => p.in === 'path');
+  if (!params.length) return [];
+  const raw = fc.oneof(
+    fc.constantFrom(...RAW_ENCODED),
+    hostileString.map((v) => encode(v) || 'x'),
+    fc.constantFrom(...params).chain((p) => fromSchema(p.schema, resolve)).map((v) => encode(String(v))),
   );
+  return [{ weight: 3, arbitrary: fc.tuple(fc.constantFrom(...params.map((p) => p.name)), raw).map(([n, text]): Mutation => (req) => ({ ...req, pathValues: { ...req.pathValues, [n]: { kind: 'raw', text } } })) }];
 }
 
-function authArb(op: Operation): fc.Arbitrary<AuthChoice> {
-  const expected: AuthChoice = op.security === 'adminToken' ? 'admin' : op.security === 'apiKey' ? 'merchant' : 'none';
-  return fc.oneof(
-    { weight: 10, arbitrary: fc.constant(expected) },
-    { weight: 2, arbitrary: fc.constantFrom<AuthChoice>('none', 'admin', 'merchant', 'otherMerchant', 'wrongKey', 'basic', 'bareBearer', 'huge') },
-  );
-}
+const HEADER_MUTATIONS: Weighted[] = [
+  { weight: 3, arbitrary: fc.constantFrom<AuthChoice>('none', 'admin', 'merchant', 'otherMerchant', 'wrongKey', 'basic', 'bareBearer', 'huge').map((auth): Mutation => (req) => ({ ...req, auth })) },
+  { weight: 2, arbitrary: fc.option(fc.constantFrom(...CONTENT_TYPES), { nil: undefined }).map((contentType): Mutation => (req) => ({ ...req, contentType })) },
+  { weight: 1, arbitrary: fc.constantFrom('get', 'post', 'put', 'patch', 'delete', 'head', 'options').map((method): Mutation => (req) => ({ ...req, method })) },
+  { weight: 2, arbitrary: fc.oneof(fc.uuid().map((u) => `fuzz-${u}`), fc.constantFrom('', 'k'.repeat(300), 'fuzz-replay', 'clé-é', ' spaced ', '\tx')).map((idempotencyKey): Mutation => (req) => ({ ...req, idempotencyKey })) },
+];
 
 export function requestArb(operations: Operation[], resolve: (s: JsonSchema) => JsonSchema): fc.Arbitrary<FuzzRequest> {
   return fc.oneof(
     ...operations.map((op) => {
       const pathParams = op.parameters.filter((p) => p.in === 'path');
-      return fc.record({
-        method: fc.oneof({ weight: 12, arbitrary: fc.constant(op.method) }, { weight: 1, arbitrary: fc.constantFrom('get', 'post', 'put', 'patch', 'delete', 'head', 'options') }),
+      const expected: AuthChoice = op.security === 'adminToken' ? 'admin' : op.security === 'apiKey' ? 'merchant' : 'none';
+      const valid = fc.record({
+        method: fc.constant(op.method),
         template: fc.constant(op.template),
-        pathValues: fc.record(Object.fromEntries(pathParams.map((p) => [p.name, pathValueArb(resolve, p.schema)]))),
-        query: fc.oneof({ weight: 2, arbitrary: fc.constant('') }, { weight: 3, arbitrary: queryArb(op, resolve) }),
-        auth: authArb(op),
-        contentType: fc.oneof({ weight: 10, arbitrary: fc.constant('application/json') }, { weight: 1, arbitrary: fc.constant(undefined) }, { weight: 2, arbitrary: fc.constantFrom(...CONTENT_TYPES) }),
-        idempotencyKey: fc.oneof(
-          { weight: 8, arbitrary: fc.constant(undefined) },
-          { weight: 2, arbitrary: fc.uuid().map((u) => `fuzz-${u}`) },
-          { weight: 2, arbitrary: fc.constantFrom('', 'k'.repeat(300), 'fuzz-replay', 'clé-é', ' spaced ', '\tx') },
-        ),
-        body: bodyArb(op, resolve),
-      }, { requiredKeys: ['method', 'template', 'pathValues', 'query', 'auth', 'body'] });
+        pathValues: fc.record(Object.fromEntries(pathParams.map((p) => [p.name, fc.integer({ min: 0, max: 1 }).map((slot): PathValue => ({ kind: 'known', slot }))]))),
+        query: validQuery(op, resolve),
+        auth: fc.constant(expected),
+        contentType: fc.constant('application/json'),
+        body: op.body ? fromSchema(op.body, resolve).map((value): Body => ({ kind: 'json', value })) : fc.constant(undefined),
+      });
+      const mutation = fc.oneof(
+        { weight: 3, arbitrary: fc.constant<Mutation>((req) => req) },
+        ...bodyMutations(op, resolve), ...queryMutations(op), ...pathMutations(op, resolve), ...HEADER_MUTATIONS,
+      );
+      // Operations with more input get more requests.
+      const inputs = Object.keys(op.body ? resolve(op.body).properties ?? {} : {}).length + op.parameters.length;
+      return { weight: 1 + inputs, arbitrary: fc.tuple(valid, mutation).map(([req, mutate]) => mutate(req as FuzzRequest)) };
     }),
   );
 }

@@ -2,7 +2,7 @@ import type { Express } from 'express';
 import fc from 'fast-check';
 import request from 'supertest';
 import { requestArb, type FuzzRequest, type PathValue } from './generate';
-import { loadSpec } from './spec';
+import { loadSpec, type Operation } from './spec';
 
 export interface FuzzTarget {
   /** An in-process app, or the base URL of a running service. */
@@ -92,21 +92,26 @@ async function send(target: FuzzTarget, req: FuzzRequest): Promise<request.Respo
   if (req.body === undefined) return test;
   if (req.contentType) test = test.set('Content-Type', req.contentType);
   const payload = req.body.kind === 'json' ? JSON.stringify(req.body.value) ?? 'null' : req.body.kind === 'text' ? req.body.text : Buffer.from(req.body.hex, 'hex');
-  return test.send(typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload);
+  // Bytes exactly as generated: superagent would otherwise JSON-encode a Buffer under a JSON type.
+  return test.serialize((data: unknown) => data as string).send(typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload);
 }
 
 /** Runs `requests` generated requests one after another (so idempotency replays are deterministic). */
-export async function runFuzz(target: FuzzTarget, opts: { requests: number; seed: number }): Promise<FuzzSummary> {
-  const { operations, resolve } = loadSpec();
+export async function runFuzz(target: FuzzTarget, opts: { requests: number; seed: number; only?: (op: Operation) => boolean; trace?: (line: string) => void }): Promise<FuzzSummary> {
+  const spec = loadSpec();
+  const operations = spec.operations.filter(opts.only ?? (() => true));
+  const { resolve } = spec;
   const generated = fc.sample(requestArb(operations, resolve), { seed: opts.seed, numRuns: opts.requests });
   const summary: FuzzSummary = { seed: opts.seed, requests: generated.length, by_status: {}, failures: [], replay: `npm run fuzz -- --requests ${opts.requests} --seed ${opts.seed}` };
   for (const [index, req] of generated.entries()) {
     let status: number | string;
     let problem: string | null;
+    const started = Date.now();
     try {
       const res = await send(target, req);
       status = res.status;
       problem = check(target, req, res);
+      opts.trace?.(`${index} ${status} ${Date.now() - started}ms ${res.status >= 400 ? String((res.body as { detail?: string })?.detail ?? '').slice(0, 120) : ''} | ${describeRequest(target, req).slice(0, 200)}`);
     } catch (err) {
       const code = (err as { code?: string }).code ?? '';
       status = CLIENT_SIDE.has(code) ? 'not_sent' : `error:${code || (err as Error).message}`;
