@@ -74,9 +74,10 @@ export function parseQuantity(text: string, hashtag: string): Quantity {
   let occurrences = 0;
   for (const m of clean.matchAll(tag)) {
     occurrences++;
-    const after = clean.slice(m.index + m[0].length);
-    // Punctuation glued to the tag ("#Tag! love it") ends it: nothing after it is a count.
-    const readings = [/^\s/u.test(after) || after === '' ? readAfter(words(after).slice(0, 2)) : null, readBefore(words(clean.slice(0, m.index)).slice(-2))];
+    // Sentence punctuation right after the tag ("#Tag, x2", "#Tag! love it") is skipped; whatever
+    // is glued to it ("#Tag×2", "#Tag-1") is read like a separate word.
+    const after = clean.slice(m.index + m[0].length).replace(/^[.,;:!?]+/u, '');
+    const readings = [readAfter(words(after).slice(0, 2)), readBefore(words(clean.slice(0, m.index)).slice(-2))];
     for (const r of readings) {
       if (r && 'unreadable' in r) return { kind: 'ambiguous', reason: `unreadable quantity "${r.unreadable}"` };
       if (r) found.add(r.quantity);

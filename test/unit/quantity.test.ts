@@ -20,6 +20,9 @@ describe('parseQuantity', () => {
     ['@shop 2 x #BuyBlueMug', 2],
     ['@shop 2× #BuyBlueMug', 2],
     ['@shop #BuyBlueMug xoxo', 1],
+    ['@shop #BuyBlueMug×2', 2],
+    ['@shop #BuyBlueMug*3', 3],
+    ['@shop #BuyBlueMug, x2', 2],
   ])('%s → %i', (text, q) => {
     expect(parseQuantity(text, 'BuyBlueMug')).toEqual({ kind: 'ok', quantity: q });
   });
@@ -47,6 +50,9 @@ describe('parseQuantity', () => {
     '@shop -1 #BuyBlueMug',
     '@shop ２ #BuyBlueMug',
     '@shop 1.5x #BuyBlueMug',
+    '@shop #BuyBlueMug. 5',
+    '@shop #BuyBlueMug×1e9',
+    '@shop #BuyBlueMug-1',
   ])('%s is ambiguous, never guessed', (text) => {
     expect(parseQuantity(text, 'BuyBlueMug').kind).toBe('ambiguous');
   });

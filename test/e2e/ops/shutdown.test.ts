@@ -95,7 +95,7 @@ describe('graceful shutdown under load', () => {
       body: JSON.stringify({ latency_ms: 8000, path: '/v1/payment_intents', method: 'POST', count: 3 }),
     });
     const slow = await s.start('worker', 'worker-slow', { WORKER_DRAIN_TIMEOUT_MS: '1000' });
-    const ids = s.x.injectTweets([1, 2, 3].map((i) => ({ author_id: buyer.id, text: `@shop #BuySlowMug ${i}` }))).map((p) => p.id);
+    const ids = s.x.injectTweets([1, 2, 3].map((i) => ({ author_id: buyer.id, text: `@shop #BuySlowMug order ${i}` }))).map((p) => p.id);
     await eventually(async () => (await q(`SELECT 1 FROM orders WHERE tweet_id = ANY($1) AND status = 'charging'`, [ids])).length === 3, 30_000, 'three charges in the air');
 
     const t0 = Date.now();
