@@ -43,7 +43,7 @@ const RAW_BODIES = [
   '{', '{"a":', '[', 'nul', '', ' ', '{"name":"\\u0000"}', '{"name":"\\ud800"}', '{"metadata":{"\\ud800":"x"}}',
   '{"unit_amount": 1e400}', '{"unit_amount": -1e400}', '{"unit_amount": 123456789012345678901234567890}',
   '{"__proto__": {"admin": true}}', '{"constructor": {"prototype": {"x": 1}}}', '{"name":"a","name":"b"}',
-  `${'['.repeat(3_000)}${']'.repeat(3_000)}`, `${'{"a":'.repeat(2_000)}1${'}'.repeat(2_000)}`,
+  `${'['.repeat(3_000)}${']'.repeat(3_000)}`, `${'{"a":'.repeat(2_000)}1${'}'.repeat(2_000)}`, `{"metadata":${'['.repeat(45_000)}${']'.repeat(45_000)}}`,
   `{"name":"${'x'.repeat(120_000)}"}`, '{"name":"\\uZZZZ"}', '"\\ud83d"', '1', 'true', '[{}]',
 ];
 
