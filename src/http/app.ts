@@ -12,6 +12,7 @@ import { requireAdmin, requireMerchant } from './auth';
 import { rateLimit } from './rate-limit';
 import { configuredAuthFailureGuard } from './auth-failures';
 import { idempotency } from './idempotency';
+import { limitJsonDepth } from './json-depth';
 import { health } from './health';
 import { createMerchantsService } from '../merchants/merchants.service';
 import { merchantsRouter } from '../merchants/merchants.routes';
@@ -76,7 +77,7 @@ export function createApp(deps: AppDeps): Express {
   for (const mount of deps.mountBefore ?? []) mount(app);
 
   const v1 = express.Router();
-  v1.use(requireJson, express.json({ limit: BODY_LIMIT, strict: true, type: 'application/json' }));
+  v1.use(requireJson, express.json({ limit: BODY_LIMIT, strict: true, type: 'application/json' }), limitJsonDepth());
   const limiter = rateLimit({ redis, prefix: config.QUEUE_PREFIX, pointsPerSecond: config.API_RATE_LIMIT_PER_SECOND });
   const idem = idempotency(db);
   const authFailures = configuredAuthFailureGuard(config, redis, log);

@@ -23,7 +23,6 @@ describe('fuzz generated from openapi.yaml', () => {
   let summary: Awaited<ReturnType<typeof runFuzz>>;
   beforeAll(async () => {
     summary = await runFuzz(target, { requests: REQUESTS, seed: SEED, only: servedInProcess });
-    if (process.env.FUZZ_VERBOSE) console.log(JSON.stringify(summary.by_status));
   }, 120_000);
 
   it('never answers 5xx, and every 4xx is a problem with a documented code', () => {

@@ -73,6 +73,23 @@ describe('list queries', () => {
   });
 });
 
+describe('deeply nested bodies', () => {
+  // 45,000 levels fit in 90 kB; JSON.parse takes them, but anything recursive over the parsed body
+  // (the idempotency fingerprint, a logger) overflows the stack.
+  const deep = `{"metadata":${'['.repeat(45_000)}${']'.repeat(45_000)}}`;
+
+  it.each([
+    ['with an Idempotency-Key', { 'Idempotency-Key': 'deep-1' }],
+    ['without one', {}],
+  ])('POST /v1/products %s answers 400', async (_what, headers) => {
+    const res = await request(t.app).post('/v1/products').set(auth).set(headers).set('Content-Type', 'application/json').send(deep);
+    expect(res.status).toBe(400);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body.code).toBe('validation_failed');
+    expect(res.body.detail).toMatch(/nest/);
+  });
+});
+
 describe('the spec', () => {
   it('describes every response above', () => {
     expect(conformanceProblems(t.recorded)).toEqual([]);
