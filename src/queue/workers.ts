@@ -84,7 +84,7 @@ export async function startWorkers(rt: Runtime, hooks: WorkerHooks = {}): Promis
       if (job.attemptsMade === 0 && !job.opts.delay) hooks.onJobStarted!(w.name, Date.now() - job.timestamp);
     });
   }
-  const maintenance = startMaintenance(rt);
+  const maintenance = startMaintenance(rt, config.MAINTENANCE_INTERVAL_MS);
   const matchingFirst = startMatchingFirst({
     tweets: rt.queues.tweets, backlog: config.MATCHING_FIRST_BACKLOG, log,
     workers: workers.filter((w) => w.name === QUEUE_NAMES.replies || w.name === QUEUE_NAMES.charges),

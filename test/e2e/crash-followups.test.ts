@@ -1,3 +1,4 @@
+import Stripe from 'stripe';
 import { eventually, startStack, type Stack } from '../support/stack';
 
 jest.setTimeout(120_000);
@@ -6,8 +7,9 @@ let s: Stack;
 let key: string;
 
 beforeAll(async () => {
-  // A stalled job is run again after 3 s; the maintenance sweep only re-arms replies after 120 s.
-  s = await startStack({ env: { JOB_LOCK_MS: '3000' } });
+  // A stalled job is run again after 3 s; the maintenance sweep never runs here, so nothing below
+  // is healed by it.
+  s = await startStack({ env: { JOB_LOCK_MS: '3000', MAINTENANCE_INTERVAL_MS: '3600000' } });
   await s.start('api');
   await s.start('ingest');
   key = (await s.createMerchant('Crash Mugs')).apiKey;
@@ -35,12 +37,45 @@ describe('a worker killed between committing a payment and enqueuing its receipt
     const restarted = Date.now();
     await s.start('worker');
     await eventually(() => s.repliesTo(post.id).length === 1, 30_000, 'the receipt reply');
-    // Well before the sweep could have re-armed it (120 s).
     expect(Date.now() - restarted).toBeLessThan(30_000);
     await new Promise((r) => setTimeout(r, 1500));
     expect(s.repliesTo(post.id)).toHaveLength(1);
     expect(s.repliesTo(post.id)[0]!.text).toContain(paid.id);
     const intents = s.stripe.paymentIntents().filter((pi) => (pi.metadata as Record<string, string>)?.order_id === paid.id);
+    expect(intents.filter((pi) => pi.status === 'succeeded')).toHaveLength(1);
+  });
+
+  it('an api killed between storing a Stripe event and queuing it: the retry of that event gets it applied', async () => {
+    await s.createProduct(key, { name: 'Lost Event Mug', hashtag: 'BuyLostEventMug', unit_amount: 1700, currency: 'usd' });
+    await eventually(() => s.x.rules().some((r) => r.value.includes('#BuyLostEventMug')), 15_000, 'a rule for the tag');
+    const buyer = await s.buyer('lostevent');
+    await s.stop('worker');
+    await s.stop('api');
+    // The worker dies once Stripe has charged; the api dies once it has stored the webhook that follows.
+    const worker = await s.start('worker', 'doomed-worker', { HC_FAILPOINTS: 'after_stripe_charge' });
+    const api = await s.start('api', 'doomed-api', { HC_FAILPOINTS: 'after_stripe_event_stored' });
+    const post = s.post({ author_id: buyer.id, text: '@shop #BuyLostEventMug' });
+    await Promise.all([worker.exited(), api.exited()]);
+    s.procs.delete('doomed-worker');
+    s.procs.delete('doomed-api');
+    const order = await orderFor(post.id);
+    const { rows: [stored] } = await s.db.query(`SELECT id, type, payload, processed_at FROM stripe_events WHERE payload->'object'->'metadata'->>'order_id' = $1`, [order.id]);
+    expect(stored).toMatchObject({ type: 'payment_intent.succeeded', processed_at: null });
+
+    // The order gets paid by the charge job's retry; then the api comes back and Stripe retries.
+    await s.start('worker');
+    await eventually(async () => (await orderFor(post.id)).status === 'paid', 30_000, 'order paid');
+    await s.start('api');
+    const payload = JSON.stringify({ id: stored.id, object: 'event', type: stored.type, created: stored.payload.created, data: { object: stored.payload.object } });
+    const retry = await fetch(`${s.apiUrl}/webhooks/stripe`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Stripe-Signature': Stripe.webhooks.generateTestHeaderString({ payload, secret: s.env.STRIPE_WEBHOOK_SECRET! }) },
+      body: payload,
+    });
+    expect(retry.status).toBe(200);
+    await eventually(async () => (await s.db.query('SELECT processed_at FROM stripe_events WHERE id = $1', [stored.id])).rows[0].processed_at, 20_000, 'the event applied');
+    expect(s.repliesTo(post.id)).toHaveLength(1);
+    const intents = s.stripe.paymentIntents().filter((pi) => (pi.metadata as Record<string, string>)?.order_id === order.id);
     expect(intents.filter((pi) => pi.status === 'succeeded')).toHaveLength(1);
   });
 });
