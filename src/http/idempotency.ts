@@ -53,7 +53,7 @@ export function idempotency(db: Db) {
     res.send = ((body: unknown) => {
       if (stored) return send(body as never);
       stored = true;
-      const text = typeof body === 'string' ? body : Buffer.isBuffer(body) ? body.toString('utf8') : JSON.stringify(body);
+      const text = withoutSecrets(typeof body === 'string' ? body : Buffer.isBuffer(body) ? body.toString('utf8') : JSON.stringify(body), res.locals.omitFromReplay);
       const write =
         res.statusCode >= 500
           ? db.query('DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2', [scope, key])
@@ -65,6 +65,14 @@ export function idempotency(db: Db) {
     }) as Response['send'];
     next();
   };
+}
+
+/** A route that shows a secret once lists its fields in res.locals.omitFromReplay: a replay never reveals them. */
+function withoutSecrets(text: string, fields: unknown): string {
+  if (!Array.isArray(fields) || !fields.length) return text;
+  const parsed = JSON.parse(text) as Record<string, unknown>;
+  for (const f of fields) delete parsed[String(f)];
+  return JSON.stringify(parsed);
 }
 
 export async function pruneIdempotencyKeys(db: Db): Promise<number> {
