@@ -71,14 +71,16 @@ export async function recordSuccess(db: Queryable, d: ClaimedDelivery, statusCod
     `WITH d AS (
        UPDATE webhook_deliveries SET status = 'succeeded', next_attempt_at = NULL, last_status_code = $2, last_latency_ms = $3,
          last_error = NULL, updated_at = clock_timestamp() WHERE id = $1 RETURNING endpoint_id)
-     UPDATE webhook_endpoints SET failing_since = NULL FROM d WHERE webhook_endpoints.id = d.endpoint_id AND failing_since IS NOT NULL`,
+     UPDATE webhook_endpoints SET last_success_at = clock_timestamp() FROM d WHERE webhook_endpoints.id = d.endpoint_id`,
     [d.id, statusCode, latencyMs],
   );
 }
 
 /**
- * A failed attempt: the delivery is retried at `retryAt`, or given up when that falls past its
- * retry window; the endpoint is disabled, with the reason, once it has failed for a whole window.
+ * A failed attempt: retried at `retryAt` (the last one at the end of the retry window), or
+ * given up once the window has passed. Giving up disables the endpoint, with the reason, when
+ * nothing has reached it since that event: it has then failed for the whole window, not only
+ * on one event.
  */
 export async function recordFailure(
   db: Queryable,
@@ -88,18 +90,17 @@ export async function recordFailure(
   const { rows } = await db.query<{ endpoint_disabled: boolean; gave_up: boolean }>(
     `WITH d AS (
        UPDATE webhook_deliveries SET last_status_code = $2, last_latency_ms = $3, last_error = $4, updated_at = clock_timestamp(),
-         status = CASE WHEN $5::timestamptz > created_at + make_interval(secs => $6 / 1000.0) THEN 'failed' ELSE 'pending' END,
-         next_attempt_at = CASE WHEN $5::timestamptz > created_at + make_interval(secs => $6 / 1000.0) THEN NULL ELSE $5::timestamptz END
-       WHERE id = $1 RETURNING endpoint_id, status),
+         status = CASE WHEN clock_timestamp() >= created_at + make_interval(secs => $6 / 1000.0) THEN 'failed' ELSE 'pending' END,
+         next_attempt_at = CASE WHEN clock_timestamp() >= created_at + make_interval(secs => $6 / 1000.0) THEN NULL
+                                ELSE LEAST($5::timestamptz, created_at + make_interval(secs => $6 / 1000.0)) END
+       WHERE id = $1 RETURNING endpoint_id, status, created_at),
      w AS (
-       UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, clock_timestamp()),
-         disabled = disabled OR COALESCE(failing_since <= clock_timestamp() - make_interval(secs => $6 / 1000.0), false),
-         disabled_reason = CASE WHEN NOT disabled AND failing_since <= clock_timestamp() - make_interval(secs => $6 / 1000.0)
-           THEN $7 || ' since ' || to_char(failing_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || '; last error: ' || $4
-           ELSE disabled_reason END,
-         updated_at = clock_timestamp()
-       FROM d WHERE webhook_endpoints.id = d.endpoint_id RETURNING webhook_endpoints.disabled)
-     SELECT COALESCE((SELECT disabled FROM w), false) AS endpoint_disabled, COALESCE((SELECT status = 'failed' FROM d), false) AS gave_up`,
+       UPDATE webhook_endpoints SET disabled = true, updated_at = clock_timestamp(),
+         disabled_reason = $7 || ' (none succeeded since ' || to_char(d.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || '); last error: ' || $4
+       FROM d WHERE webhook_endpoints.id = d.endpoint_id AND d.status = 'failed' AND NOT webhook_endpoints.disabled
+         AND (webhook_endpoints.last_success_at IS NULL OR webhook_endpoints.last_success_at < d.created_at)
+       RETURNING 1)
+     SELECT EXISTS (SELECT 1 FROM w) AS endpoint_disabled, COALESCE((SELECT status = 'failed' FROM d), false) AS gave_up`,
     [d.id, f.statusCode, f.latencyMs, f.error.slice(0, 300), f.retryAt, f.windowMs, f.disabledReason],
   );
   return { endpointDisabled: rows[0]!.endpoint_disabled, gaveUp: rows[0]!.gave_up };

@@ -48,7 +48,7 @@ export interface DispatcherDeps {
   concurrency?: number;
 }
 
-const windowText = (ms: number) => (ms % 86_400_000 === 0 ? `${ms / 86_400_000} days` : `${Math.round(ms / 1000)} s`);
+const windowText = (ms: number) => (ms % 86_400_000 === 0 ? `${ms / 86_400_000} days` : ms % 3_600_000 === 0 ? `${ms / 3_600_000} hours` : `${ms} ms`);
 
 export function createDispatcher(d: DispatcherDeps) {
   const schedule = d.schedule ?? RETRY_SCHEDULE;

@@ -12,7 +12,7 @@ export interface EndpointRow {
   previous_secret_expires_at: Date | null;
   disabled: boolean;
   disabled_reason: string | null;
-  failing_since: Date | null;
+  last_success_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -40,7 +40,7 @@ export function listEndpoints(db: Queryable, merchantId: string, page: { limit: 
   return newestFirst<EndpointRow>(db, 'webhook_endpoints', [['merchant_id = ?', merchantId]], page);
 }
 
-export type EndpointPatch = Partial<Pick<EndpointRow, 'url' | 'description' | 'enabled_events' | 'disabled' | 'disabled_reason' | 'failing_since' |
+export type EndpointPatch = Partial<Pick<EndpointRow, 'url' | 'description' | 'enabled_events' | 'disabled' | 'disabled_reason' |
   'secret_box' | 'previous_secret_box' | 'previous_secret_expires_at'>>;
 
 export async function updateEndpoint(db: Queryable, merchantId: string, id: string, patch: EndpointPatch): Promise<EndpointRow | undefined> {

@@ -56,7 +56,7 @@ export function createEndpointsService(d: EndpointsDeps) {
       if (body.url !== undefined) patch.url = await allowedUrl(body.url);
       if (body.enabled_events !== undefined) patch.enabled_events = normaliseEvents(body.enabled_events);
       if (body.description !== undefined) patch.description = body.description;
-      if (body.disabled !== undefined) Object.assign(patch, { disabled: body.disabled, disabled_reason: null, failing_since: null });
+      if (body.disabled !== undefined) Object.assign(patch, { disabled: body.disabled, disabled_reason: null });
       if (!Object.keys(patch).length) return get(merchantId, id);
       return (await updateEndpoint(d.db, merchantId, id, patch)) ?? (await get(merchantId, id));
     },

@@ -22,7 +22,8 @@ CREATE TABLE webhook_endpoints (
   previous_secret_expires_at  timestamptz,
   disabled                    boolean NOT NULL DEFAULT false,
   disabled_reason             text,
-  failing_since               timestamptz,
+  -- A delivery given up while nothing has succeeded since its event disables the endpoint.
+  last_success_at             timestamptz,
   created_at                  timestamptz NOT NULL DEFAULT clock_timestamp(),
   updated_at                  timestamptz NOT NULL DEFAULT clock_timestamp()
 );
