@@ -82,7 +82,7 @@ export function createDispatcher(d: DispatcherDeps) {
     // Checked again now (DNS may have changed since the endpoint was created), and the request goes to the address checked.
     const verdict = await checkEndpointUrl(c.url, d.policy);
     const result = verdict.ok
-      ? await postPinned(verdict.url, verdict.address, verdict.family, { [SIGNATURE_HEADER]: signatureHeader(body, secrets), 'User-Agent': 'HashtagCheckout-Webhooks/1' }, body, schedule.timeoutMs)
+      ? await postPinned(verdict.url, verdict.addresses, { [SIGNATURE_HEADER]: signatureHeader(body, secrets), 'User-Agent': 'HashtagCheckout-Webhooks/1' }, body, schedule.timeoutMs)
       : { latencyMs: 0, error: verdict.reason, statusCode: undefined };
     const log = { delivery_id: c.id, endpoint_id: c.endpoint_id, event_id: c.payload.id, attempt: c.attempts, status_code: result.statusCode, latency_ms: result.latencyMs };
     if (result.statusCode !== undefined && result.statusCode >= 200 && result.statusCode < 300) {

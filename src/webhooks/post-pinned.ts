@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
+import type { PinnedAddress } from './url-policy';
 
 export interface PostResult {
   statusCode?: number;
@@ -11,15 +12,16 @@ export interface PostResult {
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
 /**
- * POSTs to `url` but connects only to `address` (already checked): the hostname still names
+ * POSTs to `url` but connects only to `addresses` (already checked): the hostname still names
  * the server for TLS (SNI and certificate check) and the Host header. Redirects are not
  * followed (a 3xx is a failed attempt). The whole exchange is bounded by `timeoutMs`.
  */
-export function postPinned(url: URL, address: string, family: 4 | 6, headers: Record<string, string>, body: string, timeoutMs: number): Promise<PostResult> {
+export function postPinned(url: URL, addresses: PinnedAddress[], headers: Record<string, string>, body: string, timeoutMs: number): Promise<PostResult> {
   const started = performance.now();
+  // Node asks for every address when it tries IPv6 and IPv4 in turn (autoSelectFamily).
   const lookup: LookupFunction = (_hostname, options, callback) => {
-    if ((options as { all?: boolean }).all) (callback as unknown as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [{ address, family }]);
-    else callback(null, address, family);
+    if ((options as { all?: boolean }).all) (callback as unknown as (e: null, a: PinnedAddress[]) => void)(null, addresses);
+    else callback(null, addresses[0]!.address, addresses[0]!.family);
   };
   const client = url.protocol === 'https:' ? https : http;
   return new Promise((resolve) => {

@@ -15,7 +15,12 @@ export interface UrlPolicy {
   resolve?: (hostname: string) => Promise<string[]>;
 }
 
-export type UrlVerdict = { ok: true; url: URL; address: string; family: 4 | 6 } | { ok: false; reason: string };
+export interface PinnedAddress {
+  address: string;
+  family: 4 | 6;
+}
+
+export type UrlVerdict = { ok: true; url: URL; addresses: PinnedAddress[] } | { ok: false; reason: string };
 
 const systemResolve = async (hostname: string) => (await dns.lookup(hostname, { all: true, verbatim: true })).map((a) => a.address);
 
@@ -47,8 +52,8 @@ function isLoopbackName(hostname: string): boolean {
 }
 
 /**
- * Resolves the URL's host and checks every address it resolves to. The caller connects to the
- * returned address (pinned), so a DNS answer that changes between check and connect cannot
+ * Resolves the URL's host and checks every address it resolves to. The caller connects only to
+ * the returned addresses (pinned), so a DNS answer that changes between check and connect cannot
  * move the request somewhere refused.
  */
 export async function checkEndpointUrl(raw: string, policy: UrlPolicy): Promise<UrlVerdict> {
@@ -72,6 +77,6 @@ export async function checkEndpointUrl(raw: string, policy: UrlPolicy): Promise<
     const range = rangeOf(address);
     if (!allowed.has(range)) return { ok: false, reason: `url host ${host} resolves to a ${range} address, which is not allowed` };
   }
-  const address = ipaddr.process(addresses[0]!).toString();
-  return { ok: true, url, address, family: net.isIP(address) === 6 ? 6 : 4 };
+  const pinned = addresses.map((a) => ipaddr.process(a).toString()).map((address) => ({ address, family: net.isIP(address) === 6 ? 6 as const : 4 as const }));
+  return { ok: true, url, addresses: pinned };
 }

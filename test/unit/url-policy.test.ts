@@ -7,8 +7,8 @@ describe('webhook endpoint URL policy', () => {
 
   it('in production allows https to public addresses and pins the address it checked', async () => {
     const v = await checkEndpointUrl('https://hooks.shop.example/in', production);
-    expect(v).toMatchObject({ ok: true, address: '93.184.216.34', family: 4 });
-    expect(await checkEndpointUrl('https://[2606:4700:4700::1111]/in', production)).toMatchObject({ ok: true, family: 6 });
+    expect(v).toMatchObject({ ok: true, addresses: [{ address: '93.184.216.34', family: 4 }] });
+    expect(await checkEndpointUrl('https://[2606:4700:4700::1111]/in', production)).toMatchObject({ ok: true, addresses: [{ address: '2606:4700:4700::1111', family: 6 }] });
   });
 
   it.each([
@@ -44,8 +44,8 @@ describe('webhook endpoint URL policy', () => {
   it('outside production also allows plain http to localhost and loopback, and nothing else', async () => {
     const dev = { production: false };
     expect(await checkEndpointUrl('http://localhost:4000/in', dev)).toMatchObject({ ok: true });
-    expect(await checkEndpointUrl('http://127.0.0.1:4000/in', dev)).toMatchObject({ ok: true, address: '127.0.0.1' });
-    expect(await checkEndpointUrl('http://[::1]:4000/in', dev)).toMatchObject({ ok: true, address: '::1' });
+    expect(await checkEndpointUrl('http://127.0.0.1:4000/in', dev)).toMatchObject({ ok: true, addresses: [{ address: '127.0.0.1', family: 4 }] });
+    expect(await checkEndpointUrl('http://[::1]:4000/in', dev)).toMatchObject({ ok: true, addresses: [{ address: '::1', family: 6 }] });
     expect((await checkEndpointUrl('http://hooks.shop.example/in', dev)).ok).toBe(false);
     expect((await checkEndpointUrl('https://10.0.0.5/in', dev)).ok).toBe(false);
   });

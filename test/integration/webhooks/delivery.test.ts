@@ -33,6 +33,7 @@ beforeEach(() => {
   receiver.received.length = 0;
   receiver.plan.length = 0;
   receiver.refuse.when = undefined;
+  receiver.refuse.hangMs = undefined;
 });
 
 describe('merchant webhooks: delivery', () => {
@@ -155,6 +156,16 @@ describe('merchant webhooks: delivery', () => {
     expect(receiver.received.some((r) => r.body.includes('"order.paid"'))).toBe(true);
     const endpoint = await request(t.app).get(`/v1/webhook_endpoints/${m.endpoint}`).set('Authorization', m.auth).expect(200);
     expect(endpoint.body).toMatchObject({ disabled: false, disabled_reason: null });
+  });
+
+  it('counts a receiver that does not answer in time as a failed attempt', async () => {
+    const m = await merchantWithEndpoint(['order.created']);
+    const product = await createProduct(t.app, m.apiKey, 'BuySlowMug');
+    await placeTestOrder(t.db, m.id, product);
+    receiver.refuse.hangMs = 1_000;
+    await dispatcher({ ...FAST, timeoutMs: 200, baseMs: 3600_000, maxMs: 3600_000 }).runOnce();
+    const log = await request(t.app).get(`/v1/webhook_endpoints/${m.endpoint}/deliveries`).set('Authorization', m.auth).expect(200);
+    expect(log.body.data[0]).toMatchObject({ status: 'pending', attempts: 1, response_status_code: null, last_error: 'timed out after 200 ms' });
   });
 
   it('signs with both secrets while a rolled secret is still allowed', async () => {

@@ -41,7 +41,7 @@ export interface Receiver {
   received: Received[];
   plan: number[];
   /** Bodies this answers 500 to, whatever the plan. */
-  refuse: { when?: (body: string) => boolean };
+  refuse: { when?: (body: string) => boolean; hangMs?: number };
   close(): Promise<void>;
 }
 
@@ -56,7 +56,8 @@ export async function startReceiver(): Promise<Receiver> {
       const body = Buffer.concat(chunks).toString('utf8');
       received.push({ headers: req.headers, body });
       res.statusCode = refuse.when?.(body) ? 500 : plan.length ? plan.shift()! : 200;
-      res.end('ok');
+      if (refuse.hangMs) setTimeout(() => res.end('late'), refuse.hangMs);
+      else res.end('ok');
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
