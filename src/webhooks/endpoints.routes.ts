@@ -60,7 +60,7 @@ export function webhookEndpointsRouter(service: EndpointsService): Router {
   r.get('/:id', async (req, res) => {
     res.json(presentEndpoint(await service.get(merchantId(req), id(req.params.id))));
   });
-  r.post('/:id', async (req, res) => {
+  r.patch('/:id', async (req, res) => {
     const body = parseBody(updateEndpointBody, req.body);
     res.json(presentEndpoint(await service.update(merchantId(req), id(req.params.id), body)));
   });

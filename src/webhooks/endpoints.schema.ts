@@ -93,7 +93,7 @@ export function registerEndpointPaths(r: OpenAPIRegistry): void {
     responses: { 200: ok('The endpoint'), ...problemResponses(401, 404, 429) },
   });
   r.registerPath({
-    method: 'post', path: '/v1/webhook_endpoints/{id}', tags, security: sec, summary: 'Update a webhook endpoint',
+    method: 'patch', path: '/v1/webhook_endpoints/{id}', tags, security: sec, summary: 'Update a webhook endpoint',
     request: { ...withId, body: jsonBody(updateEndpointBody) },
     responses: { 200: ok('The endpoint'), ...problemResponses(400, 401, 404, 429), 422: refused },
   });

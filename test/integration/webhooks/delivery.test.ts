@@ -133,7 +133,7 @@ describe('merchant webhooks: delivery', () => {
 
     // Enabled again by the merchant: the reason is cleared and a retry goes out.
     receiver.plan.length = 0;
-    const enabled = await request(t.app).post(`/v1/webhook_endpoints/${m.endpoint}`).set('Authorization', m.auth).send({ disabled: false }).expect(200);
+    const enabled = await request(t.app).patch(`/v1/webhook_endpoints/${m.endpoint}`).set('Authorization', m.auth).send({ disabled: false }).expect(200);
     expect(enabled.body).toMatchObject({ disabled: false, disabled_reason: null });
     await request(t.app).post(`/v1/webhook_endpoints/${m.endpoint}/deliveries/${log.body.data[0].id}/retry`).set('Authorization', m.auth).expect(200);
     await dispatcher().runOnce();

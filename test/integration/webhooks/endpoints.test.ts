@@ -57,7 +57,7 @@ describe('/v1/webhook_endpoints', () => {
   it('updates, rolls the secret (optionally keeping the old one a while) and deletes', async () => {
     const created = await create(a.auth, { url: 'http://localhost:4567/a', enabled_events: ['order.paid'] }).expect(201);
     const id = created.body.id;
-    const updated = await request(t.app).post(`/v1/webhook_endpoints/${id}`).set('Authorization', a.auth)
+    const updated = await request(t.app).patch(`/v1/webhook_endpoints/${id}`).set('Authorization', a.auth)
       .send({ url: 'http://[::1]:4567/b', enabled_events: ['*', 'order.paid'], description: null, disabled: true }).expect(200);
     expect(updated.body).toMatchObject({ url: 'http://[::1]:4567/b', enabled_events: ['*'], description: null, disabled: true, disabled_reason: null });
 
@@ -100,7 +100,7 @@ describe('/v1/webhook_endpoints', () => {
     const mine = await create(a.auth, { url: 'http://localhost:4567/mine', enabled_events: ['*'] }).expect(201);
     const id = mine.body.id;
     await request(t.app).get(`/v1/webhook_endpoints/${id}`).set('Authorization', b.auth).expect(404);
-    await request(t.app).post(`/v1/webhook_endpoints/${id}`).set('Authorization', b.auth).send({ disabled: true }).expect(404);
+    await request(t.app).patch(`/v1/webhook_endpoints/${id}`).set('Authorization', b.auth).send({ disabled: true }).expect(404);
     await request(t.app).post(`/v1/webhook_endpoints/${id}/roll_secret`).set('Authorization', b.auth).expect(404);
     await request(t.app).get(`/v1/webhook_endpoints/${id}/deliveries`).set('Authorization', b.auth).expect(404);
     await request(t.app).post(`/v1/webhook_endpoints/${id}/deliveries/wd_abc/retry`).set('Authorization', b.auth).expect(404);
