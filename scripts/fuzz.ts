@@ -9,7 +9,7 @@
 import crypto from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { startTestApp } from '../test/support/app';
-import { prepareTarget, servedInProcess } from '../test/support/fuzz/fixture';
+import { FUZZ_ENV, prepareTarget, servedInProcess } from '../test/support/fuzz/fixture';
 import { runFuzz } from '../test/support/fuzz/run';
 
 async function main(): Promise<number> {
@@ -29,7 +29,7 @@ async function main(): Promise<number> {
 
   const baseUrl = values['base-url'];
   if (baseUrl && !values['admin-token']) throw new Error('--base-url needs --admin-token (or ADMIN_TOKEN)');
-  const local = baseUrl ? null : await startTestApp();
+  const local = baseUrl ? null : await startTestApp(FUZZ_ENV);
   try {
     const target = await prepareTarget(baseUrl ?? local!.app, baseUrl ? values['admin-token']! : local!.admin);
     const started = Date.now();

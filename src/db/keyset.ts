@@ -9,7 +9,7 @@ export type Condition = [sql: string, value: unknown];
  */
 export async function newestFirst<R>(
   db: Queryable,
-  table: 'merchants' | 'api_keys' | 'products' | 'orders',
+  table: 'merchants' | 'api_keys' | 'products' | 'orders' | 'webhook_endpoints' | 'webhook_deliveries',
   conditions: Condition[],
   page: { limit: number; startingAfter?: string },
   columns = '*',

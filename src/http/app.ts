@@ -21,6 +21,10 @@ import { hashtagLimits } from '../products/hashtag-registry';
 import { productsRouter } from '../products/products.routes';
 import { ordersRouter } from '../orders/orders.routes';
 import { cspDirectives } from '../pages/csp';
+import { eventsRouter } from '../events/events.routes';
+import { webhookEndpointsRouter } from '../webhooks/endpoints.routes';
+import { createEndpointsService } from '../webhooks/endpoints.service';
+import { createSecretBox } from '../webhooks/secret-box';
 
 export interface AppDeps {
   config: Config;
@@ -89,6 +93,9 @@ export function createApp(deps: AppDeps): Express {
   v1.use('/merchants', operator, limiter, idem, merchantsRouter(merchants));
   v1.use('/products', merchant, limiter, idem, productsRouter(products));
   v1.use('/orders', merchant, limiter, ordersRouter(db));
+  v1.use('/events', merchant, limiter, eventsRouter(db));
+  const endpoints = createEndpointsService({ db, box: createSecretBox(config.SIGNING_SECRET), policy: { production: config.NODE_ENV === 'production' } });
+  v1.use('/webhook_endpoints', merchant, limiter, idem, webhookEndpointsRouter(endpoints));
   for (const mount of deps.mountV1 ?? []) mount(v1);
   app.use('/v1', v1);
 

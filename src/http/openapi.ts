@@ -6,9 +6,11 @@ import { registerProductPaths } from '../products/products.schema';
 import { registerOrderPaths } from '../orders/orders.schema';
 import { registerSandboxPaths } from '../sandbox/sandbox.routes';
 import { registerWebhookPaths } from '../webhooks/webhooks.schema';
+import { registerEventPaths } from '../events/events.schema';
+import { registerEndpointPaths } from '../webhooks/endpoints.schema';
 
 /** Extra path registrations from later features (webhooks, sandbox) add themselves here. */
-export const pathRegistrations: Array<(r: OpenAPIRegistry) => void> = [registerMerchantPaths, registerProductPaths, registerOrderPaths, registerSandboxPaths, registerWebhookPaths];
+export const pathRegistrations: Array<(r: OpenAPIRegistry) => void> = [registerMerchantPaths, registerProductPaths, registerOrderPaths, registerSandboxPaths, registerWebhookPaths, registerEventPaths, registerEndpointPaths];
 
 function registerOps(r: OpenAPIRegistry): void {
   r.registerPath({

@@ -9,7 +9,7 @@ import type { LinkSigner } from '../links/links';
 import type { OrderRow } from './orders.repository';
 import { failpoint } from '../failpoints';
 import { spentToday } from '../posts/posts.repository';
-import { addOrderEvent, findOrderWithProduct, lockOrder, markOrderPaid, releaseStock, reserveStock, startCharge, updateOrder } from './orders.store';
+import { addOrderEvent, addSoldOutEventIfLast, findOrderWithProduct, lockOrder, markOrderPaid, releaseStock, reserveStock, startCharge, updateOrder } from './orders.store';
 import { newId } from '../ids';
 import { pendingWorkForOrders } from './pending-work.repository';
 
@@ -152,6 +152,7 @@ export function createChargingService(d: ChargingDeps) {
             if (await reserveStock(tx, order.product_id, order.quantity)) {
               await updateOrder(tx, id, { status: 'reserved', stock_held: true, buyer_id: buyerId });
               await addOrderEvent(tx, id, 'order.reserved', { resumed: true });
+              await addSoldOutEventIfLast(tx, id, order.product_id);
               return [{ kind: 'charge' as const, orderId: id }];
             }
             const sold = await updateOrder(tx, id, { status: 'sold_out', buyer_id: buyerId, failure_code: 'sold_out' });

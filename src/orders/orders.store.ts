@@ -32,7 +32,8 @@ export async function insertOrder(tx: Queryable, o: NewOrder): Promise<OrderRow 
        INSERT INTO orders (${ORDER_COLUMNS}, failure_message)
        VALUES ($1,$2,$3,$4,$16,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)
        ON CONFLICT (tweet_id, product_id) DO NOTHING RETURNING *),
-     e AS (INSERT INTO order_events (order_id, type, data) SELECT id, 'order.' || status, $15 FROM o)
+     e AS (INSERT INTO order_events (order_id, type, data)
+           SELECT o.id, t.type, $15 FROM o, LATERAL (VALUES (1, 'order.created'), (2, 'order.' || o.status)) AS t (n, type) ORDER BY t.n)
      SELECT * FROM o`,
     [o.id, o.merchantId, o.productId, o.tweetId, o.buyerXUserId, o.buyerXUsername, o.buyerId, o.quantity, o.amount,
       o.currency, o.status, o.stockHeld, o.failureCode ?? null, o.failureMessage ?? null, { quantity: o.quantity, amount: o.amount }, o.chainId],
@@ -52,6 +53,16 @@ export async function reserveStock(tx: Queryable, productId: string, quantity: n
     [productId, quantity],
   );
   return r.rowCount === 1;
+}
+
+/** `product.sold_out` (attributed to the order that took the last unit) when none is left. */
+export async function addSoldOutEventIfLast(tx: Queryable, orderId: string, productId: string): Promise<void> {
+  await tx.query(
+    `INSERT INTO order_events (order_id, type, data)
+     SELECT $1, 'product.sold_out', jsonb_build_object('product', id) FROM products
+     WHERE id = $2 AND inventory IS NOT NULL AND inventory - reserved - sold = 0`,
+    [orderId, productId],
+  );
 }
 
 export async function releaseStock(tx: Queryable, productId: string, quantity: number): Promise<void> {
@@ -110,7 +121,8 @@ export async function placeOrder(
   const { rows } = await tx.query<PlacedOrder>(
     `WITH r AS (
        UPDATE products SET reserved = reserved + $8
-       WHERE id = $3 AND (inventory IS NULL OR inventory - reserved - sold >= $8) RETURNING id),
+       WHERE id = $3 AND (inventory IS NULL OR inventory - reserved - sold >= $8)
+       RETURNING id, inventory IS NOT NULL AND inventory - reserved - sold = 0 AS last_unit_taken),
      o AS (
        INSERT INTO orders (${ORDER_COLUMNS}, reply_status)
        SELECT $1, $2, $3, $4, $14, $5, $6, $7, $8, $9, $10,
@@ -118,7 +130,11 @@ export async function placeOrder(
          CASE WHEN r.id IS NULL THEN 'sold_out' END, CASE WHEN r.id IS NULL THEN 'pending' ELSE 'none' END
        FROM (SELECT 1) AS one LEFT JOIN r ON true
        ON CONFLICT (tweet_id, product_id) DO NOTHING RETURNING *),
-     e AS (INSERT INTO order_events (order_id, type, data) SELECT id, 'order.' || status, $11 FROM o),
+     e AS (INSERT INTO order_events (order_id, type, data)
+           SELECT o.id, t.type, CASE WHEN t.n = 3 THEN jsonb_build_object('product', o.product_id) ELSE $11 END
+           FROM o LEFT JOIN r ON true,
+             LATERAL (VALUES (1, 'order.created'), (2, 'order.' || o.status), (3, 'product.sold_out')) AS t (n, type)
+           WHERE t.n < 3 OR r.last_unit_taken ORDER BY t.n),
      rep AS (
        INSERT INTO replies (id, in_reply_to_tweet_id, order_id, kind, text)
        SELECT $12, $4, id, 'sold_out', $13 FROM o WHERE status = 'sold_out'

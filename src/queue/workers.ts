@@ -9,6 +9,8 @@ import { stripeEventsProcessor } from '../../workers/stripe-events';
 import { startMaintenance } from './maintenance';
 import { startMatchingFirst } from './matching-first';
 import { timedCharging, type ChargeOutcome } from '../ops/charge-hook';
+import { startDispatcher } from '../webhooks/dispatcher';
+import { createSecretBox } from '../webhooks/secret-box';
 
 export interface WorkerHooks {
   onPostOutcome?: (outcome: string, reason: string | null) => void;
@@ -85,6 +87,9 @@ export async function startWorkers(rt: Runtime, hooks: WorkerHooks = {}): Promis
     });
   }
   const maintenance = startMaintenance(rt, config.MAINTENANCE_INTERVAL_MS);
+  const webhooks = startDispatcher({
+    db: rt.db, box: createSecretBox(config.SIGNING_SECRET), policy: { production: config.NODE_ENV === 'production' }, log: log.child({ task: 'webhooks' }),
+  });
   const matchingFirst = startMatchingFirst({
     tweets: rt.queues.tweets, backlog: config.MATCHING_FIRST_BACKLOG, log,
     workers: workers.filter((w) => w.name === QUEUE_NAMES.replies || w.name === QUEUE_NAMES.charges),
@@ -100,7 +105,7 @@ export async function startWorkers(rt: Runtime, hooks: WorkerHooks = {}): Promis
       maintenance.stop();
       matchingFirst.stop();
       let timer: NodeJS.Timeout | undefined;
-      const drained = Promise.all(workers.map((w) => w.close())).then(() => true);
+      const drained = Promise.all([...workers.map((w) => w.close()), webhooks.stop()]).then(() => true);
       const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), drainMs)));
       const ok = await Promise.race([drained, late]);
       clearTimeout(timer);

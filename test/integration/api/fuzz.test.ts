@@ -1,5 +1,5 @@
 import { startTestApp, type TestApp } from '../../support/app';
-import { prepareTarget, servedInProcess } from '../../support/fuzz/fixture';
+import { FUZZ_ENV, prepareTarget, servedInProcess } from '../../support/fuzz/fixture';
 import { runFuzz, type FuzzTarget } from '../../support/fuzz/run';
 import { conformanceProblems, type RecordedResponse } from '../../support/openapi-recorder';
 import { loadSpec } from '../../support/fuzz/spec';
@@ -12,7 +12,7 @@ const REQUESTS = 800;
 let t: TestApp;
 let target: FuzzTarget;
 beforeAll(async () => {
-  t = await startTestApp();
+  t = await startTestApp(FUZZ_ENV);
   target = await prepareTarget(t.app, t.admin);
 });
 afterAll(async () => {

@@ -45,5 +45,7 @@ describe('a buyer who links a card: waiting orders resume', () => {
     expect(replies.map((r) => [r.in_reply_to_tweet_id, r.kind])).toEqual([['102', 'sold_out'], ['103', 'spending_limit']]);
     expect(replies[1].text).toContain('https://shop.test/account');
     expect((await db.query(`SELECT reserved FROM products WHERE id = 'prod_p'`)).rows[0].reserved).toBe(1);
+    // The resumed order took the last unit: merchants hear product.sold_out, once.
+    expect((await db.query(`SELECT order_id, data FROM order_events WHERE type = 'product.sold_out'`)).rows).toEqual([{ order_id: 'ord_1', data: { product: 'prod_p' } }]);
   });
 });

@@ -35,3 +35,10 @@ export async function prepareTarget(app: Express | string, adminToken: string): 
 
 /** What createApp serves on its own: the sandbox and the Stripe webhook need the pipeline's mounts. */
 export const servedInProcess = (op: Operation): boolean => !op.template.startsWith('/v1/sandbox') && !op.template.startsWith('/webhooks/');
+
+/**
+ * The fuzz sends many wrong credentials from one address on purpose; with the production limits
+ * the client would be locked out after ten and every later request would be a 429 that reaches
+ * nothing. The limiter itself is tested in credentials.test.ts.
+ */
+export const FUZZ_ENV = { AUTH_FAILURES_PER_IP: '1000000', AUTH_FAILURES_PER_CREDENTIAL: '1000000' };
