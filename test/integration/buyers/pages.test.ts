@@ -1,4 +1,5 @@
 import { eventually, startStack, type Stack } from '../../support/stack';
+import { cookieBrowser, csrfIn } from '../../support/browser';
 import { cspDirectives } from '../../../src/pages/csp';
 
 jest.setTimeout(120_000);
@@ -17,28 +18,7 @@ afterAll(async () => {
   await s?.close();
 });
 
-/** A tiny cookie jar: one per simulated browser. */
-function browser() {
-  const jar = new Map<string, string>();
-  return {
-    jar,
-    async fetch(path: string, init: RequestInit = {}) {
-      const res = await fetch(path.startsWith('http') ? path : `${s.apiUrl}${path}`, {
-        ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), Cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') },
-      });
-      for (const c of res.headers.getSetCookie()) {
-        const [pair] = c.split(';');
-        const i = pair!.indexOf('=');
-        jar.set(pair!.slice(0, i), pair!.slice(i + 1));
-      }
-      return res;
-    },
-    post(path: string, form: Record<string, string>) {
-      return this.fetch(path, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() });
-    },
-  };
-}
-const csrfIn = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
+const browser = () => cookieBrowser(() => s.apiUrl);
 
 async function signupLink(username: string): Promise<{ userId: string; path: string; postId: string }> {
   const u = s.x.createUser({ username });
