@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/pool';
 import { newestFirst, type Condition } from '../db/keyset';
-import type { OrderStatus } from './orders.schema';
+import type { OrderStatus } from './lifecycle';
 
 export interface OrderRow {
   id: string;

@@ -3,12 +3,9 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { listQuery } from '../http/pagination';
 import { MAX_UNIX_SECONDS } from '../http/time';
 import { idParam, listOf, problemResponses } from '../http/openapi-helpers';
+import { ORDER_STATUSES } from './lifecycle';
 
-export const ORDER_STATUSES = [
-  'awaiting_signup', 'awaiting_confirmation', 'reserved', 'charging', 'requires_action', 'paid', 'failed',
-  'expired', 'sold_out', 'canceled', 'refunded', 'partially_refunded',
-] as const;
-export type OrderStatus = (typeof ORDER_STATUSES)[number];
+export { ORDER_STATUSES, type OrderStatus } from './lifecycle';
 
 export const REPLY_STATUSES = ['none', 'pending', 'posted', 'refused', 'failed'] as const;
 

@@ -4,6 +4,7 @@ import { stalePendingReplies } from '../replies/replies.repository';
 import { pruneIdempotencyKeys } from '../http/idempotency';
 import { REPLY_PRIORITY } from '../replies/templates';
 import { rearm, rearmStripeEvent } from './rearm';
+import { CHARGE_PENDING, sqlStatuses } from '../orders/lifecycle';
 
 const STALE_AFTER_S = 120;
 // A verified event is queued in the same request that stored it: one still unapplied after this
@@ -22,7 +23,7 @@ export function startMaintenance(rt: Runtime, everyMs = 30_000): { stop(): void;
     if (expired.length) log.info({ orders: expired.length }, 'expired orders that were never completed');
 
     const { rows } = await rt.db.query<{ id: string }>(
-      `SELECT id FROM orders WHERE status IN ('reserved', 'charging') AND updated_at < clock_timestamp() - make_interval(secs => $1) LIMIT 500`,
+      `SELECT id FROM orders WHERE status IN (${sqlStatuses(CHARGE_PENDING)}) AND updated_at < clock_timestamp() - make_interval(secs => $1) LIMIT 500`,
       [STALE_AFTER_S],
     );
     let rearmed = 0;
