@@ -61,6 +61,9 @@ export const COMMITS_SPEND: readonly OrderStatus[] = ['reserved', 'charging', 'r
 /** Money was taken for these (some of it may have gone back). */
 export const MONEY_TAKEN: readonly OrderStatus[] = ['paid', 'partially_refunded', 'refunded'];
 
+/** Paid and not wholly refunded: what a merchant may ship (fulfilment is kept apart from these statuses). */
+export const FULFILLABLE: readonly OrderStatus[] = ['paid', 'partially_refunded'];
+
 /** The pipeline still moves these by itself (a card linked, a unit reserved, a charge made). */
 export const IN_PROGRESS: readonly OrderStatus[] = ['awaiting_signup', 'awaiting_details', 'awaiting_confirmation', 'waitlisted', 'reserved', 'charging'];
 

@@ -23,6 +23,11 @@ export interface OrderRow {
   amount_refunded: number;
   action_expires_at: Date | null;
   paid_at: Date | null;
+  fulfillment_status: 'unfulfilled' | 'fulfilled';
+  fulfillment_carrier: string | null;
+  fulfillment_tracking_number: string | null;
+  fulfillment_tracking_url: string | null;
+  fulfilled_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }

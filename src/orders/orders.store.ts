@@ -222,3 +222,27 @@ export async function markOrderPaid(db: Queryable, orderId: string, paymentInten
   );
   return rows[0]!;
 }
+
+export interface FulfillmentDetails {
+  carrier: string | null;
+  trackingNumber: string | null;
+  trackingUrl: string | null;
+}
+
+/**
+ * Marks a locked, unfulfilled order fulfilled with its `order.fulfilled` event, in one statement.
+ * Fulfilment is apart from the payment status: the status column is not touched.
+ */
+export async function recordFulfillment(tx: Queryable, orderId: string, f: FulfillmentDetails): Promise<OrderRow | undefined> {
+  const { rows } = await tx.query<OrderRow>(
+    `WITH o AS (
+       UPDATE orders SET fulfillment_status = 'fulfilled', fulfillment_carrier = $2, fulfillment_tracking_number = $3,
+         fulfillment_tracking_url = $4, fulfilled_at = clock_timestamp(), updated_at = clock_timestamp()
+       WHERE id = $1 AND fulfillment_status = 'unfulfilled' RETURNING *),
+     e AS (INSERT INTO order_events (order_id, type, data)
+           SELECT id, 'order.fulfilled', jsonb_build_object('carrier', $2::text, 'tracking_number', $3::text, 'tracking_url', $4::text) FROM o)
+     SELECT * FROM o`,
+    [orderId, f.carrier, f.trackingNumber, f.trackingUrl],
+  );
+  return rows[0];
+}
