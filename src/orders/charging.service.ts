@@ -188,9 +188,9 @@ export function createChargingService(d: ChargingDeps) {
       await withTransaction(d.db, async (tx) => {
         const { rows } = await tx.query<OrderRow>('SELECT * FROM orders WHERE payment_intent_id = $1 FOR UPDATE', [paymentIntentId]);
         const order = rows[0];
-        if (!order) return;
+        // Totals only grow: an event about an earlier refund, arriving late, changes nothing.
+        if (!order || amountRefunded <= order.amount_refunded) return;
         const status = amountRefunded >= order.amount ? 'refunded' : 'partially_refunded';
-        if (order.amount_refunded === amountRefunded && order.status === status) return;
         if (!canTransition(order.status, status)) return;
         await transitionOrder(tx, order, status, { amount_refunded: amountRefunded }, { amount_refunded: amountRefunded });
       });
