@@ -21,6 +21,7 @@ import { hashtagLimits } from '../products/hashtag-registry';
 import { productsRouter } from '../products/products.routes';
 import { ordersRouter } from '../orders/orders.routes';
 import { createFulfillmentService } from '../orders/fulfillment.service';
+import { createCancelService } from '../orders/cancel.service';
 import type { Followup } from '../queue/followups';
 import type { PaymentsPort } from '../payments/payments.port';
 import { createRefundsService } from '../refunds/refunds.service';
@@ -102,7 +103,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use('/merchants', operator, limiter, idem, merchantsRouter(merchants));
   v1.use('/products', merchant, limiter, idem, productsRouter(products));
   const enqueue = deps.enqueueFollowups;
-  v1.use('/orders', merchant, limiter, idem, ordersRouter(db, createFulfillmentService({ db, enqueue })),
+  v1.use('/orders', merchant, limiter, idem, ordersRouter(db, createFulfillmentService({ db, enqueue }), createCancelService({ db, enqueue })),
     refundsRouter(createRefundsService({ db, payments: deps.payments, log, enqueue })));
   v1.use('/events', merchant, limiter, eventsRouter(db));
   const endpoints = createEndpointsService({ db, box: createSecretBox(config.SIGNING_SECRET), policy: { production: config.NODE_ENV === 'production' } });

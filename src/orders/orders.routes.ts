@@ -6,7 +6,8 @@ import { parseBody, parseQuery, pathId } from '../http/validate';
 import { toPage } from '../http/pagination';
 import { unix } from '../http/time';
 import { findOrder, listOrders, type OrderRow } from './orders.repository';
-import { createFulfillmentBody, listOrdersQuery } from './orders.schema';
+import { cancelOrderBody, createFulfillmentBody, listOrdersQuery } from './orders.schema';
+import type { CancelService } from './cancel.service';
 import type { FulfillmentService } from './fulfillment.service';
 
 export function presentOrder(o: OrderRow) {
@@ -38,7 +39,7 @@ export function presentOrder(o: OrderRow) {
 const fromUnix = (s: number | undefined) => (s === undefined ? undefined : new Date(s * 1000));
 
 /** Orders are made by the purchase pipeline; merchants read them and act on them (fulfil). */
-export function ordersRouter(db: Db, fulfillment: FulfillmentService): Router {
+export function ordersRouter(db: Db, fulfillment: FulfillmentService, cancellation: CancelService): Router {
   const r = Router();
   r.get('/', async (req, res) => {
     const q = parseQuery(listOrdersQuery, req.query);
@@ -64,6 +65,11 @@ export function ordersRouter(db: Db, fulfillment: FulfillmentService): Router {
     const id = pathId(req.params.id, 'ord', 'order');
     const body = parseBody(createFulfillmentBody, req.body);
     res.json(presentOrder(await fulfillment.fulfill(merchantId(req), id, body)));
+  });
+  r.post('/:id/cancel', async (req, res) => {
+    const id = pathId(req.params.id, 'ord', 'order');
+    parseBody(cancelOrderBody, req.body);
+    res.json(presentOrder(await cancellation.cancel(merchantId(req), id)));
   });
   return r;
 }

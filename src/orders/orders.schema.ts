@@ -71,6 +71,8 @@ export const createFulfillmentBody = z.strictObject({
 });
 export type CreateFulfillment = z.infer<typeof createFulfillmentBody>;
 
+export const cancelOrderBody = z.strictObject({});
+
 export function registerOrderPaths(r: OpenAPIRegistry): void {
   const sec = [{ apiKey: [] }];
   r.registerPath({
@@ -89,6 +91,15 @@ export function registerOrderPaths(r: OpenAPIRegistry): void {
     request: { params: idParam('ord'), body: jsonBody(createFulfillmentBody) },
     responses: {
       200: { description: 'The order, now fulfilled', content: { 'application/json': { schema: order } } },
+      ...problemResponses(400, 401, 404, 409, 413, 415, 422, 429),
+    },
+  });
+  r.registerPath({
+    method: 'post', path: '/v1/orders/{id}/cancel', tags: ['Orders'], security: sec,
+    summary: 'Cancel an order that is not paid yet: its units are freed and the buyer is told',
+    request: { params: idParam('ord'), body: jsonBody(cancelOrderBody) },
+    responses: {
+      200: { description: 'The order, now canceled', content: { 'application/json': { schema: order } } },
       ...problemResponses(400, 401, 404, 409, 413, 415, 422, 429),
     },
   });
