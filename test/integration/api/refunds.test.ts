@@ -5,6 +5,7 @@ import { createStripeAdapter } from '../../../src/payments/stripe.adapter';
 import { createChargingService } from '../../../src/orders/charging.service';
 import { createLinkSigner } from '../../../src/links/links';
 import { createLogger } from '../../../src/logger';
+import { createRefundsService } from '../../../src/refunds/refunds.service';
 import { markOrderPaid } from '../../../src/orders/orders.store';
 import { newId } from '../../../src/ids';
 import type { Followup } from '../../../src/queue/followups';
@@ -111,6 +112,25 @@ describe('POST /v1/orders/{id}/refunds', () => {
     expect(await replies(id)).toEqual([]);
     // A failed refund holds nothing back: the whole amount is still refundable.
     expect((await refund(id, {}).expect(201)).body).toMatchObject({ amount: 1800, status: 'succeeded' });
+  });
+
+  it('leaves a refund pending when Stripe does not answer, and the sweep settles it with the same key', async () => {
+    const { id, pi } = await paidOrder();
+    emu.injectFault({ status: 500, path: '/v1/refunds', method: 'POST' });
+    const res = await refund(id, { amount: 300 }).expect(201);
+    expect(res.body).toMatchObject({ status: 'pending', amount: 300, stripe_refund: null });
+    expect(await order(id)).toMatchObject({ status: 'paid', amount_refunded: 0 });
+    // Still in flight, it counts against what remains.
+    expect((await refund(id, { amount: 1501 }).expect(400)).body.errors[0].message).toBe('must be at most 1500');
+
+    const payments = createStripeAdapter({ secretKey: 'sk_test_refunds', webhookSecret: () => undefined, apiBase: emu.url, maxNetworkRetries: 0 });
+    const sweep = createRefundsService({ db: t.db, payments, log: createLogger('silent') });
+    expect(await sweep.retryStale(0)).toBe(1);
+    const list = (await request(t.app).get(`/v1/orders/${id}/refunds`).set(auth()).expect(200)).body.data;
+    expect(list).toMatchObject([{ id: res.body.id, status: 'succeeded', amount: 300 }]);
+    expect(await order(id)).toMatchObject({ status: 'partially_refunded', amount_refunded: 300 });
+    expect((await stripeRefunds(pi)).map((r) => r.amount)).toEqual([300]);
+    expect(await sweep.retryStale(0)).toBe(0);
   });
 
   it('lets two refunds racing refund no more than was paid', async () => {
