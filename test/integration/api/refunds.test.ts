@@ -11,7 +11,9 @@ import { newId } from '../../../src/ids';
 import type { Followup } from '../../../src/queue/followups';
 import { startTestApp, type TestApp } from '../../support/app';
 import { conformanceProblems } from '../../support/openapi-recorder';
-import { createProduct, placeTestOrder } from '../webhooks/helpers';
+import { createProduct, placeTestOrder, readmeVerifier, startReceiver } from '../webhooks/helpers';
+import { createSecretBox } from '../../../src/webhooks/secret-box';
+import { createDispatcher } from '../../../src/webhooks/dispatcher';
 
 let emu: StripeEmulator;
 let stripe: Stripe;
@@ -163,6 +165,27 @@ describe('POST /v1/orders/{id}/refunds', () => {
     expect(await order(id)).toMatchObject({ status: 'partially_refunded', amount_refunded: 900 });
     await charging.applyRefund(pi, 1800); // a dashboard refund of the rest
     expect(await order(id)).toMatchObject({ status: 'refunded', amount_refunded: 1800 });
+  });
+
+  it('delivers a signed order.refunded webhook that the README snippet verifies', async () => {
+    const receiver = await startReceiver();
+    try {
+      const ep = await request(t.app).post('/v1/webhook_endpoints').set(auth()).send({ url: receiver.url, enabled_events: ['order.refunded', 'order.partially_refunded'] }).expect(201);
+      const dispatcher = createDispatcher({ db: t.db, box: createSecretBox(t.config.SIGNING_SECRET), policy: { production: false }, log: createLogger('silent'),
+        schedule: { baseMs: 20, maxMs: 80, windowMs: 60_000, timeoutMs: 2_000 } });
+      const { id } = await paidOrder();
+      await dispatcher.runOnce(); // earlier events out of the way: the snapshots below are taken as each refund lands
+      await refund(id, { amount: 800 }).expect(201);
+      await dispatcher.runOnce();
+      await refund(id, {}).expect(201);
+      await dispatcher.runOnce();
+      const events = receiver.received.map((r) => readmeVerifier()(r.body, String(r.headers['hashtag-checkout-signature']), ep.body.secret));
+      expect(events.filter((e) => e.data.object.id === id).map((e) => [e.type, e.data.object.id, e.data.object.amount_refunded])).toEqual([
+        ['order.partially_refunded', id, 800], ['order.refunded', id, 1800],
+      ]);
+    } finally {
+      await receiver.close();
+    }
   });
 
   it('responses conform to openapi.yaml', () => {
