@@ -6,6 +6,7 @@ import type { PaymentsPort, SavedCard } from '../payments/payments.port';
 import type { BuyersService } from './buyers.service';
 import * as buyersRepo from './buyers.repository';
 import * as repo from './onboarding.repository';
+import { IN_PROGRESS, ORDER_STATUSES } from '../orders/lifecycle';
 
 export interface OnboardingDeps {
   db: Db;
@@ -27,7 +28,7 @@ export type LinkState =
 export type SignupIdentity = Exclude<LinkState, { kind: 'open' }> | { kind: 'wrong_account' } | { kind: 'ok'; link: repo.SignupLink };
 
 /** Order statuses after which the buyer's purchase will not change by itself. */
-const FINAL = new Set(['paid', 'failed', 'sold_out', 'expired', 'refunded', 'partially_refunded', 'requires_action']);
+const FINAL = new Set(ORDER_STATUSES.filter((s) => !IN_PROGRESS.includes(s)));
 
 export interface AccountView {
   username: string | null;

@@ -20,6 +20,12 @@ import { createProductsService } from '../products/products.service';
 import { hashtagLimits } from '../products/hashtag-registry';
 import { productsRouter } from '../products/products.routes';
 import { ordersRouter } from '../orders/orders.routes';
+import { createFulfillmentService } from '../orders/fulfillment.service';
+import { createCancelService } from '../orders/cancel.service';
+import type { Followup } from '../queue/followups';
+import type { PaymentsPort } from '../payments/payments.port';
+import { createRefundsService } from '../refunds/refunds.service';
+import { refundsRouter } from '../refunds/refunds.routes';
 import { cspDirectives } from '../pages/csp';
 import { eventsRouter } from '../events/events.routes';
 import { webhookEndpointsRouter } from '../webhooks/endpoints.routes';
@@ -37,6 +43,10 @@ export interface AppDeps {
   mountBefore?: Array<(app: Express) => void>;
   /** Extra /v1 routes (e.g. sandbox helpers) mounted behind the same hygiene. */
   mountV1?: Array<(v1: Router) => void>;
+  /** Enqueues the jobs a merchant action leaves (a reply to the buyer); without it the maintenance sweep does. */
+  enqueueFollowups?: (followups: Followup[]) => Promise<void>;
+  /** The payment provider, for merchant refunds; without it refunds answer 503. */
+  payments?: PaymentsPort;
 }
 
 const BODY_LIMIT = '100kb';
@@ -92,7 +102,9 @@ export function createApp(deps: AppDeps): Express {
   const products = createProductsService(db, hashtagLimits(config), deps.onProductsChanged);
   v1.use('/merchants', operator, limiter, idem, merchantsRouter(merchants));
   v1.use('/products', merchant, limiter, idem, productsRouter(products));
-  v1.use('/orders', merchant, limiter, ordersRouter(db));
+  const enqueue = deps.enqueueFollowups;
+  v1.use('/orders', merchant, limiter, idem, ordersRouter(db, createFulfillmentService({ db, enqueue }), createCancelService({ db, enqueue })),
+    refundsRouter(createRefundsService({ db, payments: deps.payments, log, enqueue })));
   v1.use('/events', merchant, limiter, eventsRouter(db));
   const endpoints = createEndpointsService({ db, box: createSecretBox(config.SIGNING_SECRET), policy: { production: config.NODE_ENV === 'production' } });
   v1.use('/webhook_endpoints', merchant, limiter, idem, webhookEndpointsRouter(endpoints));

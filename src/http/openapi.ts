@@ -1,3 +1,4 @@
+import { registerRefundPaths } from '../refunds/refunds.schema';
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { stringify } from 'yaml';
 import { z } from 'zod';
@@ -10,7 +11,7 @@ import { registerEventPaths } from '../events/events.schema';
 import { registerEndpointPaths } from '../webhooks/endpoints.schema';
 
 /** Extra path registrations from later features (webhooks, sandbox) add themselves here. */
-export const pathRegistrations: Array<(r: OpenAPIRegistry) => void> = [registerMerchantPaths, registerProductPaths, registerOrderPaths, registerSandboxPaths, registerWebhookPaths, registerEventPaths, registerEndpointPaths];
+export const pathRegistrations: Array<(r: OpenAPIRegistry) => void> = [registerMerchantPaths, registerProductPaths, registerOrderPaths, registerRefundPaths, registerSandboxPaths, registerWebhookPaths, registerEventPaths, registerEndpointPaths];
 
 function registerOps(r: OpenAPIRegistry): void {
   r.registerPath({

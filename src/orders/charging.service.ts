@@ -9,7 +9,8 @@ import type { LinkSigner } from '../links/links';
 import type { OrderRow } from './orders.repository';
 import { failpoint } from '../failpoints';
 import { spentToday } from '../posts/posts.repository';
-import { addOrderEvent, addSoldOutEventIfLast, findOrderWithProduct, lockOrder, markOrderPaid, releaseStock, reserveStock, startCharge, updateOrder } from './orders.store';
+import { addSoldOutEventIfLast, findOrderWithProduct, lockOrder, markOrderPaid, releaseStock, reserveStock, startCharge, transitionOrder } from './orders.store';
+import { canTransition, CHARGE_PENDING } from './lifecycle';
 import { newId } from '../ids';
 import { pendingWorkForOrders } from './pending-work.repository';
 
@@ -44,13 +45,12 @@ export function createChargingService(d: ChargingDeps) {
   async function fail(orderId: string, code: string, message: string, replyKind: ReplyKind, extra: { paymentIntentId?: string | null } = {}): Promise<Followup[]> {
     const followups = await withTransaction(d.db, async (tx) => {
       const order = await lockOrder(tx, orderId);
-      if (!order || !['reserved', 'charging'].includes(order.status)) return null;
+      if (!order || !CHARGE_PENDING.includes(order.status)) return null;
       if (order.stock_held) await releaseStock(tx, order.product_id, order.quantity);
-      const updated = await updateOrder(tx, orderId, {
-        status: 'failed', stock_held: false, failure_code: code, failure_message: message.slice(0, 500),
+      const updated = await transitionOrder(tx, order, 'failed', {
+        stock_held: false, failure_code: code, failure_message: message.slice(0, 500),
         ...(extra.paymentIntentId ? { payment_intent_id: extra.paymentIntentId } : {}),
-      });
-      await addOrderEvent(tx, orderId, 'order.failed', { code });
+      }, { code });
       return replyTo(tx, updated, replyKind, order.product_name, replyKind === 'declined' ? `${d.publicBaseUrl}/account` : undefined);
     });
     return followups ?? pendingWork(orderId);
@@ -115,11 +115,10 @@ export function createChargingService(d: ChargingDeps) {
       const followups = await withTransaction(d.db, async (tx) => {
         const current = await lockOrder(tx, orderId);
         if (!current || current.status !== 'charging') return null;
-        const updated = await updateOrder(tx, orderId, {
-          status: 'requires_action', payment_intent_id: result.paymentIntentId, checkout_session_id: session.id,
+        const updated = await transitionOrder(tx, current, 'requires_action', {
+          payment_intent_id: result.paymentIntentId, checkout_session_id: session.id,
           action_expires_at: new Date(Date.now() + actionTtlHours * 3600_000),
-        });
-        await addOrderEvent(tx, orderId, 'order.requires_action', { payment_intent: result.paymentIntentId, checkout_session: session.id });
+        }, { payment_intent: result.paymentIntentId, checkout_session: session.id });
         return replyTo(tx, updated, 'action_required', productName, payLink(orderId));
       });
       return followups ?? pendingWork(orderId);
@@ -145,18 +144,15 @@ export function createChargingService(d: ChargingDeps) {
             // The same daily limit as a fresh post: a relinked buyer's waiting orders do not skip it.
             const limit = (await tx.query<{ daily_limit_amount: number | null }>('SELECT daily_limit_amount FROM buyers WHERE id = $1', [buyerId])).rows[0]?.daily_limit_amount ?? null;
             if (limit !== null && (await spentToday(tx, xUserId, order.currency)) + order.amount > limit) {
-              const over = await updateOrder(tx, id, { status: 'failed', buyer_id: buyerId, failure_code: 'daily_limit_exceeded', failure_message: "would exceed the buyer's daily spending limit" });
-              await addOrderEvent(tx, id, 'order.failed', { code: 'daily_limit_exceeded', resumed: true });
+              const over = await transitionOrder(tx, order, 'failed', { buyer_id: buyerId, failure_code: 'daily_limit_exceeded', failure_message: "would exceed the buyer's daily spending limit" }, { code: 'daily_limit_exceeded', resumed: true });
               return replyTo(tx, over, 'spending_limit', order.product_name, `${d.publicBaseUrl}/account`);
             }
             if (await reserveStock(tx, order.product_id, order.quantity)) {
-              await updateOrder(tx, id, { status: 'reserved', stock_held: true, buyer_id: buyerId });
-              await addOrderEvent(tx, id, 'order.reserved', { resumed: true });
+              await transitionOrder(tx, order, 'reserved', { stock_held: true, buyer_id: buyerId }, { resumed: true });
               await addSoldOutEventIfLast(tx, id, order.product_id);
               return [{ kind: 'charge' as const, orderId: id }];
             }
-            const sold = await updateOrder(tx, id, { status: 'sold_out', buyer_id: buyerId, failure_code: 'sold_out' });
-            await addOrderEvent(tx, id, 'order.sold_out', { resumed: true });
+            const sold = await transitionOrder(tx, order, 'sold_out', { buyer_id: buyerId, failure_code: 'sold_out' }, { resumed: true });
             return replyTo(tx, sold, 'sold_out', order.product_name);
           })),
         );
@@ -180,8 +176,7 @@ export function createChargingService(d: ChargingDeps) {
           const order = await lockOrder(tx, id);
           if (!order || !['requires_action', 'awaiting_signup'].includes(order.status)) return;
           if (order.stock_held) await releaseStock(tx, order.product_id, order.quantity);
-          await updateOrder(tx, id, { status: 'expired', stock_held: false, failure_code: order.status === 'requires_action' ? 'authentication_not_completed' : 'signup_not_completed' });
-          await addOrderEvent(tx, id, 'order.expired');
+          await transitionOrder(tx, order, 'expired', { stock_held: false, failure_code: order.status === 'requires_action' ? 'authentication_not_completed' : 'signup_not_completed' });
           expired.push(id);
         });
       }
@@ -193,11 +188,11 @@ export function createChargingService(d: ChargingDeps) {
       await withTransaction(d.db, async (tx) => {
         const { rows } = await tx.query<OrderRow>('SELECT * FROM orders WHERE payment_intent_id = $1 FOR UPDATE', [paymentIntentId]);
         const order = rows[0];
-        if (!order || !['paid', 'partially_refunded', 'refunded'].includes(order.status)) return;
+        // Totals only grow: an event about an earlier refund, arriving late, changes nothing.
+        if (!order || amountRefunded <= order.amount_refunded) return;
         const status = amountRefunded >= order.amount ? 'refunded' : 'partially_refunded';
-        if (order.amount_refunded === amountRefunded && order.status === status) return;
-        await updateOrder(tx, order.id, { status, amount_refunded: amountRefunded });
-        await addOrderEvent(tx, order.id, `order.${status}`, { amount_refunded: amountRefunded });
+        if (!canTransition(order.status, status)) return;
+        await transitionOrder(tx, order, status, { amount_refunded: amountRefunded }, { amount_refunded: amountRefunded });
       });
     },
   };

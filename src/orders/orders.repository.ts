@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/pool';
 import { newestFirst, type Condition } from '../db/keyset';
-import type { OrderStatus } from './orders.schema';
+import type { OrderStatus } from './lifecycle';
 
 export interface OrderRow {
   id: string;
@@ -23,6 +23,11 @@ export interface OrderRow {
   amount_refunded: number;
   action_expires_at: Date | null;
   paid_at: Date | null;
+  fulfillment_status: 'unfulfilled' | 'fulfilled';
+  fulfillment_carrier: string | null;
+  fulfillment_tracking_number: string | null;
+  fulfillment_tracking_url: string | null;
+  fulfilled_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }

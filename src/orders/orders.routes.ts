@@ -2,11 +2,13 @@ import { Router } from 'express';
 import type { Db } from '../db/pool';
 import { merchantId } from '../http/auth';
 import { errors } from '../http/errors';
-import { parseQuery, pathId } from '../http/validate';
+import { parseBody, parseQuery, pathId } from '../http/validate';
 import { toPage } from '../http/pagination';
 import { unix } from '../http/time';
 import { findOrder, listOrders, type OrderRow } from './orders.repository';
-import { listOrdersQuery } from './orders.schema';
+import { cancelOrderBody, createFulfillmentBody, listOrdersQuery } from './orders.schema';
+import type { CancelService } from './cancel.service';
+import type { FulfillmentService } from './fulfillment.service';
 
 export function presentOrder(o: OrderRow) {
   return {
@@ -25,6 +27,10 @@ export function presentOrder(o: OrderRow) {
     failure_message: o.failure_message,
     payment_intent: o.payment_intent_id,
     amount_refunded: o.amount_refunded,
+    fulfillment_status: o.fulfillment_status,
+    fulfillment: o.fulfilled_at
+      ? { carrier: o.fulfillment_carrier, tracking_number: o.fulfillment_tracking_number, tracking_url: o.fulfillment_tracking_url, fulfilled: unix(o.fulfilled_at)! }
+      : null,
     created: unix(o.created_at)!,
     updated: unix(o.updated_at)!,
   };
@@ -32,8 +38,8 @@ export function presentOrder(o: OrderRow) {
 
 const fromUnix = (s: number | undefined) => (s === undefined ? undefined : new Date(s * 1000));
 
-/** Read side only: orders are written by the purchase pipeline. */
-export function ordersRouter(db: Db): Router {
+/** Orders are made by the purchase pipeline; merchants read them and act on them (fulfil). */
+export function ordersRouter(db: Db, fulfillment: FulfillmentService, cancellation: CancelService): Router {
   const r = Router();
   r.get('/', async (req, res) => {
     const q = parseQuery(listOrdersQuery, req.query);
@@ -54,6 +60,16 @@ export function ordersRouter(db: Db): Router {
     const o = await findOrder(db, merchantId(req), id);
     if (!o) throw errors.notFound('order', id);
     res.json(presentOrder(o));
+  });
+  r.post('/:id/fulfillments', async (req, res) => {
+    const id = pathId(req.params.id, 'ord', 'order');
+    const body = parseBody(createFulfillmentBody, req.body);
+    res.json(presentOrder(await fulfillment.fulfill(merchantId(req), id, body)));
+  });
+  r.post('/:id/cancel', async (req, res) => {
+    const id = pathId(req.params.id, 'ord', 'order');
+    parseBody(cancelOrderBody, req.body);
+    res.json(presentOrder(await cancellation.cancel(merchantId(req), id)));
   });
   return r;
 }

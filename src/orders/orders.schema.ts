@@ -2,13 +2,11 @@ import { z } from 'zod';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { listQuery } from '../http/pagination';
 import { MAX_UNIX_SECONDS } from '../http/time';
-import { idParam, listOf, problemResponses } from '../http/openapi-helpers';
+import { idParam, jsonBody, listOf, problemResponses } from '../http/openapi-helpers';
+import { plainText } from '../http/text';
+import { ORDER_STATUSES } from './lifecycle';
 
-export const ORDER_STATUSES = [
-  'awaiting_signup', 'awaiting_confirmation', 'reserved', 'charging', 'requires_action', 'paid', 'failed',
-  'expired', 'sold_out', 'canceled', 'refunded', 'partially_refunded',
-] as const;
-export type OrderStatus = (typeof ORDER_STATUSES)[number];
+export { ORDER_STATUSES, type OrderStatus } from './lifecycle';
 
 export const REPLY_STATUSES = ['none', 'pending', 'posted', 'refused', 'failed'] as const;
 
@@ -41,10 +39,39 @@ export const order = z
     failure_message: z.string().nullable(),
     payment_intent: z.string().nullable(),
     amount_refunded: z.number().int(),
+    fulfillment_status: z.enum(['unfulfilled', 'fulfilled']).meta({ description: 'Kept apart from `status` (the payment status)' }),
+    fulfillment: z
+      .object({
+        carrier: z.string().nullable(),
+        tracking_number: z.string().nullable(),
+        tracking_url: z.string().nullable(),
+        fulfilled: z.number().int().meta({ description: 'Unix seconds' }),
+      })
+      .nullable()
+      .meta({ description: 'What the merchant said when it shipped the order; null until then' }),
     created: z.number().int(),
     updated: z.number().int(),
   })
   .meta({ id: 'Order' });
+
+/**
+ * A tracking link is posted by the shop account in its reply to the buyer, so it must be one
+ * plain https URL (no credentials, no spaces): anything else could dress up as another link.
+ */
+const trackingUrl = z
+  .url({ protocol: /^https$/, hostname: z.regexes.domain, error: 'must be an https URL' })
+  .max(500, 'must be at most 500 characters')
+  .refine((u) => { const url = new URL(u); return !url.username && !url.password; }, 'must not carry credentials')
+  .refine((u) => !/\s/.test(u), 'must not contain spaces');
+
+export const createFulfillmentBody = z.strictObject({
+  carrier: plainText(z.string().trim().min(1, 'must not be empty').max(50, 'must be at most 50 characters')).optional(),
+  tracking_number: plainText(z.string().trim().min(1, 'must not be empty').max(64, 'must be at most 64 characters')).optional(),
+  tracking_url: trackingUrl.optional(),
+});
+export type CreateFulfillment = z.infer<typeof createFulfillmentBody>;
+
+export const cancelOrderBody = z.strictObject({});
 
 export function registerOrderPaths(r: OpenAPIRegistry): void {
   const sec = [{ apiKey: [] }];
@@ -57,5 +84,23 @@ export function registerOrderPaths(r: OpenAPIRegistry): void {
     method: 'get', path: '/v1/orders/{id}', tags: ['Orders'], summary: 'Retrieve an order', security: sec,
     request: { params: idParam('ord') },
     responses: { 200: { description: 'The order', content: { 'application/json': { schema: order } } }, ...problemResponses(401, 404, 429) },
+  });
+  r.registerPath({
+    method: 'post', path: '/v1/orders/{id}/fulfillments', tags: ['Orders'], security: sec,
+    summary: 'Mark a paid order shipped; the buyer gets an "on its way" reply (with the https tracking link, if given)',
+    request: { params: idParam('ord'), body: jsonBody(createFulfillmentBody) },
+    responses: {
+      200: { description: 'The order, now fulfilled', content: { 'application/json': { schema: order } } },
+      ...problemResponses(400, 401, 404, 409, 413, 415, 422, 429),
+    },
+  });
+  r.registerPath({
+    method: 'post', path: '/v1/orders/{id}/cancel', tags: ['Orders'], security: sec,
+    summary: 'Cancel an order that is not paid yet: its units are freed and the buyer is told',
+    request: { params: idParam('ord'), body: jsonBody(cancelOrderBody) },
+    responses: {
+      200: { description: 'The order, now canceled', content: { 'application/json': { schema: order } } },
+      ...problemResponses(400, 401, 404, 409, 413, 415, 422, 429),
+    },
   });
 }

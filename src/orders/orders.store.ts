@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/pool';
 import type { OrderRow } from './orders.repository';
-import type { OrderStatus } from './orders.schema';
+import { assertTransition, CHARGE_PENDING, INITIAL_STATUSES, MONEY_TAKEN, sourcesOf, sqlStatuses, type OrderStatus } from './lifecycle';
 
 /** Write-side SQL of the purchase pipeline. Every function runs inside the caller's transaction. */
 
@@ -27,6 +27,7 @@ const ORDER_COLUMNS = 'id, merchant_id, product_id, tweet_id, chain_id, buyer_x_
 
 /** The order and its first event in one statement (one round trip inside the caller's transaction). */
 export async function insertOrder(tx: Queryable, o: NewOrder): Promise<OrderRow | undefined> {
+  if (!INITIAL_STATUSES.includes(o.status)) throw new Error(`an order cannot begin as ${o.status}`);
   const { rows } = await tx.query<OrderRow>(
     `WITH o AS (
        INSERT INTO orders (${ORDER_COLUMNS}, failure_message)
@@ -92,17 +93,30 @@ export async function findOrderById(db: Queryable, id: string): Promise<OrderRow
   return rows[0];
 }
 
-export type OrderPatch = Partial<Pick<OrderRow, 'status' | 'stock_held' | 'failure_code' | 'failure_message' | 'payment_intent_id' |
+export type OrderPatch = Partial<Pick<OrderRow, 'stock_held' | 'failure_code' | 'failure_message' | 'payment_intent_id' |
   'checkout_session_id' | 'action_expires_at' | 'paid_at' | 'reply_status' | 'amount_refunded' | 'buyer_id'>>;
 
-export async function updateOrder(tx: Queryable, id: string, patch: OrderPatch): Promise<OrderRow> {
+/**
+ * Moves a locked order to `to` if the lifecycle allows it (IllegalTransitionError otherwise), with
+ * its `order.<to>` event, in one statement. The `WHERE status` makes a stale `order` fail loudly
+ * rather than overwrite a transition made since it was read.
+ */
+export async function transitionOrder(
+  tx: Queryable, order: Pick<OrderRow, 'id' | 'status'>, to: OrderStatus, patch: OrderPatch = {}, eventData: Record<string, unknown> = {},
+): Promise<OrderRow> {
+  assertTransition(order.status, to);
   const cols = Object.keys(patch) as Array<keyof OrderPatch>;
-  const sets = cols.map((c, i) => `${c} = $${i + 2}`);
+  const sets = cols.map((c, i) => `${c} = $${i + 5}`);
   const { rows } = await tx.query<OrderRow>(
-    `UPDATE orders SET ${[...sets, 'updated_at = clock_timestamp()'].join(', ')} WHERE id = $1 RETURNING *`,
-    [id, ...cols.map((c) => patch[c])],
+    `WITH o AS (
+       UPDATE orders SET ${['status = $3', ...sets, 'updated_at = clock_timestamp()'].join(', ')}
+       WHERE id = $1 AND status = $2 RETURNING *),
+     e AS (INSERT INTO order_events (order_id, type, data) SELECT id, 'order.' || status, $4 FROM o)
+     SELECT * FROM o`,
+    [order.id, order.status, to, eventData, ...cols.map((c) => patch[c])],
   );
-  return rows[0]!;
+  if (!rows[0]) throw new Error(`order ${order.id} is no longer ${order.status}`);
+  return rows[0];
 }
 
 export type PlacedOrder = OrderRow & { sold_out_reply_id: string | null };
@@ -161,7 +175,7 @@ export async function startCharge(db: Queryable, orderId: string): Promise<Charg
      o AS (
        UPDATE orders SET status = 'charging',
          updated_at = CASE WHEN prev.status = 'reserved' THEN clock_timestamp() ELSE orders.updated_at END
-       FROM prev WHERE orders.id = prev.id AND prev.status IN ('reserved', 'charging')
+       FROM prev WHERE orders.id = prev.id AND prev.status IN (${sqlStatuses(CHARGE_PENDING)})
        RETURNING orders.*, prev.status AS previous_status),
      e AS (INSERT INTO order_events (order_id, type, data) SELECT id, 'order.charging', '{}' FROM o WHERE previous_status = 'reserved')
      SELECT o.*, p.name AS product_name, b.stripe_customer_id, b.payment_method_id
@@ -188,9 +202,9 @@ export async function markOrderPaid(db: Queryable, orderId: string, paymentInten
      paid AS (
        UPDATE orders SET status = 'paid', stock_held = false, payment_intent_id = $2, paid_at = clock_timestamp(),
          failure_code = NULL, failure_message = NULL, reply_status = 'pending', updated_at = clock_timestamp()
-       FROM prev WHERE orders.id = prev.id AND prev.status IN ('charging', 'requires_action', 'reserved')
+       FROM prev WHERE orders.id = prev.id AND prev.status IN (${sqlStatuses(sourcesOf('paid'))})
        RETURNING orders.id, orders.tweet_id),
-     late AS (SELECT * FROM prev WHERE status NOT IN ('charging', 'requires_action', 'reserved', 'paid', 'refunded', 'partially_refunded')),
+     late AS (SELECT * FROM prev WHERE status NOT IN (${sqlStatuses([...sourcesOf('paid'), ...MONEY_TAKEN])})),
      stock AS (
        UPDATE products SET reserved = reserved - prev.quantity, sold = sold + prev.quantity
        FROM prev, paid WHERE products.id = prev.product_id AND prev.stock_held),
@@ -207,4 +221,28 @@ export async function markOrderPaid(db: Queryable, orderId: string, paymentInten
     [orderId, paymentIntentId, receipt.id, receipt.text],
   );
   return rows[0]!;
+}
+
+export interface FulfillmentDetails {
+  carrier: string | null;
+  trackingNumber: string | null;
+  trackingUrl: string | null;
+}
+
+/**
+ * Marks a locked, unfulfilled order fulfilled with its `order.fulfilled` event, in one statement.
+ * Fulfilment is apart from the payment status: the status column is not touched.
+ */
+export async function recordFulfillment(tx: Queryable, orderId: string, f: FulfillmentDetails): Promise<OrderRow | undefined> {
+  const { rows } = await tx.query<OrderRow>(
+    `WITH o AS (
+       UPDATE orders SET fulfillment_status = 'fulfilled', fulfillment_carrier = $2, fulfillment_tracking_number = $3,
+         fulfillment_tracking_url = $4, fulfilled_at = clock_timestamp(), updated_at = clock_timestamp()
+       WHERE id = $1 AND fulfillment_status = 'unfulfilled' RETURNING *),
+     e AS (INSERT INTO order_events (order_id, type, data)
+           SELECT id, 'order.fulfilled', jsonb_build_object('carrier', $2::text, 'tracking_number', $3::text, 'tracking_url', $4::text) FROM o)
+     SELECT * FROM o`,
+    [orderId, f.carrier, f.trackingNumber, f.trackingUrl],
+  );
+  return rows[0];
 }

@@ -55,6 +55,23 @@ export interface SavedCard {
   last4: string | null;
 }
 
+export interface RefundRequest {
+  paymentIntentId: string;
+  amount: number;
+  reason?: 'duplicate' | 'fraudulent' | 'requested_by_customer';
+  metadata: Record<string, string>;
+  /** Derived from our refund id: a retry reaches the same Stripe refund. */
+  idempotencyKey: string;
+}
+
+/** What Stripe made of a refund: `pending` refunds settle later (refund.updated / charge.refunded). */
+export interface RefundResult {
+  id: string;
+  amount: number;
+  status: 'succeeded' | 'pending' | 'failed';
+  failureReason: string | null;
+}
+
 export interface PaymentsPort {
   chargeOrder(req: ChargeRequest): Promise<ChargeResult>;
   /** A hosted page where the buyer completes a payment that needed them (3-D Secure). */
@@ -69,6 +86,8 @@ export interface PaymentsPort {
   detachPaymentMethod(paymentMethodId: string): Promise<void>;
   describeCard(paymentMethodId: string): Promise<SavedCard>;
   refund(input: { paymentIntentId: string; amount?: number; idempotencyKey: string }): Promise<{ id: string; amount: number }>;
+  /** A merchant's refund. Throws PaymentsRejectedError (no money moved) or PaymentsUnavailableError (unknown: retry with the same key). */
+  refundPayment(req: RefundRequest): Promise<RefundResult>;
   /** Verifies the signature on the raw body; throws on a bad or missing signature. */
   verifyWebhook(rawBody: Buffer, signature: string | undefined): WebhookEvent;
 }

@@ -182,6 +182,19 @@ export function createStripeAdapter(o: StripeAdapterOptions): PaymentsPort {
       }
     },
 
+    async refundPayment(req) {
+      try {
+        const r = await stripe.refunds.create(
+          { payment_intent: req.paymentIntentId, amount: req.amount, ...(req.reason ? { reason: req.reason } : {}), metadata: req.metadata },
+          { idempotencyKey: req.idempotencyKey },
+        );
+        const status = r.status === 'succeeded' || r.status === 'failed' ? r.status : 'pending';
+        return { id: r.id, amount: r.amount, status, failureReason: status === 'failed' ? (r.failure_reason ?? 'failed') : null };
+      } catch (err) {
+        translate(err);
+      }
+    },
+
     verifyWebhook(rawBody, signature): WebhookEvent {
       const secret = o.webhookSecret();
       if (!secret) throw new PaymentsRejectedError('webhook_not_configured', 'No webhook secret is configured');

@@ -3,6 +3,7 @@ import type { InboundPost } from '../x/x.port';
 import type { ProductRow } from '../products/products.repository';
 import type { Followup } from '../queue/followups';
 import type { ReplyKind } from '../replies/templates';
+import { CHARGE_PENDING, COMMITS_SPEND, sqlStatuses } from '../orders/lifecycle';
 
 export interface PostRow {
   tweet_id: string;
@@ -97,7 +98,7 @@ export async function spentToday(tx: Queryable, xUserId: string, currency: strin
   const { rows } = await tx.query<{ total: number }>(
     `SELECT COALESCE(sum(amount - amount_refunded), 0)::bigint AS total FROM orders
      WHERE buyer_x_user_id = $1 AND currency = $2 AND created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
-       AND status IN ('reserved', 'charging', 'requires_action', 'paid', 'partially_refunded')`,
+       AND status IN (${sqlStatuses(COMMITS_SPEND)})`,
     [xUserId, currency],
   );
   return Number(rows[0]?.total ?? 0);
@@ -112,7 +113,7 @@ export async function insertSignupToken(tx: Queryable, id: string, xUserId: stri
 
 /** Work a post still has outstanding: charges not finished and replies not sent. */
 export async function pendingWorkForPost(db: Queryable, tweetId: string): Promise<Followup[]> {
-  const orders = await db.query<{ id: string }>(`SELECT id FROM orders WHERE tweet_id = $1 AND status IN ('reserved', 'charging')`, [tweetId]);
+  const orders = await db.query<{ id: string }>(`SELECT id FROM orders WHERE tweet_id = $1 AND status IN (${sqlStatuses(CHARGE_PENDING)})`, [tweetId]);
   const replies = await db.query<{ id: string; kind: ReplyKind; order_id: string | null }>(
     `SELECT id, kind, order_id FROM replies WHERE in_reply_to_tweet_id = $1 AND status = 'pending'`,
     [tweetId],

@@ -4,6 +4,8 @@ import { stalePendingReplies } from '../replies/replies.repository';
 import { pruneIdempotencyKeys } from '../http/idempotency';
 import { REPLY_PRIORITY } from '../replies/templates';
 import { rearm, rearmStripeEvent } from './rearm';
+import { CHARGE_PENDING, sqlStatuses } from '../orders/lifecycle';
+import { createRefundsService } from '../refunds/refunds.service';
 
 const STALE_AFTER_S = 120;
 // A verified event is queued in the same request that stored it: one still unapplied after this
@@ -14,6 +16,7 @@ const STRIPE_EVENT_STALE_S = 30;
 export function startMaintenance(rt: Runtime, everyMs = 30_000): { stop(): void; runOnce(): Promise<void> } {
   const lockKey = `${rt.config.QUEUE_PREFIX}:maintenance:lock`;
   const log = rt.log.child({ task: 'maintenance' });
+  const refunds = createRefundsService({ db: rt.db, payments: rt.payments, log, enqueue: (f) => enqueueFollowups(rt.queues, f) });
 
   async function runOnce(): Promise<void> {
     const got = await rt.redis.set(lockKey, String(process.pid), 'PX', Math.max(5_000, everyMs - 1_000), 'NX');
@@ -22,7 +25,7 @@ export function startMaintenance(rt: Runtime, everyMs = 30_000): { stop(): void;
     if (expired.length) log.info({ orders: expired.length }, 'expired orders that were never completed');
 
     const { rows } = await rt.db.query<{ id: string }>(
-      `SELECT id FROM orders WHERE status IN ('reserved', 'charging') AND updated_at < clock_timestamp() - make_interval(secs => $1) LIMIT 500`,
+      `SELECT id FROM orders WHERE status IN (${sqlStatuses(CHARGE_PENDING)}) AND updated_at < clock_timestamp() - make_interval(secs => $1) LIMIT 500`,
       [STALE_AFTER_S],
     );
     let rearmed = 0;
@@ -40,6 +43,9 @@ export function startMaintenance(rt: Runtime, everyMs = 30_000): { stop(): void;
       [STRIPE_EVENT_STALE_S],
     );
     for (const ev of events.rows) if (await rearmStripeEvent(rt.queues.stripeEvents, ev.id, ev.type)) rearmed++;
+    // A refund whose Stripe call never answered is asked again with the same idempotency key.
+    const retriedRefunds = await refunds.retryStale(STALE_AFTER_S);
+    if (retriedRefunds) log.warn({ refunds: retriedRefunds }, 'asked Stripe again about refunds it never answered');
     if (rearmed) log.warn({ jobs: rearmed }, 're-armed jobs for unfinished orders, replies and Stripe events');
     await pruneIdempotencyKeys(rt.db);
   }

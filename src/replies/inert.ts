@@ -77,3 +77,14 @@ export function inertFields<T extends { product?: string; hashtag?: string }>(fi
   const hashtag = fields.hashtag === undefined ? undefined : ownHashtag(fields.hashtag);
   return { ...fields, product, hashtag };
 }
+
+/**
+ * A merchant's tracking link, posted only if X reads it as exactly one https link and nothing
+ * else (no mention or hashtag hiding in it); otherwise undefined and the reply goes without it.
+ */
+export function postableLink(url: string): string | undefined {
+  if (!/^https:\/\/\S+$/.test(url) || url.search(LAYOUT) >= 0 || url.search(INVISIBLE) >= 0) return undefined;
+  const found = twitter.extractEntitiesWithIndices(url);
+  const only = found[0];
+  return found.length === 1 && only && 'url' in only && only.url === url ? url : undefined;
+}

@@ -2,16 +2,16 @@
  * Reply texts. Each fits in 280 characters (X counts any URL as 23) and names the order and
  * product where there is one; none mentions card or address details.
  */
-import { inertFields } from './inert';
+import { inertFields, inertText, postableLink } from './inert';
 
 export type ReplyKind =
   | 'receipt' | 'signup' | 'sold_out' | 'declined' | 'action_required' | 'how_to_buy'
-  | 'too_many' | 'failed' | 'spending_limit' | 'refunded' | 'amount_too_large';
+  | 'too_many' | 'failed' | 'spending_limit' | 'refunded' | 'amount_too_large' | 'fulfilled' | 'canceled';
 
 /** Lower runs first: receipts and signup links before sold-out notices. */
 export const REPLY_PRIORITY: Record<ReplyKind, number> = {
   receipt: 1, signup: 1, action_required: 2, declined: 2, failed: 3, spending_limit: 3,
-  refunded: 3, too_many: 5, how_to_buy: 5, amount_too_large: 5, sold_out: 10,
+  refunded: 3, canceled: 3, fulfilled: 4, too_many: 5, how_to_buy: 5, amount_too_large: 5, sold_out: 10,
 };
 
 // Building an Intl.NumberFormat costs far more than using one; a flash sale formats thousands.
@@ -40,6 +40,10 @@ export interface ReplyContext {
   maxPerOrder?: number;
   /** The most one payment can carry (minor units). */
   maxAmount?: number;
+  /** Shipping, as the merchant gave it (merchant text: made inert; the link only if postableLink allows it). */
+  carrier?: string;
+  trackingNumber?: string;
+  trackingUrl?: string;
 }
 
 const X_URL_LENGTH = 23;
@@ -76,7 +80,23 @@ export function renderReply(kind: ReplyKind, context: ReplyContext): string {
       return `Order for ${item}${price} not placed: it would go past the daily spending limit you set. Change it here: ${c.url}`;
     case 'refunded':
       return `Order ${c.orderId} for ${item} was refunded${price}.`;
+    case 'fulfilled':
+      return shipped(c.orderId, item, c);
+    case 'canceled':
+      return `The shop canceled order ${c.orderId} for ${item}. You have not been charged.`;
   }
+}
+
+/** "On its way", with what the merchant gave that fits: the tracking number goes first if it must. */
+function shipped(orderId: string | undefined, item: string, c: ReplyContext): string {
+  const carrier = c.carrier ? clip(inertText(c.carrier), 40) : '';
+  const number = c.trackingNumber ? clip(inertText(c.trackingNumber), 40) : '';
+  const link = c.trackingUrl ? postableLink(c.trackingUrl) : undefined;
+  const render = (withNumber: boolean) =>
+    `On its way: ${item}, order ${orderId}, has shipped${carrier ? ` with ${carrier}` : ''}${withNumber && number ? ` (tracking number ${number})` : ''}.` +
+    `${link ? ` Track it: ${link}` : ''}`;
+  const full = render(true);
+  return xLength(full) <= 280 ? full : render(false);
 }
 
 /** Length as X counts it: every URL is 23 characters. */

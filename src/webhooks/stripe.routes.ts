@@ -5,6 +5,7 @@ import { AppError } from '../http/errors';
 import { PaymentsRejectedError, type PaymentsPort, type WebhookEvent } from '../payments/payments.port';
 import { rearmStripeEvent, stripeEventJobId } from '../queue/rearm';
 import { failpoint } from '../failpoints';
+import { MONEY_TAKEN, sqlStatuses } from '../orders/lifecycle';
 
 /**
  * Every off-session charge also comes back as payment_intent.succeeded. When the charges worker
@@ -17,7 +18,7 @@ async function alreadySettled(db: Db, event: WebhookEvent): Promise<boolean> {
   if (!orderId || !event.object.id) return false;
   // An event stored earlier and not applied yet is not settled: its job may have been lost.
   const { rowCount } = await db.query(
-    `SELECT 1 FROM orders WHERE id = $1 AND payment_intent_id = $2 AND status IN ('paid', 'refunded', 'partially_refunded')
+    `SELECT 1 FROM orders WHERE id = $1 AND payment_intent_id = $2 AND status IN (${sqlStatuses(MONEY_TAKEN)})
        AND NOT EXISTS (SELECT 1 FROM stripe_events WHERE id = $3 AND processed_at IS NULL)`,
     [orderId, event.object.id, event.id],
   );

@@ -1,0 +1,46 @@
+import type { Db } from '../db/pool';
+import { withTransaction } from '../db/pool';
+import { errors } from '../http/errors';
+import type { Followup } from '../queue/followups';
+import { insertReply } from '../replies/replies.repository';
+import { renderReply } from '../replies/templates';
+import { FULFILLABLE } from './lifecycle';
+import type { OrderRow } from './orders.repository';
+import type { CreateFulfillment } from './orders.schema';
+import { lockOrder, recordFulfillment } from './orders.store';
+
+export interface FulfillmentDeps {
+  db: Db;
+  /** Hands the reply job to the queue after commit; without it the maintenance sweep sends the reply. */
+  enqueue?: (followups: Followup[]) => Promise<void>;
+}
+
+/** The merchant ships an order: fulfilment recorded, event written, buyer told, all or nothing. */
+export function createFulfillmentService(d: FulfillmentDeps) {
+  return {
+    async fulfill(merchantId: string, orderId: string, body: CreateFulfillment): Promise<OrderRow> {
+      const { order, followups } = await withTransaction(d.db, async (tx) => {
+        const current = await lockOrder(tx, orderId);
+        if (!current || current.merchant_id !== merchantId) throw errors.notFound('order', orderId);
+        if (current.fulfillment_status === 'fulfilled') {
+          throw errors.conflict('order_already_fulfilled', `Order ${orderId} is fulfilled already`);
+        }
+        if (!FULFILLABLE.includes(current.status)) {
+          throw errors.conflict('order_not_fulfillable', `Order ${orderId} is ${current.status}; only a paid order that is not wholly refunded can be fulfilled`);
+        }
+        const details = { carrier: body.carrier ?? null, trackingNumber: body.tracking_number ?? null, trackingUrl: body.tracking_url ?? null };
+        const updated = (await recordFulfillment(tx, orderId, details))!;
+        const text = renderReply('fulfilled', {
+          orderId, product: current.product_name, quantity: current.quantity,
+          carrier: body.carrier, trackingNumber: body.tracking_number, trackingUrl: body.tracking_url,
+        });
+        const reply = await insertReply(tx, { inReplyTo: current.tweet_id, orderId, kind: 'fulfilled', text });
+        const work: Followup[] = reply ? [{ kind: 'reply', replyId: reply.id, replyKind: 'fulfilled', subject: orderId }] : [];
+        return { order: reply ? { ...updated, reply_status: 'pending' as const } : updated, followups: work };
+      });
+      if (followups.length) await d.enqueue?.(followups);
+      return order;
+    },
+  };
+}
+export type FulfillmentService = ReturnType<typeof createFulfillmentService>;

@@ -1,0 +1,94 @@
+/**
+ * The order lifecycle: every status and every allowed transition, spelled here and nowhere
+ * else (DESIGN.md, "Order lifecycle"). Writers ask this table what they may do; SQL gets its
+ * status lists from the helpers below, so a new status or transition is one edit.
+ *
+ * Payment status only: fulfilment (unfulfilled → fulfilled) is kept apart on its own column.
+ */
+
+export const ORDER_STATUSES = [
+  'awaiting_signup', 'awaiting_details', 'awaiting_confirmation', 'waitlisted', 'reserved', 'charging',
+  'requires_action', 'paid', 'failed', 'expired', 'sold_out', 'canceled', 'refunded', 'partially_refunded',
+] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+/** Where an order may begin: what the matcher may insert. */
+export const INITIAL_STATUSES: readonly OrderStatus[] = [
+  'awaiting_signup', 'awaiting_details', 'awaiting_confirmation', 'waitlisted', 'reserved', 'sold_out', 'failed',
+];
+
+/** Waiting on the buyer (or on a unit) before any money moves; all may be canceled, expire or run out of stock. */
+const WAITING = ['reserved', 'expired', 'canceled', 'sold_out', 'failed'] as const;
+
+/** from → the statuses it may move to. A status absent as a key's value is final for that key. */
+export const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
+  awaiting_signup: WAITING,
+  awaiting_details: WAITING,
+  awaiting_confirmation: WAITING,
+  waitlisted: WAITING,
+  // A payment can be confirmed by Stripe's webhook before the charges worker records `charging`.
+  reserved: ['charging', 'paid', 'failed', 'canceled'],
+  charging: ['paid', 'requires_action', 'failed'],
+  requires_action: ['paid', 'expired', 'canceled'],
+  paid: ['partially_refunded', 'refunded'],
+  partially_refunded: ['partially_refunded', 'refunded'],
+  refunded: [],
+  failed: [],
+  expired: [],
+  sold_out: [],
+  canceled: [],
+};
+
+export function canTransition(from: OrderStatus, to: OrderStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+/** The statuses an order may be in to move to `to` (the `WHERE status IN (...)` of that write). */
+export function sourcesOf(to: OrderStatus): OrderStatus[] {
+  return ORDER_STATUSES.filter((from) => canTransition(from, to));
+}
+
+export function isFinal(status: OrderStatus): boolean {
+  return TRANSITIONS[status].length === 0;
+}
+
+/** A charge still to start or finish: the charges queue owes these orders a job. */
+export const CHARGE_PENDING: readonly OrderStatus[] = ['reserved', 'charging'];
+
+/** Money the buyer has committed (held, being charged or taken, less refunds): what a daily limit counts. */
+export const COMMITS_SPEND: readonly OrderStatus[] = ['reserved', 'charging', 'requires_action', 'paid', 'partially_refunded'];
+
+/** Money was taken for these (some of it may have gone back). */
+export const MONEY_TAKEN: readonly OrderStatus[] = ['paid', 'partially_refunded', 'refunded'];
+
+/** Paid and not wholly refunded: what a merchant may ship (fulfilment is kept apart from these statuses). */
+export const FULFILLABLE: readonly OrderStatus[] = ['paid', 'partially_refunded'];
+
+/** The pipeline still moves these by itself (a card linked, a unit reserved, a charge made). */
+export const IN_PROGRESS: readonly OrderStatus[] = ['awaiting_signup', 'awaiting_details', 'awaiting_confirmation', 'waitlisted', 'reserved', 'charging'];
+
+/**
+ * A status list as SQL literals, e.g. `'reserved', 'charging'`, for `status IN (...)`. The values
+ * are this module's constants (checked), never input, so inlining them is safe and keeps the
+ * statements set-based without another parameter.
+ */
+export function sqlStatuses(statuses: readonly OrderStatus[]): string {
+  if (statuses.length === 0) throw new Error('an empty status list matches nothing');
+  return statuses
+    .map((s) => {
+      if (!(ORDER_STATUSES as readonly string[]).includes(s)) throw new Error(`unknown order status ${s}`);
+      return `'${s}'`;
+    })
+    .join(', ');
+}
+
+export class IllegalTransitionError extends Error {
+  constructor(readonly from: OrderStatus, readonly to: OrderStatus) {
+    super(`an order cannot go from ${from} to ${to}`);
+    this.name = 'IllegalTransitionError';
+  }
+}
+
+export function assertTransition(from: OrderStatus, to: OrderStatus): void {
+  if (!canTransition(from, to)) throw new IllegalTransitionError(from, to);
+}

@@ -1,0 +1,126 @@
+import type { Db, Tx } from '../db/pool';
+import { withTransaction } from '../db/pool';
+import { AppError, errors } from '../http/errors';
+import { newId } from '../ids';
+import type { Logger } from '../logger';
+import { canTransition, sourcesOf } from '../orders/lifecycle';
+import { lockOrder, transitionOrder } from '../orders/orders.store';
+import { PaymentsRejectedError, PaymentsUnavailableError, type PaymentsPort, type RefundResult } from '../payments/payments.port';
+import type { Followup } from '../queue/followups';
+import { insertReply } from '../replies/replies.repository';
+import { renderReply } from '../replies/templates';
+import * as repo from './refunds.repository';
+import type { CreateRefund } from './refunds.schema';
+
+export interface RefundsDeps {
+  db: Db;
+  payments?: PaymentsPort;
+  log: Logger;
+  /** Hands the buyer's reply to the queue after commit; without it the maintenance sweep sends it. */
+  enqueue?: (followups: Followup[]) => Promise<void>;
+}
+
+/** Paid orders a refund may still touch: what the lifecycle lets become `refunded`. */
+const REFUNDABLE = sourcesOf('refunded');
+
+const refundTooLarge = (amount: number, remaining: number) =>
+  new AppError(400, 'refund_amount_too_large', 'Refund larger than what remains', `Refund amount ${amount} is more than the ${remaining} that remains refundable on this order`, {
+    errors: [{ field: 'amount', message: `must be at most ${remaining}` }],
+  });
+
+/**
+ * Merchant refunds. Our refund row is written first (under the order's row lock, counting refunds
+ * still pending, so two refunds racing cannot promise back more than was paid); its id keys the
+ * Stripe call, so a retry reaches the same Stripe refund; what Stripe answers then settles the row,
+ * the order's status, stock and the buyer's reply in one transaction.
+ */
+export function createRefundsService(d: RefundsDeps) {
+  async function settle(refundId: string, result: RefundResult): Promise<{ refund: repo.RefundRow; followups: Followup[] }> {
+    return withTransaction(d.db, async (tx) => {
+      const current = (await repo.findRefund(tx, refundId))!;
+      const order = (await lockOrder(tx, current.order_id))!;
+      const settled = await repo.settleRefund(tx, refundId, { status: result.status, stripeRefundId: result.id, failureReason: result.failureReason });
+      if (!settled || settled.status !== 'succeeded') return { refund: settled ?? (await repo.findRefund(tx, refundId))!, followups: [] };
+      return { refund: settled, followups: await applySucceeded(tx, order, settled) };
+    });
+  }
+
+  async function applySucceeded(tx: Tx, order: NonNullable<Awaited<ReturnType<typeof lockOrder>>>, refund: repo.RefundRow): Promise<Followup[]> {
+    // Stripe's own total (charge.refunded) may have arrived first: never count a refund twice.
+    const total = Math.max(order.amount_refunded, await repo.succeededRefundTotal(tx, order.id));
+    const to = total >= order.amount ? 'refunded' : 'partially_refunded';
+    if (canTransition(order.status, to)) {
+      await transitionOrder(tx, order, to, { amount_refunded: total }, { refund: refund.id, amount: refund.amount, amount_refunded: total });
+    }
+    if (refund.restock) await repo.restockOrder(tx, order.id);
+    const text = renderReply('refunded', { orderId: order.id, product: order.product_name, quantity: order.quantity, amount: refund.amount, currency: order.currency });
+    const reply = await insertReply(tx, { inReplyTo: order.tweet_id, orderId: order.id, kind: 'refunded', text });
+    return reply ? [{ kind: 'reply', replyId: reply.id, replyKind: 'refunded', subject: order.id }] : [];
+  }
+
+  /** Asks Stripe; a refusal is a failed refund with Stripe's reason, an outage leaves it pending for the sweep. */
+  async function callStripe(refund: repo.RefundRow, paymentIntentId: string): Promise<repo.RefundRow> {
+    let result: RefundResult;
+    try {
+      result = await d.payments!.refundPayment({
+        paymentIntentId, amount: refund.amount, ...(refund.reason ? { reason: refund.reason } : {}),
+        metadata: { order_id: refund.order_id, refund_id: refund.id }, idempotencyKey: `${refund.id}-stripe`,
+      });
+    } catch (err) {
+      if (err instanceof PaymentsRejectedError) {
+        d.log.warn({ refund_id: refund.id, order_id: refund.order_id, code: err.code }, 'refund refused by Stripe');
+        result = { id: '', amount: refund.amount, status: 'failed', failureReason: `${err.code}: ${err.message}`.slice(0, 500) };
+        const failed = await withTransaction(d.db, (tx) => repo.settleRefund(tx, refund.id, { status: 'failed', stripeRefundId: null, failureReason: result.failureReason }));
+        return failed ?? (await repo.findRefund(d.db, refund.id))!;
+      }
+      if (err instanceof PaymentsUnavailableError) {
+        d.log.warn({ refund_id: refund.id, order_id: refund.order_id }, 'Stripe unavailable for a refund; it stays pending and is retried');
+        return refund;
+      }
+      throw err;
+    }
+    const { refund: settled, followups } = await settle(refund.id, result);
+    if (followups.length) await d.enqueue?.(followups);
+    return settled;
+  }
+
+  return {
+    async refund(merchantId: string, orderId: string, body: CreateRefund): Promise<repo.RefundRow> {
+      if (!d.payments) throw errors.unavailable('Refunds need the payment provider, which this process is not connected to');
+      const { refund, paymentIntentId } = await withTransaction(d.db, async (tx) => {
+        const order = await lockOrder(tx, orderId);
+        if (!order || order.merchant_id !== merchantId) throw errors.notFound('order', orderId);
+        if (!REFUNDABLE.includes(order.status) || !order.payment_intent_id) {
+          throw errors.conflict('order_not_refundable', `Order ${orderId} is ${order.status}; only a paid order can be refunded`);
+        }
+        const remaining = order.amount - order.amount_refunded - (await repo.pendingRefundTotal(tx, orderId));
+        if (remaining <= 0) throw errors.conflict('order_not_refundable', `Order ${orderId} has nothing left to refund`);
+        const amount = body.amount ?? remaining;
+        if (amount > remaining) throw refundTooLarge(amount, remaining);
+        const row = await repo.insertRefund(tx, {
+          id: newId('re'), order_id: orderId, merchant_id: merchantId, amount, currency: order.currency, reason: body.reason ?? null, restock: body.restock ?? false,
+        });
+        return { refund: row, paymentIntentId: order.payment_intent_id };
+      });
+      return callStripe(refund, paymentIntentId);
+    },
+
+    async list(merchantId: string, orderId: string): Promise<repo.RefundRow[]> {
+      const { rows } = await d.db.query('SELECT 1 FROM orders WHERE id = $1 AND merchant_id = $2', [orderId, merchantId]);
+      if (rows.length === 0) throw errors.notFound('order', orderId);
+      return repo.listOrderRefunds(d.db, merchantId, orderId);
+    },
+
+    /** The sweep: refunds whose Stripe call never answered are asked again with the same key. */
+    async retryStale(olderThanS = 60): Promise<number> {
+      if (!d.payments) return 0;
+      const stale = await repo.staleOpenRefunds(d.db, olderThanS, 100);
+      for (const r of stale) {
+        const order = await d.db.query<{ payment_intent_id: string }>('SELECT payment_intent_id FROM orders WHERE id = $1', [r.order_id]);
+        await callStripe(r, order.rows[0]!.payment_intent_id);
+      }
+      return stale.length;
+    },
+  };
+}
+export type RefundsService = ReturnType<typeof createRefundsService>;
