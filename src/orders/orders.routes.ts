@@ -38,7 +38,7 @@ export function presentOrder(o: OrderRow) {
 
 const fromUnix = (s: number | undefined) => (s === undefined ? undefined : new Date(s * 1000));
 
-/** Orders are made by the purchase pipeline; merchants read them and act on them (fulfil). */
+/** Orders are made by the purchase pipeline; merchants read them and act on them (fulfil, cancel; refunds: refunds.routes). */
 export function ordersRouter(db: Db, fulfillment: FulfillmentService, cancellation: CancelService): Router {
   const r = Router();
   r.get('/', async (req, res) => {

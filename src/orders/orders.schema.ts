@@ -61,7 +61,7 @@ export const order = z
 const trackingUrl = z
   .url({ protocol: /^https$/, hostname: z.regexes.domain, error: 'must be an https URL' })
   .max(500, 'must be at most 500 characters')
-  .refine((u) => { const url = new URL(u); return !url.username && !url.password; }, 'must not carry credentials')
+  .refine((u) => !URL.canParse(u) || (!new URL(u).username && !new URL(u).password), 'must not carry credentials')
   .refine((u) => !/\s/.test(u), 'must not contain spaces');
 
 export const createFulfillmentBody = z.strictObject({

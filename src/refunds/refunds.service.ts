@@ -86,7 +86,6 @@ export function createRefundsService(d: RefundsDeps) {
 
   return {
     async refund(merchantId: string, orderId: string, body: CreateRefund): Promise<repo.RefundRow> {
-      if (!d.payments) throw errors.unavailable('Refunds need the payment provider, which this process is not connected to');
       const { refund, paymentIntentId } = await withTransaction(d.db, async (tx) => {
         const order = await lockOrder(tx, orderId);
         if (!order || order.merchant_id !== merchantId) throw errors.notFound('order', orderId);
@@ -97,6 +96,7 @@ export function createRefundsService(d: RefundsDeps) {
         if (remaining <= 0) throw errors.conflict('order_not_refundable', `Order ${orderId} has nothing left to refund`);
         const amount = body.amount ?? remaining;
         if (amount > remaining) throw refundTooLarge(amount, remaining);
+        if (!d.payments) throw errors.unavailable('Refunds need the payment provider, which this process is not connected to');
         const row = await repo.insertRefund(tx, {
           id: newId('re'), order_id: orderId, merchant_id: merchantId, amount, currency: order.currency, reason: body.reason ?? null, restock: body.restock ?? false,
         });

@@ -85,7 +85,7 @@ describe('POST /v1/orders/{id}/fulfillments', () => {
 
   it('accepts only an https tracking link, and merchant text adds no mention, hashtag or link to the reply', async () => {
     const id = await paidOrder();
-    for (const tracking_url of ['http://ups.com/t/1', 'javascript:alert(1)', 'https://user:pw@ups.com/t', 'ftp://ups.com/x', 'https://ups.com/a b']) {
+    for (const tracking_url of ['not a url', '\u0007', 'http://ups.com/t/1', 'javascript:alert(1)', 'https://user:pw@ups.com/t', 'ftp://ups.com/x', 'https://ups.com/a b']) {
       const res = await fulfil(id, { tracking_url }).expect(400);
       expect(res.body.errors[0].field).toBe('tracking_url');
     }
