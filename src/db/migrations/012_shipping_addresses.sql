@@ -1,0 +1,18 @@
+-- Shipping addresses (issue 11, section 1). Products say whether they ship and where; a buyer's
+-- address lives on the Stripe customer and here (what orders need); an order for a shipped
+-- product keeps the address it was bought with, so a later change never rewrites a past order.
+
+-- Existing products are physical goods unless the merchant says otherwise (the documented default).
+ALTER TABLE products ADD COLUMN shipping text NOT NULL DEFAULT 'required' CHECK (shipping IN ('required', 'none'));
+-- ISO 3166-1 alpha-2 codes, upper case; NULL ships anywhere.
+ALTER TABLE products ADD COLUMN shipping_countries text[];
+
+-- {name, phone, address: {line1, line2, city, state, postal_code, country}}: Stripe's shape.
+ALTER TABLE buyers ADD COLUMN shipping jsonb;
+ALTER TABLE orders ADD COLUMN shipping jsonb;
+
+-- An order can wait for the buyer's address (missing, or outside the product's countries).
+ALTER TABLE orders DROP CONSTRAINT orders_status_check;
+ALTER TABLE orders ADD CONSTRAINT orders_status_check CHECK (status IN ('awaiting_signup', 'awaiting_details',
+  'awaiting_confirmation', 'reserved', 'charging', 'requires_action', 'paid', 'failed', 'expired', 'sold_out', 'canceled',
+  'refunded', 'partially_refunded'));
