@@ -56,12 +56,14 @@ export function createBuyersService(d: BuyersDeps) {
      * The buyer's shipping address: on the Stripe customer first (a failure there leaves ours
      * unchanged and the buyer can submit again), then here, where orders snapshot it.
      */
-    async saveAddress(xUserId: string, xUsername: string | null, address: ShippingAddress): Promise<void> {
+    async saveAddress(xUserId: string, xUsername: string | null, address: ShippingAddress): Promise<Followup[]> {
       const { buyer, customerId } = await customerFor(xUserId, xUsername);
       await d.payments.saveShipping(customerId, address);
       await repo.setShipping(d.db, buyer.id, address);
       // Never the address itself: logs are not the place for it.
       d.log.info({ buyer_id: buyer.id }, 'buyer saved a shipping address');
+      // Orders that waited for it go on; a card is needed too, so those still awaiting signup stay.
+      return buyer.payment_method_id ? d.charging.resumeAwaitingDetails(xUserId) : [];
     },
     async unlink(xUserId: string): Promise<void> {
       const buyer = await repo.findBuyerByXUserId(d.db, xUserId);

@@ -7,6 +7,7 @@ import type { BuyersService } from './buyers.service';
 import * as buyersRepo from './buyers.repository';
 import { shipsTo, type ShippingAddress } from '../shipping/address';
 import * as repo from './onboarding.repository';
+import type { Followup } from '../queue/followups';
 
 export interface OnboardingDeps {
   db: Db;
@@ -15,6 +16,8 @@ export interface OnboardingDeps {
   signer: LinkSigner;
   publicBaseUrl: string;
   log: Logger;
+  /** Hands work (charges, replies) to the queues once it is committed. */
+  enqueue: (followups: Followup[]) => Promise<void>;
 }
 
 export type LinkState =
@@ -131,7 +134,9 @@ export function createOnboardingService(d: OnboardingDeps) {
     async addressFor(xUserId: string): Promise<ShippingAddress | null> {
       return (await buyersRepo.findBuyerByXUserId(d.db, xUserId))?.shipping ?? null;
     },
-    saveAddress: (user: { id: string; username: string | null }, address: ShippingAddress) => d.buyers.saveAddress(user.id, user.username, address),
+    async saveAddress(user: { id: string; username: string | null }, address: ShippingAddress): Promise<void> {
+      await d.enqueue(await d.buyers.saveAddress(user.id, user.username, address));
+    },
 
     /** Detaches the card at Stripe and forgets it: the next post gets a signup link again. */
     unlink: (xUserId: string) => d.buyers.unlink(xUserId),

@@ -9,7 +9,9 @@ import type { LinkSigner } from '../links/links';
 import type { OrderRow } from './orders.repository';
 import { failpoint } from '../failpoints';
 import { spentToday } from '../posts/posts.repository';
-import { addOrderEvent, addSoldOutEventIfLast, findOrderWithProduct, lockOrder, markOrderPaid, releaseStock, reserveStock, startCharge, updateOrder } from './orders.store';
+import { addOrderEvent, addSoldOutEventIfLast, findOrderWithProduct, lockOrder, markOrderPaid, releaseStock, reserveStock, shippingNeedOf, startCharge, updateOrder } from './orders.store';
+import { needsAddress } from '../shipping/address';
+import { holdForAddress } from './address-hold';
 import { newId } from '../ids';
 import { pendingWorkForOrders } from './pending-work.repository';
 
@@ -84,6 +86,7 @@ export function createChargingService(d: ChargingDeps) {
           description: `${order.quantity} × ${productName} (${order.id})`,
           metadata: { order_id: order.id, tweet_id: order.tweet_id, product_id: order.product_id, merchant_id: order.merchant_id },
           idempotencyKey: `${order.id}-charge`,
+          shipping: order.shipping,
         });
       } catch (err) {
         if (err instanceof PaymentsRejectedError) {
@@ -150,10 +153,10 @@ export function createChargingService(d: ChargingDeps) {
               return replyTo(tx, over, 'spending_limit', order.product_name, `${d.publicBaseUrl}/account`);
             }
             if (await reserveStock(tx, order.product_id, order.quantity)) {
-              await updateOrder(tx, id, { status: 'reserved', stock_held: true, buyer_id: buyerId });
+              const reserved = await updateOrder(tx, id, { status: 'reserved', stock_held: true, buyer_id: buyerId });
               await addOrderEvent(tx, id, 'order.reserved', { resumed: true });
               await addSoldOutEventIfLast(tx, id, order.product_id);
-              return [{ kind: 'charge' as const, orderId: id }];
+              return (await holdForAddress(tx, reserved, order.product_name, d.publicBaseUrl)) ?? [{ kind: 'charge' as const, orderId: id }];
             }
             const sold = await updateOrder(tx, id, { status: 'sold_out', buyer_id: buyerId, failure_code: 'sold_out' });
             await addOrderEvent(tx, id, 'order.sold_out', { resumed: true });
@@ -166,11 +169,34 @@ export function createChargingService(d: ChargingDeps) {
       return uniqueFollowups([...followups, ...(await pendingWorkForOrders(d.db, { buyerXUserId: xUserId }))]);
     },
 
-    /** Orders whose buyer never confirmed, or never signed up, expire and give their stock back. */
+    /** The buyer saved an address: their orders waiting for one that ship to it go on to the charge. */
+    async resumeAwaitingDetails(xUserId: string): Promise<Followup[]> {
+      const { rows } = await d.db.query<{ id: string }>(
+        `SELECT id FROM orders WHERE buyer_x_user_id = $1 AND status = 'awaiting_details' ORDER BY created_at`,
+        [xUserId],
+      );
+      const followups: Followup[] = [];
+      for (const { id } of rows) {
+        followups.push(
+          ...(await withTransaction(d.db, async (tx) => {
+            const order = await lockOrder(tx, id);
+            const need = order?.status === 'awaiting_details' ? await shippingNeedOf(tx, id) : undefined;
+            // Still outside the product's countries: it keeps waiting (and expires with the signup TTL).
+            if (!need || needsAddress(need, need.address)) return [];
+            await updateOrder(tx, id, { status: 'reserved' });
+            await addOrderEvent(tx, id, 'order.reserved', { resumed: true });
+            return [{ kind: 'charge' as const, orderId: id }];
+          })),
+        );
+      }
+      return followups;
+    },
+
+    /** Orders whose buyer never confirmed, never signed up or never gave an address expire and give their stock back. */
     async expireStale(now = new Date(), signupTtlHours = 24): Promise<string[]> {
       const { rows } = await d.db.query<{ id: string }>(
         `SELECT id FROM orders WHERE (status = 'requires_action' AND action_expires_at < $1)
-            OR (status = 'awaiting_signup' AND created_at < $1::timestamptz - make_interval(hours => $2))
+            OR (status IN ('awaiting_signup', 'awaiting_details') AND created_at < $1::timestamptz - make_interval(hours => $2))
          LIMIT 500`,
         [now, signupTtlHours],
       );
@@ -178,9 +204,10 @@ export function createChargingService(d: ChargingDeps) {
       for (const { id } of rows) {
         await withTransaction(d.db, async (tx) => {
           const order = await lockOrder(tx, id);
-          if (!order || !['requires_action', 'awaiting_signup'].includes(order.status)) return;
+          if (!order || !['requires_action', 'awaiting_signup', 'awaiting_details'].includes(order.status)) return;
           if (order.stock_held) await releaseStock(tx, order.product_id, order.quantity);
-          await updateOrder(tx, id, { status: 'expired', stock_held: false, failure_code: order.status === 'requires_action' ? 'authentication_not_completed' : 'signup_not_completed' });
+          const code = { requires_action: 'authentication_not_completed', awaiting_details: 'address_not_given' }[order.status as string] ?? 'signup_not_completed';
+          await updateOrder(tx, id, { status: 'expired', stock_held: false, failure_code: code });
           await addOrderEvent(tx, id, 'order.expired');
           expired.push(id);
         });

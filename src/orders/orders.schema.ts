@@ -5,7 +5,7 @@ import { MAX_UNIX_SECONDS } from '../http/time';
 import { idParam, listOf, problemResponses } from '../http/openapi-helpers';
 
 export const ORDER_STATUSES = [
-  'awaiting_signup', 'awaiting_confirmation', 'reserved', 'charging', 'requires_action', 'paid', 'failed',
+  'awaiting_signup', 'awaiting_details', 'awaiting_confirmation', 'reserved', 'charging', 'requires_action', 'paid', 'failed',
   'expired', 'sold_out', 'canceled', 'refunded', 'partially_refunded',
 ] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];

@@ -13,6 +13,8 @@ export interface ChargeRequest {
   metadata: Record<string, string>;
   /** Derived from the order: a retry reaches the same PaymentIntent. */
   idempotencyKey: string;
+  /** Where the order ships (the order's snapshot); null when the product does not ship. */
+  shipping: ShippingAddress | null;
 }
 
 export type ChargeResult =

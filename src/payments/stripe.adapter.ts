@@ -81,6 +81,7 @@ export function createStripeAdapter(o: StripeAdapterOptions): PaymentsPort {
             confirm: true,
             description: req.description,
             metadata: req.metadata,
+            ...(req.shipping ? { shipping: stripeShipping(req.shipping) } : {}),
           },
           { idempotencyKey: req.idempotencyKey },
         );

@@ -6,12 +6,12 @@ import { inertFields } from './inert';
 
 export type ReplyKind =
   | 'receipt' | 'signup' | 'sold_out' | 'declined' | 'action_required' | 'how_to_buy'
-  | 'too_many' | 'failed' | 'spending_limit' | 'refunded' | 'amount_too_large';
+  | 'too_many' | 'failed' | 'spending_limit' | 'refunded' | 'amount_too_large' | 'address_needed';
 
 /** Lower runs first: receipts and signup links before sold-out notices. */
 export const REPLY_PRIORITY: Record<ReplyKind, number> = {
   receipt: 1, signup: 1, action_required: 2, declined: 2, failed: 3, spending_limit: 3,
-  refunded: 3, too_many: 5, how_to_buy: 5, amount_too_large: 5, sold_out: 10,
+  refunded: 3, address_needed: 2, too_many: 5, how_to_buy: 5, amount_too_large: 5, sold_out: 10,
 };
 
 // Building an Intl.NumberFormat costs far more than using one; a flash sale formats thousands.
@@ -76,6 +76,8 @@ export function renderReply(kind: ReplyKind, context: ReplyContext): string {
       return `Order for ${item}${price} not placed: it would go past the daily spending limit you set. Change it here: ${c.url}`;
     case 'refunded':
       return `Order ${c.orderId} for ${item} was refunded${price}.`;
+    case 'address_needed':
+      return `Where should ${item}${price} go? Add a shipping address the shop delivers to within 24 h and order ${c.orderId} completes by itself: ${c.url}`;
   }
 }
 

@@ -76,3 +76,8 @@ export function shipsTo(countries: string[] | null, address: ShippingAddress | n
   if (!address) return false;
   return countries === null || countries.includes(address.country);
 }
+
+/** An order for this product cannot be charged yet: it ships, and the buyer has no address it ships to. */
+export function needsAddress(product: { shipping: 'required' | 'none'; shipping_countries: string[] | null }, address: ShippingAddress | null): boolean {
+  return product.shipping === 'required' && !shipsTo(product.shipping_countries, address);
+}

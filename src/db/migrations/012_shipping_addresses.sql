@@ -2,8 +2,10 @@
 -- address lives on the Stripe customer and here (what orders need); an order for a shipped
 -- product keeps the address it was bought with, so a later change never rewrites a past order.
 
--- Existing products are physical goods unless the merchant says otherwise (the documented default).
-ALTER TABLE products ADD COLUMN shipping text NOT NULL DEFAULT 'required' CHECK (shipping IN ('required', 'none'));
+-- Products created before this feature keep selling as they did, without asking buyers for an
+-- address (a merchant who wants one sets shipping = 'required'). New products get the API's
+-- default, 'required', which the repository always writes explicitly.
+ALTER TABLE products ADD COLUMN shipping text NOT NULL DEFAULT 'none' CHECK (shipping IN ('required', 'none'));
 -- ISO 3166-1 alpha-2 codes, upper case; NULL ships anywhere.
 ALTER TABLE products ADD COLUMN shipping_countries text[];
 

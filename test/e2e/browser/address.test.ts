@@ -8,6 +8,8 @@ let s: Stack;
 let browser: Browser;
 let ctx: BrowserContext;
 let buyerId = '';
+let firstOrder = '';
+let firstPost = '';
 
 beforeAll(async () => {
   s = await startStack();
@@ -26,6 +28,8 @@ const customerOf = async (xUserId: string) => {
   const { rows } = await s.db.query('SELECT stripe_customer_id FROM buyers WHERE x_user_id = $1', [xUserId]);
   return s.stripe.customers().find((c) => c.id === rows[0]?.stripe_customer_id);
 };
+const orderOf = async (tweetId: string) => (await s.db.query('SELECT * FROM orders WHERE tweet_id = $1', [tweetId])).rows[0];
+const intentsFor = (orderId: string) => s.stripe.paymentIntents().filter((pi) => (pi.metadata as Record<string, string>)?.order_id === orderId);
 const fill = async (page: Page, fields: Record<string, string>) => {
   for (const [name, value] of Object.entries(fields)) {
     if (name === 'country') await page.selectOption('#country', value);
@@ -53,6 +57,12 @@ describe('shipping address page in a browser (headless Chromium, real processes,
 
     await page.waitForURL(`${s.apiUrl}/account/address?order=**`);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Where should we ship it?');
+    // The card is saved, but nothing is charged before there is an address: the order waits, its unit held.
+    firstPost = post.id;
+    firstOrder = (await orderOf(post.id)).id;
+    await eventually(async () => (await orderOf(post.id)).status === 'awaiting_details', 15_000, 'order waits for the address');
+    expect((await orderOf(post.id)).stock_held).toBe(true);
+    expect(intentsFor(firstOrder)).toHaveLength(0);
     await browser.shot(page, '20-address-signup');
 
     // Nothing filled in: a 400 page naming what is missing, no address saved anywhere.
@@ -77,10 +87,16 @@ describe('shipping address page in a browser (headless Chromium, real processes,
     await page.waitForSelector('#order-status[data-status=paid]', { timeout: 30_000 });
 
     // Stripe's wire format: the state as its ISO 3166-2 code, absent parts null.
-    expect((await customerOf(buyerId))?.shipping).toEqual({
+    const shipped = {
       name: 'Dora Explorer', phone: null,
       address: { line1: '1 Main St', line2: null, city: 'Springfield', state: 'IL', postal_code: '62701', country: 'US' },
-    });
+    };
+    expect((await customerOf(buyerId))?.shipping).toEqual(shipped);
+    // The charge carries the address to Stripe, and the order keeps its snapshot.
+    const [intent] = intentsFor(firstOrder);
+    expect(intent).toMatchObject({ status: 'succeeded', shipping: { ...shipped, carrier: null, tracking_number: null } });
+    expect((await orderOf(post.id)).shipping).toMatchObject({ line1: '1 Main St', state: 'IL', country: 'US' });
+    await eventually(() => s.repliesTo(post.id).some((r) => r.text.startsWith('Paid')), 20_000, 'receipt');
   });
 
   it('/account shows the address and lets the buyer change it', async () => {
@@ -106,7 +122,41 @@ describe('shipping address page in a browser (headless Chromium, real processes,
     expect((await customerOf(buyerId))?.shipping).toMatchObject({
       phone: '+1 514 555 0100', address: { line1: '<b>9</b> Rue de la Paix', line2: 'Apt 3', city: 'Montréal', state: 'QC', postal_code: 'H2X 1Y4', country: 'CA' },
     });
+    // A past order keeps the address it was bought with.
+    expect((await orderOf(firstPost)).shipping).toMatchObject({ line1: '1 Main St', city: 'Springfield' });
     await page.close();
+  });
+
+  it('a buyer linked before addresses existed is asked for one by reply; the order then completes by itself', async () => {
+    const old = await s.buyer('olly');
+    const post = s.post({ author_id: old.id, text: '@shop #BuyRedMug' });
+    const [reply] = await eventually(() => (s.repliesTo(post.id).length ? s.repliesTo(post.id) : null), 20_000, 'address reply');
+    const order = await orderOf(post.id);
+    expect(order).toMatchObject({ status: 'awaiting_details', stock_held: true });
+    expect(intentsFor(order.id)).toHaveLength(0);
+    expect(reply!.text).toContain(order.id);
+    const url = /(http:\/\/\S+\/account\/address\?order=\S+)/.exec(reply!.text)![1]!;
+
+    const olly = await browser.newContext();
+    const page = await olly.newPage();
+    await page.goto(`${s.apiUrl}/account`);
+    await page.getByRole('button', { name: 'Sign in with X' }).click();
+    await page.waitForURL(`${s.x.url}/i/oauth2/authorize**`);
+    await page.check(`#user-${old.id}`);
+    await page.getByRole('button', { name: 'Authorize app' }).click();
+    await page.waitForURL(`${s.apiUrl}/account**`);
+    await page.goto(url);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Where should we ship it?');
+    await fill(page, { name: 'Olly Old', line1: '5 Elm Rd', city: 'Toronto', state: 'Ontario', postal_code: 'M5V 2T6', country: 'CA' });
+    await page.getByRole('button', { name: 'Save address' }).click();
+    await page.waitForURL(`${s.apiUrl}/welcome**`);
+    await page.waitForSelector('#order-status[data-status=paid]', { timeout: 30_000 });
+    expect(intentsFor(order.id)[0]?.shipping).toMatchObject({ name: 'Olly Old', address: { city: 'Toronto', state: 'ON', country: 'CA' } });
+    await eventually(() => s.repliesTo(post.id).some((r) => r.text.startsWith('Paid')), 20_000, 'receipt');
+    // Public replies never carry the address.
+    for (const r of s.repliesTo(post.id)) expect(r.text).not.toMatch(/Elm|Toronto|M5V|Olly Old/);
+    for (const r of s.repliesTo(firstPost)) expect(r.text).not.toMatch(/Main St|Springfield|62701|Dora Explorer/);
+    await olly.close();
   });
 
   it('refuses the form without its CSRF token and without a session', async () => {
