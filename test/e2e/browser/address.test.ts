@@ -15,7 +15,7 @@ beforeAll(async () => {
   s = await startStack();
   await Promise.all([s.start('api'), s.start('worker'), s.start('ingest')]);
   const key = (await s.createMerchant('Mug Co')).apiKey;
-  await s.createProduct(key, { name: 'Red Mug', hashtag: 'BuyRedMug', unit_amount: 1500, currency: 'usd', shipping_countries: ['US', 'CA'] });
+  await s.createProduct(key, { name: 'Red Mug', hashtag: 'BuyRedMug', unit_amount: 1500, currency: 'usd', shipping: 'required', shipping_countries: ['US', 'CA'] });
   await eventually(() => s.x.rules().some((r) => r.value.includes('#BuyRedMug')), 15_000, 'stream rule');
   browser = await launchBrowser();
 });
@@ -157,6 +157,14 @@ describe('shipping address page in a browser (headless Chromium, real processes,
     for (const r of s.repliesTo(post.id)) expect(r.text).not.toMatch(/Elm|Toronto|M5V|Olly Old/);
     for (const r of s.repliesTo(firstPost)) expect(r.text).not.toMatch(/Main St|Springfield|62701|Dora Explorer/);
     await olly.close();
+  });
+
+  it('no process logs an address', () => {
+    const out = [...s.procs.values()].map((p) => p.output()).join('\n');
+    expect(out).toContain('buyer saved a shipping address');
+    for (const part of ['Dora Explorer', '1 Main St', 'Springfield', '62701', 'Rue de la Paix', 'Montréal', 'H2X 1Y4', '514 555 0100', 'Olly Old', '5 Elm Rd', 'Toronto', 'M5V 2T6']) {
+      expect([part, out.includes(part)]).toEqual([part, false]);
+    }
   });
 
   it('refuses the form without its CSRF token and without a session', async () => {
