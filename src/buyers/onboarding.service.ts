@@ -5,7 +5,7 @@ import type { LinkSigner } from '../links/links';
 import type { PaymentsPort, SavedCard } from '../payments/payments.port';
 import type { BuyersService } from './buyers.service';
 import * as buyersRepo from './buyers.repository';
-import { shipsTo, type ShippingAddress } from '../shipping/address';
+import { needsAddress, type ShippingAddress } from '../shipping/address';
 import * as repo from './onboarding.repository';
 import type { Followup } from '../queue/followups';
 
@@ -86,9 +86,9 @@ export function createOnboardingService(d: OnboardingDeps) {
       const order = opts.orderId ? await repo.orderOfBuyer(d.db, user.id, opts.orderId) : undefined;
       const buyer = await buyersRepo.findBuyerByXUserId(d.db, user.id);
       // A physical product needs somewhere to ship: the address page comes right after the card.
-      const needsAddress = order?.product_shipping === 'required' && !shipsTo(order.shipping_countries, buyer?.shipping ?? null);
+      const addressFirst = order !== undefined && needsAddress({ shipping: order.product_shipping, shipping_countries: order.shipping_countries }, buyer?.shipping ?? null);
       const success = !opts.orderId ? `${d.publicBaseUrl}/account?card=saved`
-        : `${d.publicBaseUrl}/${needsAddress ? 'account/address' : 'welcome'}?order=${encodeURIComponent(opts.orderId)}`;
+        : `${d.publicBaseUrl}/${addressFirst ? 'account/address' : 'welcome'}?order=${encodeURIComponent(opts.orderId)}`;
       const session = await d.payments.createSetupCheckout({
         // A fresh session per click: nothing here moves money, and a replayed closed session would strand the buyer.
         idempotencyKey: `setup-${user.id}-${crypto.randomUUID()}`,
