@@ -25,7 +25,7 @@ export async function setupShop(s: BenchStack, opts: { buyers: number; inventory
   const hashtag = opts.hashtag ?? 'BuyBenchMug';
   const m = await must<{ api_key: string }>('merchant', call(`${s.apiUrl}/v1/merchants`, { token: ADMIN, body: { name: 'Bench Mugs' } }));
   const p = await must<{ id: string }>('product', call(`${s.apiUrl}/v1/products`, {
-    token: m.api_key, body: { name: 'Bench Mug', hashtag, unit_amount: 1200, currency: 'usd', ...(opts.inventory !== null ? { inventory: opts.inventory } : {}) },
+    token: m.api_key, body: { name: 'Bench Mug', hashtag, unit_amount: 1200, currency: 'usd', shipping: 'none', ...(opts.inventory !== null ? { inventory: opts.inventory } : {}) },
   }));
   const buyers: string[] = [];
   const run = async (i: number) => {

@@ -20,6 +20,10 @@ export const REDACT_PATHS = [
   '*.password',
   '*.client_secret',
   '*.code_verifier',
+  // Buyers' addresses belong to them and the merchant: wherever one sits, it is not printed.
+  'shipping',
+  '*.shipping',
+  '*.*.shipping',
   'config.ADMIN_TOKEN',
   'config.SIGNING_SECRET',
   'config.METRICS_TOKEN',

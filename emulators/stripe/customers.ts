@@ -5,6 +5,7 @@ import { invalidRequest, resourceMissing } from './errors';
 import { newId, nowSeconds, randomSuffix } from './ids';
 import { asParams, expand, expandPaths, list, mergeMetadata, metadata, str, type Params } from './params';
 import type { Customer } from './store';
+import { shippingParam } from './shipping';
 
 export function getCustomer(ctx: Ctx, id: string, param = 'customer'): Customer {
   const c = ctx.store.customers.get(id);
@@ -33,7 +34,7 @@ export function createCustomer(ctx: Ctx, params: Params, info: RequestInfo | nul
     next_invoice_sequence: 1,
     phone: str(params, 'phone') ?? null,
     preferred_locales: [],
-    shipping: null,
+    shipping: shippingParam(params, { tracking: false }) ?? null,
     tax_exempt: 'none',
     test_clock: null,
   };
@@ -69,6 +70,11 @@ export function registerCustomers(router: Router, ctx: Ctx, w: (h: Handler) => R
         previous[field] = customer[field];
         customer[field] = v === '' ? null : v;
       }
+    }
+    const shipping = shippingParam(params, { tracking: false });
+    if (shipping !== undefined) {
+      previous.shipping = customer.shipping;
+      customer.shipping = shipping;
     }
     if (params.metadata !== undefined) {
       previous.metadata = customer.metadata;

@@ -4,7 +4,7 @@ import { createStripeEmulatorApp } from './server';
 import { parseFault, type Fault } from './faults';
 import type { Logger } from './context';
 import type { DeliveryRecord } from './webhooks';
-import type { CheckoutSession, PaymentIntent } from './store';
+import type { CheckoutSession, Customer, PaymentIntent } from './store';
 
 export { createStripeEmulatorApp } from './server';
 export type { AppOptions, EmulatorApp } from './server';
@@ -46,6 +46,7 @@ export interface StripeEmulator {
   injectFault(fault: { latency_ms?: number; status?: number; drop?: boolean; count?: number; path?: string; method?: string; should_retry?: boolean }): Fault;
   clearFaults(): void;
   paymentIntents(): PaymentIntent[];
+  customers(): Customer[];
   checkoutSessions(): CheckoutSession[];
   webhookDeliveries(): DeliveryRecord[];
   /** Resolves when no webhook delivery is queued, in flight or waiting to retry. */
@@ -101,6 +102,7 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
     },
     clearFaults: () => emu.faults.clear(),
     paymentIntents: () => Array.from(emu.ctx.store.paymentIntents.values()),
+    customers: () => Array.from(emu.ctx.store.customers.values()),
     checkoutSessions: () => Array.from(emu.ctx.store.checkoutSessions.values()),
     webhookDeliveries: () => emu.dispatcher.deliveries(),
     webhooksIdle: () => emu.dispatcher.idle(),

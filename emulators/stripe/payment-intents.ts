@@ -4,6 +4,7 @@ import type { Handler } from './api';
 import { ApiError, docUrl, invalidRequest, resourceMissing, unexpectedState } from './errors';
 import { newId, nowSeconds, randomSuffix } from './ids';
 import { bool, expand, expandPaths, int, list, mergeMetadata, metadata, requiredStr, str, type Params } from './params';
+import { shippingParam } from './shipping';
 import { getCustomer } from './customers';
 import { attach, cardState, resolvePaymentMethod } from './payment-methods';
 import { createCharge, type Failure } from './charges';
@@ -86,7 +87,7 @@ export function createPaymentIntent(ctx: Ctx, params: Params, info: RequestInfo 
     receipt_email: str(params, 'receipt_email') ?? null,
     review: null,
     setup_future_usage: str(params, 'setup_future_usage') || null,
-    shipping: null,
+    shipping: shippingParam(params, { tracking: true }) ?? null,
     statement_descriptor: str(params, 'statement_descriptor') ?? null,
     statement_descriptor_suffix: null,
     status: pm ? 'requires_confirmation' : 'requires_payment_method',
@@ -224,6 +225,8 @@ export function registerPaymentIntents(router: Router, ctx: Ctx, w: (h: Handler)
     const description = str(params, 'description');
     if (description !== undefined) pi.description = description || null;
     pi.metadata = mergeMetadata(pi.metadata, params);
+    const shipping = shippingParam(params, { tracking: true });
+    if (shipping !== undefined) pi.shipping = shipping;
     const pmId = str(params, 'payment_method');
     if (pmId) {
       pi.payment_method = usablePaymentMethod(ctx, pmId, pi.customer).id;

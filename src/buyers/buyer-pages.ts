@@ -7,13 +7,15 @@ import { createOnboardingService } from './onboarding.service';
 import { buyerPagesRouter } from './buyers.routes';
 import { pageLimit } from './pages.deps';
 import { configuredAuthFailureGuard } from '../http/auth-failures';
+import { enqueueFollowups } from '../queue/followups';
 
 /** Wires the buyer pages from the runtime (mounted by src/http/mounts.ts). */
 export function buyerPages(rt: Runtime): Router {
   const { config } = rt;
   const prefix = config.QUEUE_PREFIX;
   return buyerPagesRouter({
-    onboarding: createOnboardingService({ db: rt.db, buyers: rt.buyers, payments: rt.payments, signer: rt.signer, publicBaseUrl: config.PUBLIC_BASE_URL, log: rt.log }),
+    onboarding: createOnboardingService({ db: rt.db, buyers: rt.buyers, payments: rt.payments, signer: rt.signer, publicBaseUrl: config.PUBLIC_BASE_URL, log: rt.log,
+      enqueue: (followups) => enqueueFollowups(rt.queues, followups) }),
     xSignIn: config.X_CLIENT_ID ? createXSignIn({ clientId: config.X_CLIENT_ID, clientSecret: config.X_CLIENT_SECRET, apiBase: config.X_API_BASE }) : null,
     states: oauthStates(rt.redis, prefix),
     sessions: buyerSessions({ redis: rt.redis, prefix, signingSecret: config.SIGNING_SECRET, secure: config.PUBLIC_BASE_URL.startsWith('https://') }),

@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/pool';
 import { newId } from '../ids';
+import type { ShippingAddress } from '../shipping/address';
 
 export interface Buyer {
   id: string;
@@ -10,6 +11,8 @@ export interface Buyer {
   card_brand: string | null;
   card_last4: string | null;
   daily_limit_amount: number | null;
+  /** The buyer's shipping address (also on their Stripe customer); null until given. */
+  shipping: ShippingAddress | null;
   linked_at: Date | null;
   created_at: Date;
 }
@@ -56,4 +59,8 @@ export async function unlinkCard(db: Queryable, buyerId: string): Promise<void> 
 
 export async function setDailyLimit(db: Queryable, buyerId: string, amount: number | null): Promise<void> {
   await db.query('UPDATE buyers SET daily_limit_amount = $2, updated_at = clock_timestamp() WHERE id = $1', [buyerId, amount]);
+}
+
+export async function setShipping(db: Queryable, buyerId: string, address: ShippingAddress): Promise<void> {
+  await db.query('UPDATE buyers SET shipping = $2, updated_at = clock_timestamp() WHERE id = $1', [buyerId, JSON.stringify(address)]);
 }

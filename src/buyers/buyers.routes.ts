@@ -4,13 +4,16 @@ import { item, money, parseMajor, statusLabel, toMajor } from '../pages/present'
 import { orderLead } from '../pages/order-progress';
 import { currentUser, forgedLinkLimit, inspectLink, type BuyerPagesDeps } from './pages.deps';
 import { signInRoutes } from './signin.routes';
+import { addressRoutes } from './address.routes';
 import { stopFor } from './pages';
 import type { AccountView } from './onboarding.service';
+import { addressLines } from '../shipping/present';
 
 const NOTICES: Record<string, string> = {
   'card=saved': 'Your card is being saved. It shows here in a moment.',
   'card=canceled': 'Nothing was changed.',
   'limit=saved': 'Your daily spending limit is saved.',
+  'address=saved': 'Your shipping address is saved.',
   'unlinked=1': 'Your card was removed. Your next post to buy will get a signup link.',
   'signed_out=1': 'You are signed out.',
 };
@@ -72,6 +75,7 @@ export function buyerPagesRouter(d: BuyerPagesDeps): Router {
     renderPage(res, status, 'account', {
       title: 'Your account · Hashtag Checkout', username: view.username ?? me.username, notice: noticeOf(req), error,
       card: view.card ? `${(view.card.brand ?? 'Card').replace(/^./, (c) => c.toUpperCase())} ending in ${view.card.last4 ?? '????'}` : null,
+      address: view.address ? addressLines(view.address) : null,
       waiting: view.waiting, currency: view.currency.toUpperCase(), limit: toMajor(view.dailyLimit, view.currency),
       orders: view.orders.map((o) => ({
         item: item(o.quantity, o.product_name), merchant: o.merchant_name, price: money(o.amount, o.currency),
@@ -100,6 +104,8 @@ export function buyerPagesRouter(d: BuyerPagesDeps): Router {
     await d.onboarding.setDailyLimit(me, amount);
     res.redirect(303, '/account?limit=saved');
   });
+
+  addressRoutes(d, r, page, signedIn);
 
   r.post('/account/unlink', ...page, signedIn, async (req, res) => {
     await d.onboarding.unlink(currentUser(req)!.id);

@@ -3,6 +3,7 @@ import type { Logger } from '../logger';
 import type { PaymentsPort, SavedCard } from '../payments/payments.port';
 import type { ChargingService } from '../orders/charging.service';
 import type { Followup } from '../queue/followups';
+import type { ShippingAddress } from '../shipping/address';
 import * as repo from './buyers.repository';
 
 export interface BuyersDeps {
@@ -50,6 +51,19 @@ export function createBuyersService(d: BuyersDeps) {
     async completeSetup(session: { customer: string; setupIntentId: string; xUserId: string; xUsername: string | null }) {
       const card = await d.payments.savedCardFromSetupIntent(session.setupIntentId);
       return link(session.xUserId, session.xUsername, session.customer, card);
+    },
+    /**
+     * The buyer's shipping address: on the Stripe customer first (a failure there leaves ours
+     * unchanged and the buyer can submit again), then here, where orders snapshot it.
+     */
+    async saveAddress(xUserId: string, xUsername: string | null, address: ShippingAddress): Promise<Followup[]> {
+      const { buyer, customerId } = await customerFor(xUserId, xUsername);
+      await d.payments.saveShipping(customerId, address);
+      await repo.setShipping(d.db, buyer.id, address);
+      // Never the address itself: logs are not the place for it.
+      d.log.info({ buyer_id: buyer.id }, 'buyer saved a shipping address');
+      // Orders that waited for it go on; a card is needed too, so those still awaiting signup stay.
+      return buyer.payment_method_id ? d.charging.resumeAwaitingDetails(xUserId) : [];
     },
     async unlink(xUserId: string): Promise<void> {
       const buyer = await repo.findBuyerByXUserId(d.db, xUserId);

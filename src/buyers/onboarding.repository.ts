@@ -46,10 +46,13 @@ export interface BuyerOrder {
   merchant_name: string;
   failure_code: string | null;
   created_at: Date;
+  /** The product's shipping rule, so the pages can ask for an address where it is needed. */
+  product_shipping: 'required' | 'none';
+  shipping_countries: string[] | null;
 }
 
 const ORDER_COLUMNS = `o.id, o.status, o.quantity, o.amount, o.currency, p.name AS product_name, m.name AS merchant_name,
-  o.failure_code, o.created_at`;
+  o.failure_code, o.created_at, p.shipping AS product_shipping, p.shipping_countries`;
 
 export async function ordersOfBuyer(db: Queryable, xUserId: string, limit = 20): Promise<BuyerOrder[]> {
   const { rows } = await db.query<BuyerOrder>(

@@ -5,8 +5,10 @@ import type { LinkSigner } from '../links/links';
 import type { PaymentsPort, SavedCard } from '../payments/payments.port';
 import type { BuyersService } from './buyers.service';
 import * as buyersRepo from './buyers.repository';
+import { needsAddress, type ShippingAddress } from '../shipping/address';
 import * as repo from './onboarding.repository';
 import { IN_PROGRESS, ORDER_STATUSES } from '../orders/lifecycle';
+import type { Followup } from '../queue/followups';
 
 export interface OnboardingDeps {
   db: Db;
@@ -15,6 +17,8 @@ export interface OnboardingDeps {
   signer: LinkSigner;
   publicBaseUrl: string;
   log: Logger;
+  /** Hands work (charges, replies) to the queues once it is committed. */
+  enqueue: (followups: Followup[]) => Promise<void>;
 }
 
 export type LinkState =
@@ -33,6 +37,7 @@ const FINAL = new Set(ORDER_STATUSES.filter((s) => !IN_PROGRESS.includes(s)));
 export interface AccountView {
   username: string | null;
   card: SavedCard | null;
+  address: ShippingAddress | null;
   dailyLimit: number | null;
   currency: string;
   orders: repo.BuyerOrder[];
@@ -79,7 +84,12 @@ export function createOnboardingService(d: OnboardingDeps) {
     async startCheckout(user: { id: string; username: string | null }, opts: { orderId?: string; currency?: string }): Promise<string> {
       const { customerId } = await d.buyers.customerFor(user.id, user.username);
       const currency = opts.currency ?? (await repo.latestCurrency(d.db, user.id)) ?? 'usd';
-      const success = opts.orderId ? `${d.publicBaseUrl}/welcome?order=${encodeURIComponent(opts.orderId)}` : `${d.publicBaseUrl}/account?card=saved`;
+      const order = opts.orderId ? await repo.orderOfBuyer(d.db, user.id, opts.orderId) : undefined;
+      const buyer = await buyersRepo.findBuyerByXUserId(d.db, user.id);
+      // A physical product needs somewhere to ship: the address page comes right after the card.
+      const addressFirst = order !== undefined && needsAddress({ shipping: order.product_shipping, shipping_countries: order.shipping_countries }, buyer?.shipping ?? null);
+      const success = !opts.orderId ? `${d.publicBaseUrl}/account?card=saved`
+        : `${d.publicBaseUrl}/${addressFirst ? 'account/address' : 'welcome'}?order=${encodeURIComponent(opts.orderId)}`;
       const session = await d.payments.createSetupCheckout({
         // A fresh session per click: nothing here moves money, and a replayed closed session would strand the buyer.
         idempotencyKey: `setup-${user.id}-${crypto.randomUUID()}`,
@@ -106,6 +116,7 @@ export function createOnboardingService(d: OnboardingDeps) {
       return {
         username: buyer?.x_username ?? null,
         card,
+        address: buyer?.shipping ?? null,
         dailyLimit: buyer?.daily_limit_amount === null || buyer?.daily_limit_amount === undefined ? null : Number(buyer.daily_limit_amount),
         currency: orders[0]?.currency ?? 'usd',
         orders,
@@ -118,6 +129,14 @@ export function createOnboardingService(d: OnboardingDeps) {
       const buyer = await buyersRepo.ensureBuyer(d.db, user.id, user.username);
       await buyersRepo.setDailyLimit(d.db, buyer.id, amount);
       d.log.info({ buyer_id: buyer.id, limit: amount }, 'buyer set a daily spending limit');
+    },
+
+    /** The address form's starting values and what an order (if any) needs of it. */
+    async addressFor(xUserId: string): Promise<ShippingAddress | null> {
+      return (await buyersRepo.findBuyerByXUserId(d.db, xUserId))?.shipping ?? null;
+    },
+    async saveAddress(user: { id: string; username: string | null }, address: ShippingAddress): Promise<void> {
+      await d.enqueue(await d.buyers.saveAddress(user.id, user.username, address));
     },
 
     /** Detaches the card at Stripe and forgets it: the next post gets a signup link again. */

@@ -7,6 +7,7 @@
 export const EVENT_CATALOGUE = {
   'order.created': { object: 'order', stored: ['order.created'], when: 'A post made an order (whatever its first status).' },
   'order.awaiting_signup': { object: 'order', stored: ['order.awaiting_signup'], when: 'The buyer has no card yet and was sent a signup link; the order waits.' },
+  'order.awaiting_details': { object: 'order', stored: ['order.awaiting_details'], when: "The product ships and the buyer has no address it ships to; the buyer was asked for one and the order waits, its units held." },
   'order.requires_action': { object: 'order', stored: ['order.requires_action'], when: "The buyer's bank asked for authentication; the buyer was sent a link." },
   'order.paid': { object: 'order', stored: ['order.paid'], when: 'The charge succeeded; the units are sold.' },
   'order.payment_failed': { object: 'order', stored: ['order.failed'], when: 'The charge was declined or could not be made; the units were freed.' },

@@ -9,8 +9,10 @@ import type { LinkSigner } from '../links/links';
 import type { OrderRow } from './orders.repository';
 import { failpoint } from '../failpoints';
 import { spentToday } from '../posts/posts.repository';
-import { addSoldOutEventIfLast, findOrderWithProduct, lockOrder, markOrderPaid, releaseStock, reserveStock, startCharge, transitionOrder } from './orders.store';
+import { addSoldOutEventIfLast, findOrderWithProduct, lockOrder, markOrderPaid, releaseStock, reserveStock, shippingNeedOf, startCharge, transitionOrder } from './orders.store';
 import { canTransition, CHARGE_PENDING } from './lifecycle';
+import { needsAddress } from '../shipping/address';
+import { holdForAddress } from './address-hold';
 import { newId } from '../ids';
 import { pendingWorkForOrders } from './pending-work.repository';
 
@@ -84,6 +86,7 @@ export function createChargingService(d: ChargingDeps) {
           description: `${order.quantity} × ${productName} (${order.id})`,
           metadata: { order_id: order.id, tweet_id: order.tweet_id, product_id: order.product_id, merchant_id: order.merchant_id },
           idempotencyKey: `${order.id}-charge`,
+          shipping: order.shipping,
         });
       } catch (err) {
         if (err instanceof PaymentsRejectedError) {
@@ -148,9 +151,9 @@ export function createChargingService(d: ChargingDeps) {
               return replyTo(tx, over, 'spending_limit', order.product_name, `${d.publicBaseUrl}/account`);
             }
             if (await reserveStock(tx, order.product_id, order.quantity)) {
-              await transitionOrder(tx, order, 'reserved', { stock_held: true, buyer_id: buyerId }, { resumed: true });
+              const reserved = await transitionOrder(tx, order, 'reserved', { stock_held: true, buyer_id: buyerId }, { resumed: true });
               await addSoldOutEventIfLast(tx, id, order.product_id);
-              return [{ kind: 'charge' as const, orderId: id }];
+              return (await holdForAddress(tx, reserved, order.product_name, d.publicBaseUrl)) ?? [{ kind: 'charge' as const, orderId: id }];
             }
             const sold = await transitionOrder(tx, order, 'sold_out', { buyer_id: buyerId, failure_code: 'sold_out' }, { resumed: true });
             return replyTo(tx, sold, 'sold_out', order.product_name);
@@ -162,11 +165,33 @@ export function createChargingService(d: ChargingDeps) {
       return uniqueFollowups([...followups, ...(await pendingWorkForOrders(d.db, { buyerXUserId: xUserId }))]);
     },
 
-    /** Orders whose buyer never confirmed, or never signed up, expire and give their stock back. */
+    /** The buyer saved an address: their orders waiting for one that ship to it go on to the charge. */
+    async resumeAwaitingDetails(xUserId: string): Promise<Followup[]> {
+      const { rows } = await d.db.query<{ id: string }>(
+        `SELECT id FROM orders WHERE buyer_x_user_id = $1 AND status = 'awaiting_details' ORDER BY created_at`,
+        [xUserId],
+      );
+      const followups: Followup[] = [];
+      for (const { id } of rows) {
+        followups.push(
+          ...(await withTransaction(d.db, async (tx) => {
+            const order = await lockOrder(tx, id);
+            const need = order?.status === 'awaiting_details' ? await shippingNeedOf(tx, id) : undefined;
+            // Still outside the product's countries: it keeps waiting (and expires with the signup TTL).
+            if (!order || !need || needsAddress(need, need.address)) return [];
+            await transitionOrder(tx, order, 'reserved', {}, { resumed: true });
+            return [{ kind: 'charge' as const, orderId: id }];
+          })),
+        );
+      }
+      return followups;
+    },
+
+    /** Orders whose buyer never confirmed, never signed up or never gave an address expire and give their stock back. */
     async expireStale(now = new Date(), signupTtlHours = 24): Promise<string[]> {
       const { rows } = await d.db.query<{ id: string }>(
         `SELECT id FROM orders WHERE (status = 'requires_action' AND action_expires_at < $1)
-            OR (status = 'awaiting_signup' AND created_at < $1::timestamptz - make_interval(hours => $2))
+            OR (status IN ('awaiting_signup', 'awaiting_details') AND created_at < $1::timestamptz - make_interval(hours => $2))
          LIMIT 500`,
         [now, signupTtlHours],
       );
@@ -174,9 +199,10 @@ export function createChargingService(d: ChargingDeps) {
       for (const { id } of rows) {
         await withTransaction(d.db, async (tx) => {
           const order = await lockOrder(tx, id);
-          if (!order || !['requires_action', 'awaiting_signup'].includes(order.status)) return;
+          if (!order || !canTransition(order.status, 'expired')) return;
           if (order.stock_held) await releaseStock(tx, order.product_id, order.quantity);
-          await transitionOrder(tx, order, 'expired', { stock_held: false, failure_code: order.status === 'requires_action' ? 'authentication_not_completed' : 'signup_not_completed' });
+          const code = { requires_action: 'authentication_not_completed', awaiting_details: 'address_not_given' }[order.status as string] ?? 'signup_not_completed';
+          await transitionOrder(tx, order, 'expired', { stock_held: false, failure_code: code });
           expired.push(id);
         });
       }

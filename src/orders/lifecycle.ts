@@ -27,7 +27,8 @@ export const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> 
   awaiting_confirmation: WAITING,
   waitlisted: WAITING,
   // A payment can be confirmed by Stripe's webhook before the charges worker records `charging`.
-  reserved: ['charging', 'paid', 'failed', 'canceled'],
+  // A reserved order whose product ships waits for an address first (units stay held).
+  reserved: ['charging', 'paid', 'failed', 'canceled', 'awaiting_details'],
   charging: ['paid', 'requires_action', 'failed'],
   requires_action: ['paid', 'expired', 'canceled'],
   paid: ['partially_refunded', 'refunded'],

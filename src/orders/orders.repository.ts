@@ -1,6 +1,7 @@
 import type { Queryable } from '../db/pool';
 import { newestFirst, type Condition } from '../db/keyset';
 import type { OrderStatus } from './lifecycle';
+import type { ShippingAddress } from '../shipping/address';
 
 export interface OrderRow {
   id: string;
@@ -21,6 +22,8 @@ export interface OrderRow {
   payment_intent_id: string | null;
   checkout_session_id: string | null;
   amount_refunded: number;
+  /** The address the order ships to, taken at its first charge; null for products that do not ship. */
+  shipping: ShippingAddress | null;
   action_expires_at: Date | null;
   paid_at: Date | null;
   fulfillment_status: 'unfulfilled' | 'fulfilled';

@@ -31,6 +31,7 @@ export function presentOrder(o: OrderRow) {
     fulfillment: o.fulfilled_at
       ? { carrier: o.fulfillment_carrier, tracking_number: o.fulfillment_tracking_number, tracking_url: o.fulfillment_tracking_url, fulfilled: unix(o.fulfilled_at)! }
       : null,
+    shipping: o.shipping,
     created: unix(o.created_at)!,
     updated: unix(o.updated_at)!,
   };

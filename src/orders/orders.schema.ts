@@ -49,6 +49,19 @@ export const order = z
       })
       .nullable()
       .meta({ description: 'What the merchant said when it shipped the order; null until then' }),
+    shipping: z
+      .object({
+        name: z.string(),
+        phone: z.string().nullable(),
+        line1: z.string(),
+        line2: z.string().nullable(),
+        city: z.string(),
+        state: z.string().nullable().meta({ description: 'ISO 3166-2 subdivision code without the country prefix' }),
+        postal_code: z.string().nullable(),
+        country: z.string().meta({ description: 'ISO 3166-1 alpha-2' }),
+      })
+      .nullable()
+      .meta({ description: 'Where to ship: the address the buyer had when the order was charged (products with `shipping: required`); null otherwise. Never in public replies or logs' }),
     created: z.number().int(),
     updated: z.number().int(),
   })

@@ -1,6 +1,7 @@
 import type { Queryable } from '../db/pool';
 import type { OrderRow } from './orders.repository';
 import { assertTransition, CHARGE_PENDING, INITIAL_STATUSES, MONEY_TAKEN, sourcesOf, sqlStatuses, type OrderStatus } from './lifecycle';
+import type { ShippingAddress } from '../shipping/address';
 
 /** Write-side SQL of the purchase pipeline. Every function runs inside the caller's transaction. */
 
@@ -174,6 +175,10 @@ export async function startCharge(db: Queryable, orderId: string): Promise<Charg
     `WITH prev AS (SELECT id, status FROM orders WHERE id = $1 FOR UPDATE),
      o AS (
        UPDATE orders SET status = 'charging',
+         -- The address the order ships to is the buyer's at the first charge attempt, kept for
+         -- retries (Stripe refuses the same idempotency key with another address) and for the merchant.
+         shipping = COALESCE(orders.shipping, (SELECT b.shipping FROM products p JOIN buyers b ON b.x_user_id = orders.buyer_x_user_id
+                                               WHERE p.id = orders.product_id AND p.shipping = 'required')),
          updated_at = CASE WHEN prev.status = 'reserved' THEN clock_timestamp() ELSE orders.updated_at END
        FROM prev WHERE orders.id = prev.id AND prev.status IN (${sqlStatuses(CHARGE_PENDING)})
        RETURNING orders.*, prev.status AS previous_status),
@@ -243,6 +248,22 @@ export async function recordFulfillment(tx: Queryable, orderId: string, f: Fulfi
            SELECT id, 'order.fulfilled', jsonb_build_object('carrier', $2::text, 'tracking_number', $3::text, 'tracking_url', $4::text) FROM o)
      SELECT * FROM o`,
     [orderId, f.carrier, f.trackingNumber, f.trackingUrl],
+  );
+  return rows[0];
+}
+
+export interface ShippingNeed {
+  shipping: 'required' | 'none';
+  shipping_countries: string[] | null;
+  address: ShippingAddress | null;
+}
+
+/** What an order's product asks of the buyer's address, and the address the buyer has now. */
+export async function shippingNeedOf(tx: Queryable, orderId: string): Promise<ShippingNeed | undefined> {
+  const { rows } = await tx.query<ShippingNeed>(
+    `SELECT p.shipping, p.shipping_countries, b.shipping AS address FROM orders o JOIN products p ON p.id = o.product_id
+     LEFT JOIN buyers b ON b.x_user_id = o.buyer_x_user_id WHERE o.id = $1`,
+    [orderId],
   );
   return rows[0];
 }

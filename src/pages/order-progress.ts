@@ -7,6 +7,8 @@ export function orderLead(status: string): string {
   switch (status) {
     case 'awaiting_signup':
       return 'Your card is being saved with Stripe. As soon as it is, we charge it for this purchase and reply to your post on X with a receipt.';
+    case 'awaiting_details':
+      return 'Your card is saved. This purchase ships: add an address the shop delivers to, and we charge your card and reply with a receipt.';
     case 'paid':
       return 'Your card is saved and this purchase is paid. Your receipt is a reply to your post on X.';
     case 'refunded':

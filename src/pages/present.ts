@@ -3,6 +3,7 @@ import { formatMoney } from '../replies/templates';
 /** What a buyer reads for each order status: plain words, no codes. */
 const LABELS: Record<string, { text: string; tone: 'ok' | 'bad' | 'wait' }> = {
   awaiting_signup: { text: 'Waiting for your card', tone: 'wait' },
+  awaiting_details: { text: 'Waiting for your shipping address', tone: 'wait' },
   awaiting_confirmation: { text: 'Waiting for your confirmation', tone: 'wait' },
   reserved: { text: 'Charging your card…', tone: 'wait' },
   charging: { text: 'Charging your card…', tone: 'wait' },

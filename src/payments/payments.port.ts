@@ -1,3 +1,5 @@
+import type { ShippingAddress } from '../shipping/address';
+
 /**
  * What the service asks of a payment provider, in its own words. Only the adapter knows Stripe.
  */
@@ -11,6 +13,8 @@ export interface ChargeRequest {
   metadata: Record<string, string>;
   /** Derived from the order: a retry reaches the same PaymentIntent. */
   idempotencyKey: string;
+  /** Where the order ships (the order's snapshot); null when the product does not ship. */
+  shipping: ShippingAddress | null;
 }
 
 export type ChargeResult =
@@ -80,6 +84,8 @@ export interface PaymentsPort {
   createSetupCheckout(req: CheckoutRequest & { currency: string }): Promise<{ id: string; url: string }>;
   getCheckoutUrl(sessionId: string): Promise<{ url: string | null; status: string }>;
   createCustomer(input: { xUserId: string; xUsername?: string | null; idempotencyKey: string }): Promise<{ id: string }>;
+  /** Keeps the buyer's shipping address on their customer, where Stripe's dashboard shows it. */
+  saveShipping(customerId: string, address: ShippingAddress): Promise<void>;
   /** The card saved by a completed setup-mode checkout. */
   savedCardFromSetupIntent(setupIntentId: string): Promise<SavedCard>;
   attachPaymentMethod(customerId: string, paymentMethod: string): Promise<SavedCard>;

@@ -7,6 +7,7 @@ import {
   type SavedCard,
   type WebhookEvent,
 } from './payments.port';
+import type { ShippingAddress } from '../shipping/address';
 
 export interface StripeAdapterOptions {
   secretKey: string;
@@ -42,6 +43,15 @@ function translate(err: unknown): never {
   throw new PaymentsUnavailableError(`Stripe call failed: ${(err as Error)?.message ?? String(err)}`, undefined, { cause: err });
 }
 
+/** Our address in Stripe's `shipping` shape (customers and PaymentIntents share it). */
+export function stripeShipping(a: ShippingAddress): Stripe.CustomerUpdateParams.Shipping {
+  return {
+    name: a.name,
+    phone: a.phone ?? '',
+    address: { line1: a.line1, line2: a.line2 ?? '', city: a.city, state: a.state ?? '', postal_code: a.postal_code ?? '', country: a.country },
+  };
+}
+
 function card(pm: Stripe.PaymentMethod): SavedCard {
   return { paymentMethodId: pm.id, brand: pm.card?.brand ?? null, last4: pm.card?.last4 ?? null };
 }
@@ -71,6 +81,7 @@ export function createStripeAdapter(o: StripeAdapterOptions): PaymentsPort {
             confirm: true,
             description: req.description,
             metadata: req.metadata,
+            ...(req.shipping ? { shipping: stripeShipping(req.shipping) } : {}),
           },
           { idempotencyKey: req.idempotencyKey },
         );
@@ -132,6 +143,14 @@ export function createStripeAdapter(o: StripeAdapterOptions): PaymentsPort {
           { idempotencyKey },
         );
         return { id: c.id };
+      } catch (err) {
+        translate(err);
+      }
+    },
+
+    async saveShipping(customerId, address) {
+      try {
+        await stripe.customers.update(customerId, { shipping: stripeShipping(address) });
       } catch (err) {
         translate(err);
       }

@@ -8,6 +8,7 @@ import { hashtagKey } from '../products/hashtag';
 import { insertOrder, placeOrder as placeStockedOrder } from '../orders/orders.store';
 import { insertReply } from '../replies/replies.repository';
 import { renderReply, type ReplyKind } from '../replies/templates';
+import { holdForAddress } from '../orders/address-hold';
 import type { LinkSigner } from '../links/links';
 import { maxChargeAmount } from '../payments/amount-limit';
 import { parseQuantity } from './quantity';
@@ -174,7 +175,9 @@ export function createMatchingService(d: MatchingDeps) {
       return;
     }
     setStatus('order_created', null);
-    result.followups.push({ kind: 'charge', orderId: order.id });
+    // Digital goods skip the address look-up: a flash sale of them pays no extra round trip.
+    const held = product.shipping === 'required' ? await holdForAddress(tx, order, product.name, d.publicBaseUrl) : null;
+    result.followups.push(...(held ?? [{ kind: 'charge' as const, orderId: order.id }]));
   }
 
   return {

@@ -22,6 +22,8 @@ export function presentProduct(p: ProductRow) {
     starts_at: p.starts_at?.toISOString() ?? null,
     ends_at: p.ends_at?.toISOString() ?? null,
     metadata: p.metadata,
+    shipping: p.shipping,
+    shipping_countries: p.shipping_countries,
     status: p.status,
     created: unix(p.created_at)!,
     updated: unix(p.updated_at)!,

@@ -4,6 +4,7 @@ import { listQuery } from '../http/pagination';
 import { idParam, jsonBody, listOf, problemResponses } from '../http/openapi-helpers';
 import { plainText } from '../http/text';
 import { hashtagProblem, stripHash } from './hashtag';
+import { countryOf } from '../shipping/countries';
 
 const CURRENCIES = new Set(Intl.supportedValuesOf('currency').map((c) => c.toLowerCase()));
 
@@ -34,6 +35,24 @@ const metadata = z
   .refine((m) => Object.keys(m).length <= 50, 'may have at most 50 keys')
   .meta({ description: 'Up to 50 string key-value pairs for your own use' });
 
+const shipping = z.enum(['required', 'none']).meta({
+  description: "'required': physical goods; the buyer's shipping address is taken with the order. 'none': digital goods, tickets, donations",
+});
+
+const countryCode = z
+  .string()
+  .regex(/^[A-Za-z]{2}$/, 'must be ISO 3166-1 alpha-2 codes such as "US"')
+  .refine((c) => countryOf(c) !== undefined, 'must be ISO 3166-1 alpha-2 country codes')
+  .transform((c) => c.toUpperCase());
+
+const shippingCountries = z
+  .array(countryCode)
+  .min(1, 'must list at least one country, or be null to ship anywhere')
+  .max(250, 'may list at most 250 countries')
+  .transform((list) => [...new Set(list)])
+  .nullable()
+  .meta({ description: 'Countries this product ships to (ISO 3166-1 alpha-2); null = anywhere', example: ['US', 'CA'] });
+
 const datetime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time, e.g. 2026-12-01T09:00:00Z' });
 
 const fields = {
@@ -62,6 +81,8 @@ export const createProductBody = z
     starts_at: fields.starts_at.optional(),
     ends_at: fields.ends_at.optional(),
     metadata: metadata.default({}),
+    shipping: shipping.default('required'),
+    shipping_countries: shippingCountries.default(null),
   })
   .refine(windowOk, { message: 'must be after starts_at', path: ['ends_at'] });
 
@@ -77,6 +98,8 @@ export const updateProductBody = z
     ends_at: fields.ends_at.optional(),
     metadata: z.record(metadataKey, metadataValue).nullable().optional()
       .meta({ description: 'Merged into the existing metadata; an empty string removes a key; null removes all' }),
+    shipping: shipping.optional(),
+    shipping_countries: shippingCountries.optional(),
   })
   .refine(windowOk, { message: 'must be after starts_at', path: ['ends_at'] });
 
@@ -97,6 +120,8 @@ export const product = z
     starts_at: z.string().nullable(),
     ends_at: z.string().nullable(),
     metadata: z.record(z.string(), z.string()),
+    shipping: z.enum(['required', 'none']),
+    shipping_countries: z.array(z.string()).nullable().meta({ description: 'ISO 3166-1 alpha-2 codes; null = anywhere' }),
     status: z.enum(['active', 'archived']),
     created: z.number().int(),
     updated: z.number().int(),

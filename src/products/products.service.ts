@@ -54,6 +54,8 @@ export function createProductsService(db: Db, limits: HashtagLimits, onChanged: 
           starts_at: input.starts_at ? new Date(input.starts_at) : null,
           ends_at: input.ends_at ? new Date(input.ends_at) : null,
           metadata: input.metadata,
+          shipping: input.shipping,
+          shipping_countries: input.shipping_countries,
         }));
         onChanged();
         return p;
@@ -92,6 +94,8 @@ export function createProductsService(db: Db, limits: HashtagLimits, onChanged: 
           starts_at: input.starts_at === undefined ? undefined : input.starts_at ? new Date(input.starts_at) : null,
           ends_at: input.ends_at === undefined ? undefined : input.ends_at ? new Date(input.ends_at) : null,
           metadata,
+          shipping: input.shipping,
+          shipping_countries: input.shipping_countries,
         }));
         if (!p) throw errors.conflict('product_archived', `Product ${id} is archived and can no longer change`);
         onChanged();

@@ -104,7 +104,7 @@ export function registerEndpointPaths(r: OpenAPIRegistry): void {
   r.registerPath({
     method: 'post', path: '/v1/webhook_endpoints/{id}/roll_secret', tags, security: sec, summary: 'Replace the signing secret (the response shows the new one, once)',
     request: { ...withId, body: { required: false, content: { 'application/json': { schema: rollSecretBody } } } },
-    responses: { 200: ok('The endpoint, with its new secret'), ...problemResponses(400, 401, 404, 429) },
+    responses: { 200: ok('The endpoint, with its new secret'), ...problemResponses(400, 401, 404, 409, 422, 429) },
   });
   r.registerPath({
     method: 'get', path: '/v1/webhook_endpoints/{id}/deliveries', tags, security: sec, summary: "The endpoint's deliveries, newest first",
@@ -114,7 +114,7 @@ export function registerEndpointPaths(r: OpenAPIRegistry): void {
   r.registerPath({
     method: 'post', path: '/v1/webhook_endpoints/{id}/deliveries/{delivery_id}/retry', tags, security: sec, summary: 'Send a delivery again now (also one that was given up)',
     request: { params: z.object({ id: z.string(), delivery_id: z.string() }) },
-    responses: { 200: ok('The delivery, scheduled now', webhookDelivery), ...problemResponses(400, 401, 404, 409, 429) },
+    responses: { 200: ok('The delivery, scheduled now', webhookDelivery), ...problemResponses(400, 401, 404, 409, 422, 429) },
   });
   r.registerWebhook({
     method: 'post', path: 'event', tags: ['Events'],

@@ -13,7 +13,8 @@ beforeAll(async () => {
   s = await startStack();
   await Promise.all([s.start('api'), s.start('worker'), s.start('ingest')]);
   key = (await s.createMerchant('Mug Co')).apiKey;
-  await s.createProduct(key, { name: 'Blue Mug', hashtag: 'BuyBlueMug', unit_amount: 1800, currency: 'usd', inventory: 10 });
+  // Not shipped, so the card is the whole signup here; address.test.ts covers the address step.
+  await s.createProduct(key, { name: 'Blue Mug', hashtag: 'BuyBlueMug', unit_amount: 1800, currency: 'usd', inventory: 10, shipping: 'none' });
   await eventually(() => s.x.rules().some((r) => r.value.includes('#BuyBlueMug')), 15_000, 'stream rule');
   browser = await launchBrowser();
 });
@@ -177,7 +178,7 @@ describe('buyer onboarding in a browser (headless Chromium, real processes, emul
   });
 
   it('an interrupted buyer (left Checkout) continues from /account; sold out by then → the page and a reply say so, no charge', async () => {
-    await s.createProduct(key, { name: 'Last Mug', hashtag: 'BuyLastMug', unit_amount: 2500, currency: 'usd', inventory: 1 });
+    await s.createProduct(key, { name: 'Last Mug', hashtag: 'BuyLastMug', unit_amount: 2500, currency: 'usd', inventory: 1, shipping: 'none' });
     await eventually(() => s.x.rules().some((r) => r.value.includes('#BuyLastMug')), 15_000, 'stream rule');
     const erin = await s.buyer('erin', null);
     const { postId, reply } = await postAndReply(erin.id, '@shop #BuyLastMug');

@@ -39,6 +39,20 @@ describe('products', () => {
     await request(t.app).post('/v1/products').set(auth()).send(mug({ hashtag: '#buybluemug' })).expect(201);
   });
 
+  it('says whether a product ships and where: physical goods shipped anywhere by default', async () => {
+    const physical = (await request(t.app).post('/v1/products').set(auth()).send(mug()).expect(201)).body;
+    expect(physical).toMatchObject({ shipping: 'required', shipping_countries: null });
+    const digital = (await request(t.app).post('/v1/products').set(auth()).send(mug({ shipping: 'none' })).expect(201)).body;
+    expect(digital).toMatchObject({ shipping: 'none', shipping_countries: null });
+
+    // Codes are taken in any case, kept upper case, once each.
+    const patched = await request(t.app).patch(`/v1/products/${physical.id}`).set(auth()).send({ shipping_countries: ['us', 'CA', 'US'] }).expect(200);
+    expect(patched.body.shipping_countries).toEqual(['US', 'CA']);
+    expect((await request(t.app).get(`/v1/products/${physical.id}`).set(auth()).expect(200)).body).toMatchObject({ shipping: 'required', shipping_countries: ['US', 'CA'] });
+    const anywhere = await request(t.app).patch(`/v1/products/${physical.id}`).set(auth()).send({ shipping_countries: null, shipping: 'none' }).expect(200);
+    expect(anywhere.body).toMatchObject({ shipping: 'none', shipping_countries: null });
+  });
+
   it('counts reserved and sold units as gone and refuses inventory below them', async () => {
     const p = (await request(t.app).post('/v1/products').set(auth()).send(mug({ inventory: 10 })).expect(201)).body;
     await t.db.query('UPDATE products SET reserved = 3, sold = 2 WHERE id = $1', [p.id]);
@@ -77,6 +91,10 @@ describe('products', () => {
     [{ starts_at: '2026-12-02T00:00:00Z', ends_at: '2026-12-01T00:00:00Z' }, 'ends_at', /after starts_at/],
     [{ name: undefined }, 'name', /.+/],
     [{ metadata: { k: 5 } }, 'metadata.k', /string/],
+    [{ shipping: 'maybe' }, 'shipping', /required|none/],
+    [{ shipping_countries: ['ZZ'] }, 'shipping_countries.0', /ISO 3166-1 alpha-2/],
+    [{ shipping_countries: ['USA'] }, 'shipping_countries.0', /alpha-2/],
+    [{ shipping_countries: [] }, 'shipping_countries', /at least one/],
   ])('rejects %j with a 400 naming %s', async (over, field, message) => {
     const res = await request(t.app).post('/v1/products').set(auth()).send(mug(over)).expect(400);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);

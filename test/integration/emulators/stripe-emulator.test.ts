@@ -65,6 +65,27 @@ describe('Stripe emulator through stripe-node', () => {
     await expect(new Stripe('sk_live_nope', { host: '127.0.0.1', port: emu.port, protocol: 'http' }).customers.list()).rejects.toBeInstanceOf(Stripe.errors.StripeAuthenticationError);
   });
 
+  test('shipping on customers and PaymentIntents, in the wire format, with Stripe\'s required fields', async () => {
+    const shipping = { name: 'Ann', address: { line1: '1 Main St', city: 'Austin', state: 'TX', postal_code: '73301', country: 'US' } };
+    const c = await stripe.customers.create({ name: 'Ann' });
+    expect(c.shipping).toBeNull();
+    const updated = await stripe.customers.update(c.id, { shipping });
+    expect(updated.shipping).toEqual({ name: 'Ann', phone: null, address: { ...shipping.address, line2: null } });
+    expect(((await stripe.customers.retrieve(c.id)) as Stripe.Customer).shipping).toEqual(updated.shipping);
+    await expect(stripe.customers.update(c.id, { shipping: { address: { line1: 'x' } } as Stripe.CustomerUpdateParams.Shipping }))
+      .rejects.toMatchObject({ type: 'StripeInvalidRequestError', code: 'parameter_missing', param: 'shipping[name]' });
+    await expect(stripe.customers.update(c.id, { shipping: { name: 'Ann', address: { city: 'x' } } as Stripe.CustomerUpdateParams.Shipping }))
+      .rejects.toMatchObject({ code: 'parameter_missing', param: 'shipping[address][line1]' });
+    expect((await stripe.customers.update(c.id, { shipping: '' })).shipping).toBeNull();
+
+    const { customer, pm } = await customerWithCard();
+    const pi = await stripe.paymentIntents.create({
+      amount: 1800, currency: 'usd', customer: customer.id, payment_method: pm.id, off_session: true, confirm: true,
+      shipping: { ...shipping, phone: '+1 512 555 0100', carrier: 'UPS', tracking_number: '1Z999' },
+    });
+    expect(pi.shipping).toEqual({ name: 'Ann', phone: '+1 512 555 0100', carrier: 'UPS', tracking_number: '1Z999', address: { ...shipping.address, line2: null } });
+  });
+
   test('customer CRUD', async () => {
     const created = await stripe.customers.create({ email: 'a@example.com', name: 'Ann', metadata: { x_user_id: '42' } });
     expect(created.id).toMatch(/^cus_\w{14}$/);

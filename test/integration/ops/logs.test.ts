@@ -37,10 +37,12 @@ describe('logs', () => {
       X_BEARER_TOKEN: 'x-bearer-logs-secret', X_API_KEY: 'k', X_API_SECRET: 'x-api-secret-logs', X_ACCESS_TOKEN: 'x-access-logs', X_ACCESS_SECRET: 'x-access-secret-logs', X_CLIENT_ID: 'c', X_CLIENT_SECRET: 'x-client-secret-logs' });
     c.log.info({ config }, 'config');
     c.log.info({ req: { headers: { authorization: `Bearer ${SECRETS.ADMIN_TOKEN}`, cookie: 'hc_ops=1.abc', 'stripe-signature': 't=1,v1=sig' } } }, 'request');
+    c.log.info({ shipping: { line1: 'addr-line1-logs' }, order: { id: 'ord_1', shipping: { city: 'addr-city-logs' } }, event: { data: { shipping: { name: 'addr-name-logs' } } } }, 'address');
     c.log.info({ oauth: { access_token: 'oauth-access-logs', refresh_token: 'oauth-refresh-logs', code_verifier: 'verifier-logs' }, buyer: { token: 'tok-logs' } }, 'oauth');
     const text = c.lines.join('\n');
     for (const secret of [...Object.values(SECRETS), 'sk_test_logsSecretKey123', 'whsec_logs_secret', 'x-bearer-logs-secret', 'x-api-secret-logs', 'x-access-logs', 'x-access-secret-logs',
-      'x-client-secret-logs', 'hc_ops=1.abc', 't=1,v1=sig', 'oauth-access-logs', 'oauth-refresh-logs', 'verifier-logs', 'tok-logs']) {
+      'x-client-secret-logs', 'hc_ops=1.abc', 't=1,v1=sig', 'oauth-access-logs', 'oauth-refresh-logs', 'verifier-logs', 'tok-logs',
+      'addr-line1-logs', 'addr-city-logs', 'addr-name-logs']) {
       expect([secret, text.includes(secret)]).toEqual([secret, false]);
     }
     expect(text).toContain('[redacted]');
