@@ -23,6 +23,7 @@ const IMPLIED: Array<[OrderStatus, OrderStatus]> = [
     (['expired', 'canceled', 'sold_out', 'failed'] as const).map((to): [OrderStatus, OrderStatus] => [s, to])),
   ['reserved', 'paid'], // Stripe's webhook can confirm the payment before the worker records `charging`
   ['reserved', 'failed'], // the buyer removed their card before the charge
+  ['reserved', 'awaiting_details'], // the product ships and the buyer has no address it ships to (units stay held)
   ['reserved', 'canceled'], ['requires_action', 'canceled'], // the merchant cancels an unpaid order
   ['partially_refunded', 'partially_refunded'], ['partially_refunded', 'refunded'], // further refunds
 ];
