@@ -1,5 +1,5 @@
 import { createPool, withTransaction, type Db } from '../../../src/db/pool';
-import { IllegalTransitionError } from '../../../src/orders/lifecycle';
+import { IllegalTransitionError, ORDER_STATUSES } from '../../../src/orders/lifecycle';
 import { lockOrder, transitionOrder } from '../../../src/orders/orders.store';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 
@@ -47,5 +47,13 @@ describe('order transitions through the lifecycle table', () => {
     await db.query(`UPDATE orders SET status = 'charging' WHERE id = 'ord_stale'`);
     await expect(transitionOrder(db, { id: 'ord_stale', status: 'reserved' }, 'canceled')).rejects.toThrow(/no longer reserved/);
     expect(await events('ord_stale')).toEqual([]);
+  });
+
+  it('the database accepts exactly the statuses of the lifecycle table (the migrations cannot drift from it)', async () => {
+    const { rows } = await db.query<{ def: string }>(
+      `SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = 'orders'::regclass AND conname = 'orders_status_check'`,
+    );
+    const inCheck = [...(rows[0]?.def ?? '').matchAll(/'([a-z_]+)'::text/g)].map((m) => m[1]).sort();
+    expect(inCheck).toEqual([...ORDER_STATUSES].sort());
   });
 });
