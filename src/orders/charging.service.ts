@@ -8,9 +8,9 @@ import { renderReply, type ReplyKind } from '../replies/templates';
 import type { LinkSigner } from '../links/links';
 import type { OrderRow } from './orders.repository';
 import { failpoint } from '../failpoints';
-import { spentToday } from '../posts/posts.repository';
+import { lockBuyerLimit, spentToday } from '../posts/posts.repository';
 import { addSoldOutEventIfLast, findOrderWithProduct, lockOrder, markOrderPaid, releaseStock, reserveStock, shippingNeedOf, startCharge, transitionOrder } from './orders.store';
-import { canTransition, CHARGE_PENDING } from './lifecycle';
+import { canTransition, CHARGE_PENDING, type OrderStatus } from './lifecycle';
 import { needsAddress } from '../shipping/address';
 import { holdForAddress } from './address-hold';
 import { newId } from '../ids';
@@ -39,6 +39,29 @@ export function createChargingService(d: ChargingDeps) {
     const text = renderReply(kind, { orderId: order.id, product: productName, quantity: order.quantity, amount: order.amount, currency: order.currency, url });
     const row = await insertReply(tx, { inReplyTo: order.tweet_id, orderId: order.id, kind, text }, touchOrder);
     return row ? [{ kind: 'reply', replyId: row.id, replyKind: kind, subject: order.id }] : [];
+  }
+
+  /**
+   * Runs a step for each of a buyer's orders in one waiting status, oldest first, each in its own
+   * transaction with the order locked and its status checked again (a concurrent run moved it on).
+   */
+  async function eachOrderWaiting(
+    xUserId: string,
+    status: OrderStatus,
+    step: (tx: Tx, order: OrderRow & { product_name: string }) => Promise<Followup[]>,
+  ): Promise<Followup[]> {
+    const { rows } = await d.db.query<{ id: string }>(
+      'SELECT id FROM orders WHERE buyer_x_user_id = $1 AND status = $2 ORDER BY created_at',
+      [xUserId, status],
+    );
+    const followups: Followup[] = [];
+    for (const { id } of rows) {
+      followups.push(...(await withTransaction(d.db, async (tx) => {
+        const order = await lockOrder(tx, id);
+        return order?.status === status ? step(tx, order) : [];
+      })));
+    }
+    return followups;
   }
 
   /** What a job that finds the order already moved on must still hand back (see pendingWorkForOrders). */
@@ -134,57 +157,36 @@ export function createChargingService(d: ChargingDeps) {
 
     /** A buyer just linked a card: their waiting orders go through the pipeline now. */
     async resumeWaitingOrders(xUserId: string, buyerId: string): Promise<Followup[]> {
-      const { rows } = await d.db.query<{ id: string }>(
-        `SELECT id FROM orders WHERE buyer_x_user_id = $1 AND status = 'awaiting_signup' ORDER BY created_at`,
-        [xUserId],
-      );
-      const followups: Followup[] = [];
-      for (const { id } of rows) {
-        followups.push(
-          ...(await withTransaction(d.db, async (tx) => {
-            const order = await lockOrder(tx, id);
-            if (!order || order.status !== 'awaiting_signup') return [];
-            // The same daily limit as a fresh post: a relinked buyer's waiting orders do not skip it.
-            const limit = (await tx.query<{ daily_limit_amount: number | null }>('SELECT daily_limit_amount FROM buyers WHERE id = $1', [buyerId])).rows[0]?.daily_limit_amount ?? null;
-            if (limit !== null && (await spentToday(tx, xUserId, order.currency)) + order.amount > limit) {
-              const over = await transitionOrder(tx, order, 'failed', { buyer_id: buyerId, failure_code: 'daily_limit_exceeded', failure_message: "would exceed the buyer's daily spending limit" }, { code: 'daily_limit_exceeded', resumed: true });
-              return replyTo(tx, over, 'spending_limit', order.product_name, `${d.publicBaseUrl}/account`);
-            }
-            if (await reserveStock(tx, order.product_id, order.quantity)) {
-              const reserved = await transitionOrder(tx, order, 'reserved', { stock_held: true, buyer_id: buyerId }, { resumed: true });
-              await addSoldOutEventIfLast(tx, id, order.product_id);
-              return (await holdForAddress(tx, reserved, order.product_name, d.publicBaseUrl)) ?? [{ kind: 'charge' as const, orderId: id }];
-            }
-            const sold = await transitionOrder(tx, order, 'sold_out', { buyer_id: buyerId, failure_code: 'sold_out' }, { resumed: true });
-            return replyTo(tx, sold, 'sold_out', order.product_name);
-          })),
-        );
-      }
+      const followups = await eachOrderWaiting(xUserId, 'awaiting_signup', async (tx, order) => {
+        // The same daily limit as a fresh post, under the same buyer lock: a relinked buyer's
+        // waiting orders neither skip it nor race a post being matched at the same moment.
+        const limit = await lockBuyerLimit(tx, buyerId);
+        if (limit !== null && (await spentToday(tx, xUserId, order.currency)) + order.amount > limit) {
+          const over = await transitionOrder(tx, order, 'failed', { buyer_id: buyerId, failure_code: 'daily_limit_exceeded', failure_message: "would exceed the buyer's daily spending limit" }, { code: 'daily_limit_exceeded', resumed: true });
+          return replyTo(tx, over, 'spending_limit', order.product_name, `${d.publicBaseUrl}/account`);
+        }
+        if (await reserveStock(tx, order.product_id, order.quantity)) {
+          const reserved = await transitionOrder(tx, order, 'reserved', { stock_held: true, buyer_id: buyerId }, { resumed: true });
+          await addSoldOutEventIfLast(tx, order.id, order.product_id);
+          return (await holdForAddress(tx, reserved, order.product_name, d.publicBaseUrl)) ?? [{ kind: 'charge' as const, orderId: order.id }];
+        }
+        const sold = await transitionOrder(tx, order, 'sold_out', { buyer_id: buyerId, failure_code: 'sold_out' }, { resumed: true });
+        return replyTo(tx, sold, 'sold_out', order.product_name);
+      });
       // A retried setup event finds no order still awaiting signup: what an earlier run wrote
       // before dying short of its enqueue is handed back too (duplicates are dropped by job id).
       return uniqueFollowups([...followups, ...(await pendingWorkForOrders(d.db, { buyerXUserId: xUserId }))]);
     },
 
     /** The buyer saved an address: their orders waiting for one that ship to it go on to the charge. */
-    async resumeAwaitingDetails(xUserId: string): Promise<Followup[]> {
-      const { rows } = await d.db.query<{ id: string }>(
-        `SELECT id FROM orders WHERE buyer_x_user_id = $1 AND status = 'awaiting_details' ORDER BY created_at`,
-        [xUserId],
-      );
-      const followups: Followup[] = [];
-      for (const { id } of rows) {
-        followups.push(
-          ...(await withTransaction(d.db, async (tx) => {
-            const order = await lockOrder(tx, id);
-            const need = order?.status === 'awaiting_details' ? await shippingNeedOf(tx, id) : undefined;
-            // Still outside the product's countries: it keeps waiting (and expires with the signup TTL).
-            if (!order || !need || needsAddress(need, need.address)) return [];
-            await transitionOrder(tx, order, 'reserved', {}, { resumed: true });
-            return [{ kind: 'charge' as const, orderId: id }];
-          })),
-        );
-      }
-      return followups;
+    resumeAwaitingDetails(xUserId: string): Promise<Followup[]> {
+      return eachOrderWaiting(xUserId, 'awaiting_details', async (tx, order) => {
+        const need = await shippingNeedOf(tx, order.id);
+        // Still outside the product's countries: it keeps waiting (and expires with the signup TTL).
+        if (!need || needsAddress(need, need.address)) return [];
+        await transitionOrder(tx, order, 'reserved', {}, { resumed: true });
+        return [{ kind: 'charge' as const, orderId: order.id }];
+      });
     },
 
     /** Orders whose buyer never confirmed, never signed up or never gave an address expire and give their stock back. */
