@@ -1,6 +1,27 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+
+// Each SDK has one home (DESIGN.md, Layout); elsewhere only its types may be named.
+const SDK_HOMES = {
+  stripe: ['src/payments/**'],
+  'twitter-api-v2': ['src/x/**'],
+  bullmq: ['src/queue/**', 'workers/**'],
+  ioredis: ['src/redis.ts'],
+  pg: ['src/db/**'],
+};
+const sdkRule = (allowed) => ['error', {
+  paths: Object.keys(SDK_HOMES).filter((name) => !allowed.includes(name)).map((name) => ({
+    name,
+    allowTypeImports: true,
+    message: `${name} is used only in ${SDK_HOMES[name].join(', ')}: go through its port or adapter`,
+  })),
+}];
+const sdkBoundaries = [
+  { files: ['src/**/*.ts', 'workers/**/*.ts'], rules: { '@typescript-eslint/no-restricted-imports': sdkRule([]) } },
+  ...Object.entries(SDK_HOMES).map(([name, homes]) => ({ files: homes.map((h) => (h.endsWith('.ts') ? h : `${h}/*.ts`)), rules: { '@typescript-eslint/no-restricted-imports': sdkRule([name]) } })),
+];
+
 export default tseslint.config(
   { ignores: ['dist/', 'data/', 'node_modules/', 'coverage/', 'bench/results/', 'test-artifacts/'] },
   js.configs.recommended,
@@ -10,5 +31,6 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  ...sdkBoundaries,
   { files: ['**/*.js', '**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly', console: 'readonly', __dirname: 'readonly' } }, rules: { '@typescript-eslint/no-require-imports': 'off' } },
 );
