@@ -78,7 +78,7 @@ export function buyerPagesRouter(d: BuyerPagesDeps): Router {
       address: view.address ? addressLines(view.address) : null,
       waiting: view.waiting, currency: view.currency.toUpperCase(), limit: toMajor(view.dailyLimit, view.currency),
       orders: view.orders.map((o) => ({
-        item: item(o.quantity, o.product_name), merchant: o.merchant_name, price: money(o.amount, o.currency),
+        id: o.id, support: o.support_email, item: item(o.quantity, o.product_name), merchant: o.merchant_name, price: money(o.amount, o.currency),
         date: o.created_at.toISOString().slice(0, 10), label: statusLabel(o.status).text, tone: statusLabel(o.status).tone,
       })),
       csrf: d.sessions.csrfToken(req, res),

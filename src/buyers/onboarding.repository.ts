@@ -49,10 +49,12 @@ export interface BuyerOrder {
   /** The product's shipping rule, so the pages can ask for an address where it is needed. */
   product_shipping: 'required' | 'none';
   shipping_countries: string[] | null;
+  /** Where the buyer reaches the shop about this order (the product's support_email); never posted on X. */
+  support_email: string | null;
 }
 
 const ORDER_COLUMNS = `o.id, o.status, o.quantity, o.amount, o.currency, p.name AS product_name, m.name AS merchant_name,
-  o.failure_code, o.created_at, p.shipping AS product_shipping, p.shipping_countries`;
+  o.failure_code, o.created_at, p.shipping AS product_shipping, p.shipping_countries, p.support_email`;
 
 export async function ordersOfBuyer(db: Queryable, xUserId: string, limit = 20): Promise<BuyerOrder[]> {
   const { rows } = await db.query<BuyerOrder>(

@@ -3,6 +3,10 @@ import { hashtagKey } from '../products/hashtag';
 /** Our rules carry this tag, so a sync only ever deletes rules it created. */
 export const RULE_TAG = 'hc:purchase';
 export const OWN_TAG_PREFIX = 'hc:';
+/** The rule that brings in buyers' `#cancel` posts carries its own tag: it is not a product's. */
+export const CANCEL_RULE_TAG = 'hc:cancel';
+/** Buyers cancel an order with this hashtag; no product may use it (hashtag-registry.ts). */
+export const CANCEL_HASHTAG = 'cancel';
 export const MAX_RULES = 1000;
 export const MAX_RULE_CHARS = 1024;
 export const MAX_QUERY_CHARS = 512;
@@ -12,6 +16,14 @@ export interface ExistingRule { id: string; value: string; tag?: string }
 /** What every rule and search query ends with: the mention (when required), never retweets or quotes. */
 export function filterSuffix(mention: string | null): string {
   return `${mention ? ` @${mention}` : ''} -is:retweet -is:quote`;
+}
+
+/**
+ * `#cancel @shop -is:retweet -is:quote`: always addressed to the shop, whatever REQUIRE_MENTION
+ * says (a reply to the shop's receipt carries the mention on X), so the world's #cancel stays out.
+ */
+export function cancelRule(shop: string): string {
+  return clause([CANCEL_HASHTAG], filterSuffix(shop));
 }
 
 export function clause(tags: string[], suffix: string): string {
@@ -64,6 +76,8 @@ export interface RulePlan {
   remove: string[];
   /** Hashtags left without a rule because X's rule cap is reached. */
   dropped: string[];
+  /** The `#cancel` rule to add (tagged CANCEL_RULE_TAG), or null when it is there already or not wanted. */
+  cancel: string | null;
   /** Rules we will have after applying the plan. */
   total: number;
 }
@@ -74,12 +88,19 @@ export interface RulePlan {
  * rules, so adding a product is one rule change, not a rewrite of every rule. When that leaves
  * many more rules than a fresh packing would, everything is repacked.
  */
-export function planRules(existing: ExistingRule[], hashtags: string[], mention: string | null, foreignRules = 0, maxRules = MAX_RULES): RulePlan {
+export function planRules(
+  existing: ExistingRule[], hashtags: string[], mention: string | null, foreignRules = 0, maxRules = MAX_RULES, cancelShop: string | null = null,
+): RulePlan {
   const suffix = filterSuffix(mention);
   const live = uniqueHashtags(hashtags);
   const liveKeys = new Set(live.map(hashtagKey));
-  const ours = existing.filter((r) => r.tag?.startsWith(OWN_TAG_PREFIX));
-  const capacity = Math.max(0, maxRules - foreignRules);
+  const ours = existing.filter((r) => r.tag?.startsWith(OWN_TAG_PREFIX) && r.tag !== CANCEL_RULE_TAG);
+  // The #cancel rule comes before products' rules: it serves orders already paid.
+  const wantCancel = cancelShop !== null && maxRules - foreignRules > 0 ? cancelRule(cancelShop) : null;
+  const cancelRules = existing.filter((r) => r.tag === CANCEL_RULE_TAG);
+  const keptCancel = wantCancel === null ? undefined : cancelRules.find((r) => r.value === wantCancel);
+  const cancelRemove = cancelRules.filter((r) => r !== keptCancel).map((r) => r.id);
+  const capacity = Math.max(0, maxRules - foreignRules - (wantCancel === null ? 0 : 1));
   const covered = new Set<string>();
   const kept: ExistingRule[] = [];
   const remove: string[] = [];
@@ -114,7 +135,11 @@ export function planRules(existing: ExistingRule[], hashtags: string[], mention:
     for (const v of add.slice(Math.max(0, room))) dropped.push(...tagsOf(v));
     add = add.slice(0, Math.max(0, room));
   }
-  return { add, remove, dropped, total: kept.length + add.length };
+  return {
+    add, remove: [...remove, ...cancelRemove], dropped,
+    cancel: wantCancel !== null && !keptCancel ? wantCancel : null,
+    total: kept.length + add.length + (wantCancel === null ? 0 : 1),
+  };
 }
 
 /** The fewest rules that cover these hashtags: what a full repack writes. */
@@ -134,9 +159,9 @@ export interface RuleBudget {
  * How much of X's rule budget these hashtags take, packed exactly as planRules packs them: the
  * api refuses a product that would not fit, so the ingest never has to drop a hashtag.
  */
-export function ruleBudget(hashtags: string[], mention: string | null, maxRules = MAX_RULES): RuleBudget {
+export function ruleBudget(hashtags: string[], mention: string | null, maxRules = MAX_RULES, cancelShop: string | null = null): RuleBudget {
   const live = uniqueHashtags(hashtags);
-  const rules = freshRules(live, filterSuffix(mention));
+  const rules = [...(cancelShop === null ? [] : [cancelRule(cancelShop)]), ...freshRules(live, filterSuffix(mention))];
   return {
     hashtags: live.length,
     rules: rules.length,
@@ -146,7 +171,8 @@ export function ruleBudget(hashtags: string[], mention: string | null, maxRules 
   };
 }
 
-/** Recent-search queries covering every live hashtag (each ≤ 512 characters). */
-export function searchQueries(hashtags: string[], mention: string | null): string[] {
-  return packClauses(uniqueHashtags(hashtags), filterSuffix(mention), MAX_QUERY_CHARS);
+/** Recent-search queries covering every live hashtag (each ≤ 512 characters), and buyers' #cancel posts. */
+export function searchQueries(hashtags: string[], mention: string | null, cancelShop: string | null = null): string[] {
+  const queries = packClauses(uniqueHashtags(hashtags), filterSuffix(mention), MAX_QUERY_CHARS);
+  return cancelShop === null ? queries : [...queries, cancelRule(cancelShop)];
 }

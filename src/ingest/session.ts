@@ -133,7 +133,7 @@ export class ActiveSession {
     try {
       const hashtags = await liveHashtags(this.d.db);
       if (this.signal.aborted) return;
-      const r = await syncStreamRules(this.d.port, hashtags, this.mention, this.d.log, this.d.config.X_STREAM_MAX_RULES);
+      const r = await syncStreamRules(this.d.port, hashtags, this.mention, this.d.log, this.d.config.X_STREAM_MAX_RULES, this.d.config.X_SHOP_USERNAME);
       this.d.status.rules = r.total;
       if (r.added || r.removed) this.d.log.info({ added: r.added, removed: r.removed, rules: r.total }, `ingest: rules synced +${r.added}/-${r.removed}`);
     } catch (err) {
@@ -270,7 +270,7 @@ export class ActiveSession {
     since: string,
     pace?: (rl: RateLimitInfo | null) => Promise<boolean>,
   ): Promise<{ count: number; highest: string | null; rateLimit: RateLimitInfo | null }> {
-    const queries = searchQueries(await liveHashtags(this.d.db), this.mention);
+    const queries = searchQueries(await liveHashtags(this.d.db), this.mention, this.d.config.X_SHOP_USERNAME);
     // Recent search covers 7 days and refuses an older since_id: start at its horizon instead.
     since = maxId(since, snowflakeAt(Date.now() - RECENT_SEARCH_WINDOW_MS)) ?? since;
     let count = 0;

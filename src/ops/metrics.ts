@@ -131,7 +131,7 @@ export function createMetrics(log?: Logger) {
       name: 'hc_stream_rule_budget', help: 'X stream rules: live hashtags, rules and rule characters they need, and the caps (rules_max, chars_max)', labelNames: ['measure'], registers,
       async collect() {
         try {
-          const budget = ruleBudget(await within(activeHashtags(db)), limits.mention, limits.maxRules);
+          const budget = ruleBudget(await within(activeHashtags(db)), limits.mention, limits.maxRules, limits.cancelShop ?? null);
           this.set({ measure: 'hashtags' }, budget.hashtags);
           this.set({ measure: 'rules_used' }, budget.rules);
           this.set({ measure: 'rules_max' }, budget.maxRules);

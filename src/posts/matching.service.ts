@@ -12,6 +12,8 @@ import { holdForAddress } from '../orders/address-hold';
 import type { LinkSigner } from '../links/links';
 import { maxChargeAmount } from '../payments/amount-limit';
 import { parseQuantity } from './quantity';
+import { decideCancel, isCancelRequest } from './cancel-request';
+import { pendingRefundIdsForPost } from '../refunds/refunds.repository';
 import * as posts from './posts.repository';
 
 export interface MatchingDeps {
@@ -31,6 +33,8 @@ export interface MatchResult {
   followups: Followup[];
   /** The outcome is already written (by the statement that placed the order). */
   recorded?: boolean;
+  /** Refunds a buyer's #cancel wrote: Stripe is asked for them after commit (refunds.service processPending). */
+  refundIds?: string[];
 }
 
 type Decision = { outcome: string; reason: string | null };
@@ -79,6 +83,8 @@ export function createMatchingService(d: MatchingDeps) {
       record(screened);
       return result;
     }
+    // #cancel is reserved (no product may use it): such a post is a buyer canceling an order.
+    if (isCancelRequest(post)) return decideCancel(tx, post, at, { publicBaseUrl: d.publicBaseUrl, shopUsername: d.shopUsername });
 
     const { products: candidates, buyer } = found;
     if (candidates.length === 0) {
@@ -216,6 +222,7 @@ export function createMatchingService(d: MatchingDeps) {
         reason: existing?.reason ?? null,
         orderIds: [],
         followups: await posts.pendingWorkForPost(d.db, post.id),
+        refundIds: await pendingRefundIdsForPost(d.db, post.id),
       };
     },
   };

@@ -1,7 +1,7 @@
 import type { Config } from '../config';
 import type { Tx } from '../db/pool';
-import { errors } from '../http/errors';
-import { ruleBudget } from '../ingest/rules';
+import { AppError, errors } from '../http/errors';
+import { CANCEL_HASHTAG, ruleBudget } from '../ingest/rules';
 import { hashtagKey, hashtagSkeleton } from './hashtag';
 import * as repo from './products.repository';
 
@@ -12,6 +12,8 @@ export interface HashtagLimits {
   maxRules: number;
   /** The mention every rule carries, exactly as the ingest writes it (null when not required). */
   mention: string | null;
+  /** The shop whose `#cancel` rule the ingest keeps (it takes one rule of the budget); null = none. */
+  cancelShop?: string | null;
 }
 
 /** The mention is the one the ingest puts in every rule (see ingest/session.ts). */
@@ -20,6 +22,7 @@ export function hashtagLimits(config: Config): HashtagLimits {
     maxPerMerchant: config.MAX_HASHTAGS_PER_MERCHANT,
     maxRules: config.X_STREAM_MAX_RULES,
     mention: config.REQUIRE_MENTION ? config.X_SHOP_USERNAME : null,
+    cancelShop: config.X_SHOP_USERNAME,
   };
 }
 
@@ -43,6 +46,8 @@ export async function claimHashtag(
   const { hashtag, merchantId, productId } = claim;
   const key = hashtagKey(hashtag);
   const skeleton = hashtagSkeleton(hashtag);
+  // #cancel is how buyers cancel an order: a product with it (or a look-alike) would turn cancels into purchases.
+  if (key === CANCEL_HASHTAG || skeleton === hashtagSkeleton(CANCEL_HASHTAG)) throw hashtagReserved(hashtag);
   await repo.lockHashtagRegistry(tx);
   if (productId === null && (await repo.countLiveProducts(tx, merchantId)) >= limits.maxPerMerchant) {
     throw hashtagLimitReached(limits.maxPerMerchant);
@@ -50,7 +55,7 @@ export async function claimHashtag(
   const clash = await repo.hashtagClash(tx, key, skeleton, productId);
   if (clash === 'taken') throw hashtagTaken(hashtag);
   if (clash === 'look_alike') throw hashtagLookAlike(hashtag);
-  const budget = ruleBudget([...(await repo.activeHashtags(tx, productId)), hashtag], limits.mention, limits.maxRules);
+  const budget = ruleBudget([...(await repo.activeHashtags(tx, productId)), hashtag], limits.mention, limits.maxRules, limits.cancelShop ?? null);
   if (budget.rules > budget.maxRules) throw streamRulesFull();
   return { hashtag, hashtag_key: key, hashtag_skeleton: skeleton };
 }
@@ -63,6 +68,13 @@ export const hashtagLookAlike = (tag: string) =>
     'hashtag_look_alike',
     `The hashtag #${tag} looks too much like a hashtag already used by a live product (look-alike letters from other scripts, digits for letters, accents or case); choose a clearly different hashtag`,
     { hashtag: `#${tag}` },
+  );
+
+export const hashtagReserved = (tag: string) =>
+  new AppError(
+    400, 'hashtag_reserved', 'Hashtag reserved',
+    `The hashtag #${tag} is reserved: buyers post #${CANCEL_HASHTAG} to cancel an order, so no product may use it or a look-alike of it`,
+    { hashtag: `#${tag}`, errors: [{ field: 'hashtag', message: `#${CANCEL_HASHTAG} is reserved for buyers canceling an order` }] },
   );
 
 const hashtagLimitReached = (limit: number) =>

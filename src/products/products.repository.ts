@@ -22,6 +22,9 @@ export interface ProductRow {
   shipping: 'required' | 'none';
   /** ISO 3166-1 alpha-2, upper case; null = anywhere. */
   shipping_countries: string[] | null;
+  /** Minutes after an order during which its buyer may cancel it with #cancel; 0 = never. */
+  cancel_window_minutes: number;
+  support_email: string | null;
   status: 'active' | 'archived';
   created_at: Date;
   updated_at: Date;
@@ -32,10 +35,11 @@ export type NewProduct = Omit<ProductRow, 'reserved' | 'sold' | 'status' | 'crea
 export async function insertProduct(db: Queryable, p: NewProduct): Promise<ProductRow> {
   const { rows } = await db.query<ProductRow>(
     `INSERT INTO products (id, merchant_id, name, description, hashtag, hashtag_key, unit_amount, currency, inventory,
-       max_per_order, starts_at, ends_at, metadata, hashtag_skeleton, shipping, shipping_countries)
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16) RETURNING *`,
+       max_per_order, starts_at, ends_at, metadata, hashtag_skeleton, shipping, shipping_countries, cancel_window_minutes, support_email)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18) RETURNING *`,
     [p.id, p.merchant_id, p.name, p.description, p.hashtag, p.hashtag_key, p.unit_amount, p.currency, p.inventory,
-      p.max_per_order, p.starts_at, p.ends_at, p.metadata, p.hashtag_skeleton, p.shipping, p.shipping_countries],
+      p.max_per_order, p.starts_at, p.ends_at, p.metadata, p.hashtag_skeleton, p.shipping, p.shipping_countries,
+      p.cancel_window_minutes, p.support_email],
   );
   return rows[0]!;
 }
@@ -55,7 +59,8 @@ export async function listProducts(
   return newestFirst<ProductRow>(db, 'products', conditions, opts);
 }
 
-const UPDATABLE = ['name', 'description', 'hashtag', 'hashtag_key', 'hashtag_skeleton', 'unit_amount', 'inventory', 'max_per_order', 'starts_at', 'ends_at', 'metadata', 'shipping', 'shipping_countries'] as const;
+const UPDATABLE = ['name', 'description', 'hashtag', 'hashtag_key', 'hashtag_skeleton', 'unit_amount', 'inventory', 'max_per_order', 'starts_at', 'ends_at', 'metadata', 'shipping', 'shipping_countries',
+  'cancel_window_minutes', 'support_email'] as const;
 export type ProductPatch = Partial<Pick<ProductRow, (typeof UPDATABLE)[number]>>;
 
 /** Only active products change; the row lock serialises against reservations. */

@@ -24,6 +24,8 @@ export function presentProduct(p: ProductRow) {
     metadata: p.metadata,
     shipping: p.shipping,
     shipping_countries: p.shipping_countries,
+    cancel_window_minutes: p.cancel_window_minutes,
+    support_email: p.support_email,
     status: p.status,
     created: unix(p.created_at)!,
     updated: unix(p.updated_at)!,

@@ -53,6 +53,26 @@ const shippingCountries = z
   .nullable()
   .meta({ description: 'Countries this product ships to (ISO 3166-1 alpha-2); null = anywhere', example: ['US', 'CA'] });
 
+/** A week: longer than any buyer needs to change their mind before a shop ships. */
+export const MAX_CANCEL_WINDOW_MINUTES = 10_080;
+
+const cancelWindow = z
+  .number()
+  .int('must be a whole number of minutes')
+  .min(0, 'must be 0 (no buyer cancel) or more')
+  .max(MAX_CANCEL_WINDOW_MINUTES, `must be at most ${MAX_CANCEL_WINDOW_MINUTES} (a week)`)
+  .meta({
+    description: "Minutes after an order is placed during which its buyer may cancel it by answering the receipt with #cancel on X " +
+      '(full refund, units back in stock), as long as it is not fulfilled. 0 = buyers cannot cancel',
+    example: 15,
+  });
+
+const supportEmail = z
+  .email('must be an email address')
+  .max(254, 'must be at most 254 characters')
+  .nullable()
+  .meta({ description: "Where buyers reach you about an order: shown on the buyer's account page, never posted on X", example: 'help@example.com' });
+
 const datetime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time, e.g. 2026-12-01T09:00:00Z' });
 
 const fields = {
@@ -83,6 +103,8 @@ export const createProductBody = z
     metadata: metadata.default({}),
     shipping: shipping.default('required'),
     shipping_countries: shippingCountries.default(null),
+    cancel_window_minutes: cancelWindow.default(15),
+    support_email: supportEmail.default(null),
   })
   .refine(windowOk, { message: 'must be after starts_at', path: ['ends_at'] });
 
@@ -100,6 +122,8 @@ export const updateProductBody = z
       .meta({ description: 'Merged into the existing metadata; an empty string removes a key; null removes all' }),
     shipping: shipping.optional(),
     shipping_countries: shippingCountries.optional(),
+    cancel_window_minutes: cancelWindow.optional(),
+    support_email: supportEmail.optional(),
   })
   .refine(windowOk, { message: 'must be after starts_at', path: ['ends_at'] });
 
@@ -122,6 +146,8 @@ export const product = z
     metadata: z.record(z.string(), z.string()),
     shipping: z.enum(['required', 'none']),
     shipping_countries: z.array(z.string()).nullable().meta({ description: 'ISO 3166-1 alpha-2 codes; null = anywhere' }),
+    cancel_window_minutes: z.number().int().meta({ description: 'Minutes a buyer may cancel an order with #cancel; 0 = off' }),
+    support_email: z.string().nullable().meta({ description: "Shown to buyers on their account page; null = none" }),
     status: z.enum(['active', 'archived']),
     created: z.number().int(),
     updated: z.number().int(),

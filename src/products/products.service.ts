@@ -56,6 +56,8 @@ export function createProductsService(db: Db, limits: HashtagLimits, onChanged: 
           metadata: input.metadata,
           shipping: input.shipping,
           shipping_countries: input.shipping_countries,
+          cancel_window_minutes: input.cancel_window_minutes,
+          support_email: input.support_email,
         }));
         onChanged();
         return p;
@@ -96,6 +98,8 @@ export function createProductsService(db: Db, limits: HashtagLimits, onChanged: 
           metadata,
           shipping: input.shipping,
           shipping_countries: input.shipping_countries,
+          cancel_window_minutes: input.cancel_window_minutes,
+          support_email: input.support_email,
         }));
         if (!p) throw errors.conflict('product_archived', `Product ${id} is archived and can no longer change`);
         onChanged();

@@ -11,6 +11,8 @@ import { startMatchingFirst } from './matching-first';
 import { timedCharging, type ChargeOutcome } from '../ops/charge-hook';
 import { startDispatcher } from '../webhooks/dispatcher';
 import { createSecretBox } from '../webhooks/secret-box';
+import { createRefundsService } from '../refunds/refunds.service';
+import { enqueueFollowups } from './followups';
 
 export interface WorkerHooks {
   onPostOutcome?: (outcome: string, reason: string | null) => void;
@@ -54,8 +56,9 @@ export async function startWorkers(rt: Runtime, hooks: WorkerHooks = {}): Promis
     new Worker(name, processor, { ...base, connection: connection(), concurrency: 8, ...opts });
 
   const matching = rt.matching(await shopUserId(rt));
+  const refunds = createRefundsService({ db: rt.db, payments: rt.payments, log: log.child({ queue: 'tweets' }), enqueue: (f) => enqueueFollowups(rt.queues, f) });
   const workers = [
-    make(QUEUE_NAMES.tweets, tweetsProcessor({ matching, queues: rt.queues, log: log.child({ queue: 'tweets' }), onOutcome: hooks.onPostOutcome }), {
+    make(QUEUE_NAMES.tweets, tweetsProcessor({ matching, refunds, queues: rt.queues, log: log.child({ queue: 'tweets' }), onOutcome: hooks.onPostOutcome }), {
       concurrency: config.TWEETS_CONCURRENCY,
     }),
     make(QUEUE_NAMES.charges, chargesProcessor({ charging: hooks.onCharge ? timedCharging(rt.charging, hooks.onCharge) : rt.charging, queues: rt.queues, log: log.child({ queue: 'charges' }) }), {

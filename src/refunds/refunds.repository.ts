@@ -13,16 +13,22 @@ export interface RefundRow {
   status: 'pending' | 'succeeded' | 'failed';
   stripe_refund_id: string | null;
   failure_reason: string | null;
+  /** 'buyer': a #cancel within the product's cancel window. */
+  requested_by: 'merchant' | 'buyer';
+  /** The post the buyer's reply answers (their #cancel post); null = the purchase post. */
+  reply_to_tweet_id: string | null;
   created_at: Date;
   updated_at: Date;
 }
 
 export async function insertRefund(
-  tx: Queryable, r: Pick<RefundRow, 'id' | 'order_id' | 'merchant_id' | 'amount' | 'currency' | 'reason' | 'restock'>,
+  tx: Queryable,
+  r: Pick<RefundRow, 'id' | 'order_id' | 'merchant_id' | 'amount' | 'currency' | 'reason' | 'restock'> & Partial<Pick<RefundRow, 'requested_by' | 'reply_to_tweet_id'>>,
 ): Promise<RefundRow> {
   const { rows } = await tx.query<RefundRow>(
-    `INSERT INTO refunds (id, order_id, merchant_id, amount, currency, reason, restock) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
-    [r.id, r.order_id, r.merchant_id, r.amount, r.currency, r.reason, r.restock],
+    `INSERT INTO refunds (id, order_id, merchant_id, amount, currency, reason, restock, requested_by, reply_to_tweet_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
+    [r.id, r.order_id, r.merchant_id, r.amount, r.currency, r.reason, r.restock, r.requested_by ?? 'merchant', r.reply_to_tweet_id ?? null],
   );
   return rows[0]!;
 }
@@ -78,4 +84,10 @@ export async function restockOrder(tx: Queryable, orderId: string): Promise<bool
     [orderId],
   );
   return rowCount === 1;
+}
+
+/** A buyer's cancel refunds still waiting for Stripe, by the #cancel post that asked: what a redelivered post picks up. */
+export async function pendingRefundIdsForPost(db: Queryable, tweetId: string): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(`SELECT id FROM refunds WHERE reply_to_tweet_id = $1 AND status = 'pending'`, [tweetId]);
+  return rows.map((r) => r.id);
 }

@@ -50,12 +50,14 @@ export function createRefundsService(d: RefundsDeps) {
     const total = Math.max(order.amount_refunded, await repo.succeededRefundTotal(tx, order.id));
     const to = total >= order.amount ? 'refunded' : 'partially_refunded';
     if (canTransition(order.status, to)) {
-      await transitionOrder(tx, order, to, { amount_refunded: total }, { refund: refund.id, amount: refund.amount, amount_refunded: total });
+      await transitionOrder(tx, order, to, { amount_refunded: total }, { refund: refund.id, amount: refund.amount, amount_refunded: total, by: refund.requested_by });
     }
     if (refund.restock) await repo.restockOrder(tx, order.id);
-    const text = renderReply('refunded', { orderId: order.id, product: order.product_name, quantity: order.quantity, amount: refund.amount, currency: order.currency });
-    const reply = await insertReply(tx, { inReplyTo: order.tweet_id, orderId: order.id, kind: 'refunded', text });
-    return reply ? [{ kind: 'reply', replyId: reply.id, replyKind: 'refunded', subject: order.id }] : [];
+    // A buyer's #cancel is answered under their #cancel post, as a cancel; a merchant's refund under the purchase.
+    const kind = refund.requested_by === 'buyer' ? 'cancel_confirmed' : 'refunded';
+    const text = renderReply(kind, { orderId: order.id, product: order.product_name, quantity: order.quantity, amount: refund.amount, currency: order.currency });
+    const reply = await insertReply(tx, { inReplyTo: refund.reply_to_tweet_id ?? order.tweet_id, orderId: order.id, kind, text });
+    return reply ? [{ kind: 'reply', replyId: reply.id, replyKind: kind, subject: refund.reply_to_tweet_id ?? order.id }] : [];
   }
 
   /** Asks Stripe; a refusal is a failed refund with Stripe's reason, an outage leaves it pending for the sweep. */
@@ -109,6 +111,17 @@ export function createRefundsService(d: RefundsDeps) {
       const { rows } = await d.db.query('SELECT 1 FROM orders WHERE id = $1 AND merchant_id = $2', [orderId, merchantId]);
       if (rows.length === 0) throw errors.notFound('order', orderId);
       return repo.listOrderRefunds(d.db, merchantId, orderId);
+    },
+
+    /**
+     * Asks Stripe for a refund written elsewhere (a buyer's #cancel, inside the matching
+     * transaction); the refund's id keys the call, so asking twice refunds once.
+     */
+    async processPending(refundId: string): Promise<repo.RefundRow | undefined> {
+      const refund = await repo.findRefund(d.db, refundId);
+      if (!refund || refund.status !== 'pending' || !d.payments) return refund;
+      const order = await d.db.query<{ payment_intent_id: string }>('SELECT payment_intent_id FROM orders WHERE id = $1', [refund.order_id]);
+      return callStripe(refund, order.rows[0]!.payment_intent_id);
     },
 
     /** The sweep: refunds whose Stripe call never answered are asked again with the same key. */

@@ -6,12 +6,15 @@ import { inertFields, inertText, postableLink } from './inert';
 
 export type ReplyKind =
   | 'receipt' | 'signup' | 'sold_out' | 'declined' | 'action_required' | 'how_to_buy'
-  | 'too_many' | 'failed' | 'spending_limit' | 'refunded' | 'amount_too_large' | 'fulfilled' | 'canceled' | 'address_needed';
+  | 'too_many' | 'failed' | 'spending_limit' | 'refunded' | 'amount_too_large' | 'fulfilled' | 'canceled' | 'address_needed'
+  // A buyer's #cancel post: canceled (or refunded), too late, not theirs, no order named, a charge in flight.
+  | 'cancel_confirmed' | 'cancel_window_closed' | 'cancel_refused' | 'how_to_cancel' | 'cancel_retry';
 
 /** Lower runs first: receipts and signup links before sold-out notices. */
 export const REPLY_PRIORITY: Record<ReplyKind, number> = {
   receipt: 1, signup: 1, action_required: 2, declined: 2, failed: 3, spending_limit: 3,
   refunded: 3, canceled: 3, address_needed: 2, fulfilled: 4, too_many: 5, how_to_buy: 5, amount_too_large: 5, sold_out: 10,
+  cancel_confirmed: 3, cancel_window_closed: 4, cancel_retry: 4, cancel_refused: 5, how_to_cancel: 5,
 };
 
 // Building an Intl.NumberFormat costs far more than using one; a flash sale formats thousands.
@@ -84,6 +87,18 @@ export function renderReply(kind: ReplyKind, context: ReplyContext): string {
       return shipped(c.orderId, item, c);
     case 'canceled':
       return `The shop canceled order ${c.orderId} for ${item}. You have not been charged.`;
+    case 'cancel_confirmed':
+      return c.amount !== undefined && c.amount > 0
+        ? `Canceled: order ${c.orderId} for ${item}. ${formatMoney(c.amount, c.currency ?? 'usd')} is on its way back to your card.`
+        : `Canceled: order ${c.orderId} for ${item}. You have not been charged.`;
+    case 'cancel_window_closed':
+      return `Order ${c.orderId} can no longer be canceled here: the time to cancel has passed or it has shipped. To reach the shop, see your account: ${c.url}`;
+    case 'cancel_refused':
+      return 'Only the account that placed an order can cancel it.';
+    case 'how_to_cancel':
+      return `To cancel an order, reply #cancel to its receipt${c.shop ? `, or post @${c.shop} #cancel with the order number` : ''}.`;
+    case 'cancel_retry':
+      return `Order ${c.orderId} is being charged right now. Reply #cancel again in a minute to cancel it.`;
     case 'address_needed':
       return `Where should ${item}${price} go? Add a shipping address the shop delivers to within 24 h and order ${c.orderId} completes by itself: ${c.url}`;
   }

@@ -7,14 +7,14 @@ import { createLogger } from '../../../src/logger';
 import { planRules } from '../../../src/ingest/rules';
 import { liveHashtags } from '../../../src/products/products.repository';
 
-// Small limits keep this fast: three live products per merchant, one stream rule in all.
-const env = { MAX_HASHTAGS_PER_MERCHANT: '3', X_STREAM_MAX_RULES: '1', METRICS_TOKEN: 'hashtag-limits-metrics-token-0123456789' };
+// Small limits keep this fast: three live products per merchant, two stream rules in all (one is #cancel's).
+const env = { MAX_HASHTAGS_PER_MERCHANT: '3', X_STREAM_MAX_RULES: '2', METRICS_TOKEN: 'hashtag-limits-metrics-token-0123456789' };
 let t: TestApp;
 let metrics: Metrics;
 beforeAll(async () => {
   metrics = createMetrics(createLogger('silent'));
   t = await startTestApp(env, { mountBefore: [(app) => app.use(metricsRouter(metrics.registry, [env.METRICS_TOKEN]))] });
-  metrics.watchRuleBudget(t.db, { maxPerMerchant: 3, maxRules: 1, mention: t.config.X_SHOP_USERNAME });
+  metrics.watchRuleBudget(t.db, { maxPerMerchant: 3, maxRules: 2, mention: t.config.X_SHOP_USERNAME, cancelShop: t.config.X_SHOP_USERNAME });
 });
 afterAll(async () => {
   await t.close();
@@ -71,12 +71,12 @@ describe('the stream rule budget', () => {
     expect(refused?.status).toBe(409);
     expect(refused?.body.code).toBe('stream_rules_full');
     expect(accepted.length).toBeGreaterThan(5);
-    expect(await budget()).toMatchObject({ hashtags: accepted.length, rules_used: 1, rules_max: 1, chars_max: 1024 });
-    expect((await budget()).chars_used).toBeLessThanOrEqual(1024);
+    expect(await budget()).toMatchObject({ hashtags: accepted.length, rules_used: 2, rules_max: 2, chars_max: 2048 });
+    expect((await budget()).chars_used).toBeLessThanOrEqual(2048);
 
-    // What the api accepted, the ingest can follow: nothing dropped.
-    const plan = planRules([], await liveHashtags(t.db), t.config.X_SHOP_USERNAME, 0, 1);
-    expect(plan).toMatchObject({ total: 1, dropped: [] });
+    // What the api accepted, the ingest can follow (with the #cancel rule): nothing dropped.
+    const plan = planRules([], await liveHashtags(t.db), t.config.X_SHOP_USERNAME, 0, 2, t.config.X_SHOP_USERNAME);
+    expect(plan).toMatchObject({ total: 2, dropped: [], cancel: '#cancel @shop -is:retweet -is:quote' });
 
     // Archiving a product makes room for the one refused.
     const late = await t.createMerchant('Late');

@@ -6,7 +6,7 @@ const tag = (i: number, len = 12) => `Tag${String(i).padStart(len - 3, '0')}`;
 describe('rule planning (pure)', () => {
   it('no products: no rules, and deletes only our own stale rules', () => {
     const plan = planRules([{ id: '1', value: '#Old @shop -is:retweet -is:quote', tag: RULE_TAG }, { id: '2', value: '#X', tag: 'theirs' }, { id: '3', value: '#Y' }], [], 'shop');
-    expect(plan).toEqual({ add: [], remove: ['1'], dropped: [], total: 0 });
+    expect(plan).toEqual({ add: [], remove: ['1'], dropped: [], cancel: null, total: 0 });
   });
 
   it('ORs hashtags, mention only when required, dedupes case-insensitively', () => {
