@@ -1,6 +1,6 @@
 import type { Runtime } from '../runtime';
 import { chargeJobId, replyJobId, enqueueFollowups } from './followups';
-import { stalePendingReplies } from '../replies/replies.repository';
+import { replySubject, stalePendingReplies } from '../replies/replies.repository';
 import { pruneIdempotencyKeys } from '../http/idempotency';
 import { REPLY_PRIORITY } from '../replies/templates';
 import { rearm, rearmStripeEvent } from './rearm';
@@ -33,7 +33,7 @@ export function startMaintenance(rt: Runtime, everyMs = 30_000): { stop(): void;
       if (await rearm(rt.queues.charges, chargeJobId(id), () => enqueueFollowups(rt.queues, [{ kind: 'charge', orderId: id }]))) rearmed++;
     }
     for (const r of await stalePendingReplies(rt.db, STALE_AFTER_S, 500)) {
-      const subject = r.order_id ?? r.in_reply_to_tweet_id;
+      const subject = replySubject(r);
       if (await rearm(rt.queues.replies, replyJobId(subject, r.kind), () =>
         rt.queues.replies.add(r.kind, { replyId: r.id }, { jobId: replyJobId(subject, r.kind), priority: REPLY_PRIORITY[r.kind] }))) rearmed++;
     }

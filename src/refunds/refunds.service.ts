@@ -54,8 +54,9 @@ export function createRefundsService(d: RefundsDeps) {
     }
     if (refund.restock) await repo.restockOrder(tx, order.id);
     const text = renderReply('refunded', { orderId: order.id, product: order.product_name, quantity: order.quantity, amount: refund.amount, currency: order.currency });
-    const reply = await insertReply(tx, { inReplyTo: order.tweet_id, orderId: order.id, kind: 'refunded', text });
-    return reply ? [{ kind: 'reply', replyId: reply.id, replyKind: 'refunded', subject: order.id }] : [];
+    // Keyed by the refund: a second partial refund is told too, each one once.
+    const reply = await insertReply(tx, { inReplyTo: order.tweet_id, orderId: order.id, kind: 'refunded', text, subjectKey: refund.id });
+    return reply ? [{ kind: 'reply', replyId: reply.id, replyKind: 'refunded', subject: refund.id }] : [];
   }
 
   /** Asks Stripe; a refusal is a failed refund with Stripe's reason, an outage leaves it pending for the sweep. */
@@ -109,6 +110,17 @@ export function createRefundsService(d: RefundsDeps) {
       const { rows } = await d.db.query('SELECT 1 FROM orders WHERE id = $1 AND merchant_id = $2', [orderId, merchantId]);
       if (rows.length === 0) throw errors.notFound('order', orderId);
       return repo.listOrderRefunds(d.db, merchantId, orderId);
+    },
+
+    /**
+     * Stripe settled a refund it first answered `pending` (refund.updated): ours follows, once.
+     * Refunds that are not ours (made in Stripe's dashboard) are left to charge.refunded.
+     */
+    async applyStripeRefund(update: RefundResult & { refundId: string | null }): Promise<Followup[]> {
+      if (update.status === 'pending') return [];
+      const ours = (update.refundId ? await repo.findRefund(d.db, update.refundId) : undefined) ?? (await repo.findRefundByStripeId(d.db, update.id));
+      if (!ours || ours.status !== 'pending') return [];
+      return (await settle(ours.id, update)).followups;
     },
 
     /** The sweep: refunds whose Stripe call never answered are asked again with the same key. */
