@@ -5,3 +5,7 @@
 ALTER TABLE replies ADD COLUMN subject_key text;
 ALTER TABLE replies DROP CONSTRAINT replies_one_per_kind;
 ALTER TABLE replies ADD CONSTRAINT replies_one_per_subject UNIQUE NULLS NOT DISTINCT (in_reply_to_tweet_id, kind, subject_key);
+
+-- The maintenance sweep deletes merchant webhook deliveries that are over (delivered or given up)
+-- and older than WEBHOOK_DELIVERY_RETENTION_DAYS: it finds them by when they finished.
+CREATE INDEX webhook_deliveries_finished ON webhook_deliveries (updated_at) WHERE status <> 'pending';
