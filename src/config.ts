@@ -72,6 +72,7 @@ const envSchema = z.object({
   STARTUP_WAIT_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
   // The sweep that expires orders and re-arms lost jobs (one worker at a time).
   MAINTENANCE_INTERVAL_MS: z.coerce.number().int().min(1000).default(30_000),
+  WEBHOOK_DELIVERY_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   // Workers get this long to finish in-flight jobs on SIGTERM; what is left is retried elsewhere.
   WORKER_DRAIN_TIMEOUT_MS: z.coerce.number().int().min(100).default(15000),
   // Scrape-only token, so Prometheus never holds the operator token.

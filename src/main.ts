@@ -26,6 +26,7 @@ async function startApi(rt: Runtime, metrics: Metrics): Promise<Stopper> {
   const { config, log } = rt;
   metrics.watchQueues(Object.values(rt.queues));
   metrics.watchOrders(rt.db);
+  metrics.watchWebhooks(rt.db);
   metrics.watchRuleBudget(rt.db, hashtagLimits(config));
   const app = createApp({ config, db: rt.db, redis: rt.redis, log, ...pipelineMounts(rt, metrics) });
   const server = http.createServer(app);

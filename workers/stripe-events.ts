@@ -4,6 +4,8 @@ import type { Logger } from '../src/logger';
 import type { ChargingService } from '../src/orders/charging.service';
 import type { BuyersService } from '../src/buyers/buyers.service';
 import type { PaymentsPort } from '../src/payments/payments.port';
+import { refundFromEvent } from '../src/payments/stripe.adapter';
+import { createRefundsService } from '../src/refunds/refunds.service';
 import { enqueueFollowups, type Followup } from '../src/queue/followups';
 import { stripeEventJobSchema } from '../src/queue/payloads';
 import { failpoint } from '../src/failpoints';
@@ -27,6 +29,9 @@ const str = (v: unknown): string | null => (typeof v === 'string' ? v : v && typ
  * is idempotent, so a duplicate delivery or a retry changes nothing.
  */
 export function stripeEventsProcessor(d: StripeEventsDeps) {
+  // Its replies are returned as follow-ups and enqueued below, after the event's transaction.
+  const refunds = createRefundsService({ db: d.db, payments: d.payments, log: d.log });
+
   async function orderPaid(orderId: string, paymentIntentId: string): Promise<Followup[]> {
     const { followups, late } = await d.charging.markPaid(orderId, paymentIntentId);
     if (late) {
@@ -55,6 +60,12 @@ export function stripeEventsProcessor(d: StripeEventsDeps) {
       case 'charge.refunded':
         if (str(obj.payment_intent) && typeof obj.amount_refunded === 'number') await d.charging.applyRefund(str(obj.payment_intent)!, obj.amount_refunded);
         return [];
+      // A refund Stripe first answered `pending` settles later: ours follows (order, stock, reply).
+      case 'refund.updated':
+      case 'charge.refund.updated': {
+        const refund = refundFromEvent(obj);
+        return refund ? refunds.applyStripeRefund(refund) : [];
+      }
       default:
         return [];
     }

@@ -16,6 +16,8 @@ export interface TestCard {
   behaviour: CardBehaviour;
   declineCode?: string;
   declineMessage?: string;
+  /** Refunds of its charges start `pending` and settle later (POST /_emulator/refunds/:id). */
+  refundsPending?: boolean;
 }
 
 const DECLINED = 'Your card was declined.';
@@ -30,6 +32,8 @@ export const TEST_CARDS: readonly TestCard[] = [
   { token: 'pm_card_chargeCustomerFail', label: 'Visa 0341 (saves, charges fail)', brand: 'visa', last4: '0341', funding: 'credit', country: 'US', behaviour: 'charge_fail', declineCode: 'generic_decline', declineMessage: DECLINED },
   { token: 'pm_card_authenticationRequired', label: 'Visa 3184 (always requires authentication)', brand: 'visa', last4: '3184', funding: 'credit', country: 'DE', behaviour: 'auth_always' },
   { token: 'pm_card_authenticationRequiredOnSetup', label: 'Visa 3155 (authenticate once at setup)', brand: 'visa', last4: '3155', funding: 'credit', country: 'FR', behaviour: 'auth_unless_setup' },
+  // Stripe's 4000 0000 0000 7726: the charge succeeds, a refund starts pending and later settles (refund.updated).
+  { token: 'pm_card_pendingRefund', label: 'Visa 7726 (refunds start pending)', brand: 'visa', last4: '7726', funding: 'credit', country: 'US', behaviour: 'succeed', refundsPending: true },
 ];
 
 const BY_TOKEN = new Map(TEST_CARDS.map((c) => [c.token, c]));

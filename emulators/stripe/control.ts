@@ -4,6 +4,9 @@ import { parseFault, type Faults } from './faults';
 import type { WebhookDispatcher } from './webhooks';
 import type { RateLimiter } from './api';
 import { testCard } from './cards';
+import { settleRefund } from './refunds';
+
+const REFUND_FAILURES = ['lost_or_stolen_card', 'expired_or_canceled_card', 'charge_for_pending_refund_disputed', 'insufficient_funds', 'declined', 'merchant_request', 'unknown'];
 
 export interface ControlDeps {
   faults: Faults;
@@ -67,6 +70,18 @@ export function registerControl(router: Router, ctx: Ctx, deps: ControlDeps): vo
     if (!card) return void res.status(400).json({ error: 'behave_like must be a test card token such as pm_card_chargeDeclinedInsufficientFunds' });
     state.card = card;
     res.json({ id: req.params.id, behave_like: card.token });
+  });
+
+  /** A pending refund settles, as Stripe's do some time later: `{status: 'succeeded'}` or `{status: 'failed', failure_reason?}`. */
+  router.post('/_emulator/refunds/:id', json, (req, res) => {
+    const refund = store.refunds.get(req.params.id);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    if (!refund) return void res.status(404).json({ error: 'no such refund' });
+    if (refund.status !== 'pending') return void res.status(409).json({ error: `refund is ${String(refund.status)}, not pending` });
+    if (body.status !== 'succeeded' && body.status !== 'failed') return void res.status(400).json({ error: 'status must be succeeded or failed' });
+    const reason = body.failure_reason === undefined ? undefined : String(body.failure_reason);
+    if (reason !== undefined && !REFUND_FAILURES.includes(reason)) return void res.status(400).json({ error: `failure_reason must be one of ${REFUND_FAILURES.join(', ')}` });
+    res.json(settleRefund(ctx, refund, { status: body.status, ...(reason ? { failure_reason: reason } : {}) }));
   });
 
   router.post('/_emulator/reset', (_req, res) => {

@@ -46,6 +46,8 @@ export function registerRefunds(router: Router, ctx: Ctx, w: (h: Handler) => Req
       );
     }
     const reason = str(params, 'reason') ?? null;
+    const paidWith = typeof charge.payment_method === 'string' ? store.cardStates.get(charge.payment_method) : undefined;
+    const pending = paidWith?.card.refundsPending === true;
     if (reason && !REASONS.includes(reason)) throw invalidRequest(`Invalid reason: must be one of ${REASONS.join(', ')}`, 'reason');
     const refund: Refund = {
       id: newId('re_'),
@@ -62,10 +64,13 @@ export function registerRefunds(router: Router, ctx: Ctx, w: (h: Handler) => Req
       reason,
       receipt_number: null,
       source_transfer_reversal: null,
-      status: 'succeeded',
+      status: pending ? 'pending' : 'succeeded',
+      failure_reason: null,
       transfer_reversal: null,
+      ...(pending ? { pending_reason: 'processing' } : {}),
     };
     store.refunds.set(refund.id, refund);
+    // As on Stripe, the charge's amount_refunded counts a pending refund; a failure gives it back.
     const previous = { amount_refunded: charge.amount_refunded, refunded: charge.refunded };
     charge.amount_refunded += amount;
     charge.refunded = charge.amount_refunded >= charge.amount;
@@ -87,4 +92,29 @@ export function registerRefunds(router: Router, ctx: Ctx, w: (h: Handler) => Req
     if (!refund) throw resourceMissing('refund', path.id!, 'id');
     return expand(refund, expandPaths(params), store);
   }));
+}
+
+/**
+ * Settles a pending refund the way Stripe does some time later: `refund.updated` and
+ * `charge.refund.updated` (with `previous_attributes.status`), plus `refund.failed` for a failure,
+ * whose amount no longer counts in the charge's `amount_refunded`.
+ */
+export function settleRefund(ctx: Ctx, refund: Refund, outcome: { status: 'succeeded' | 'failed'; failure_reason?: string }): Refund {
+  const previous: Record<string, unknown> = { status: refund.status };
+  refund.status = outcome.status;
+  delete refund.pending_reason;
+  if (outcome.status === 'failed') {
+    refund.failure_reason = outcome.failure_reason ?? 'unknown';
+    refund.failure_balance_transaction = newId('txn_');
+    previous.failure_reason = null;
+    const charge = ctx.store.charges.get(refund.charge);
+    if (charge) {
+      charge.amount_refunded = Math.max(0, charge.amount_refunded - refund.amount);
+      charge.refunded = charge.amount_refunded >= charge.amount;
+    }
+  }
+  ctx.events.emit('refund.updated', refund, null, previous);
+  ctx.events.emit('charge.refund.updated', refund, null, previous);
+  if (outcome.status === 'failed') ctx.events.emit('refund.failed', refund, null, previous);
+  return refund;
 }

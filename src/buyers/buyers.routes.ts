@@ -1,6 +1,6 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { renderPage } from '../pages/render';
-import { item, money, parseMajor, statusLabel, toMajor } from '../pages/present';
+import { item, money, orderLabel, parseMajor, refundLabel, safeTrackingUrl, statusLabel, toMajor } from '../pages/present';
 import { orderLead } from '../pages/order-progress';
 import { currentUser, forgedLinkLimit, inspectLink, type BuyerPagesDeps } from './pages.deps';
 import { signInRoutes } from './signin.routes';
@@ -79,7 +79,12 @@ export function buyerPagesRouter(d: BuyerPagesDeps): Router {
       waiting: view.waiting, currency: view.currency.toUpperCase(), limit: toMajor(view.dailyLimit, view.currency),
       orders: view.orders.map((o) => ({
         id: o.id, support: o.support_email, item: item(o.quantity, o.product_name), merchant: o.merchant_name, price: money(o.amount, o.currency),
-        date: o.created_at.toISOString().slice(0, 10), label: statusLabel(o.status).text, tone: statusLabel(o.status).tone,
+        date: o.created_at.toISOString().slice(0, 10), label: orderLabel(o).text, tone: orderLabel(o).tone,
+        shipment: o.fulfillment_status === 'fulfilled' ? {
+          date: (o.fulfilled_at ?? o.created_at).toISOString().slice(0, 10), carrier: o.fulfillment_carrier,
+          trackingNumber: o.fulfillment_tracking_number, trackingUrl: safeTrackingUrl(o.fulfillment_tracking_url),
+        } : null,
+        refunds: o.refunds.map((r) => ({ amount: money(r.amount, r.currency), status: refundLabel(r.status), date: r.created_at.toISOString().slice(0, 10) })),
       })),
       csrf: d.sessions.csrfToken(req, res),
     });

@@ -51,10 +51,18 @@ export interface BuyerOrder {
   shipping_countries: string[] | null;
   /** Where the buyer reaches the shop about this order (the product's support_email); never posted on X. */
   support_email: string | null;
+  paid_at: Date | null;
+  /** What the merchant said when it shipped (merchant text: shown escaped, the link only if https). */
+  fulfillment_status: 'unfulfilled' | 'fulfilled';
+  fulfillment_carrier: string | null;
+  fulfillment_tracking_number: string | null;
+  fulfillment_tracking_url: string | null;
+  fulfilled_at: Date | null;
 }
 
 const ORDER_COLUMNS = `o.id, o.status, o.quantity, o.amount, o.currency, p.name AS product_name, m.name AS merchant_name,
-  o.failure_code, o.created_at, p.shipping AS product_shipping, p.shipping_countries, p.support_email`;
+  o.failure_code, o.created_at, p.shipping AS product_shipping, p.shipping_countries, o.paid_at, o.fulfillment_status,
+  o.fulfillment_carrier, o.fulfillment_tracking_number, o.fulfillment_tracking_url, o.fulfilled_at, p.support_email`;
 
 export async function ordersOfBuyer(db: Queryable, xUserId: string, limit = 20): Promise<BuyerOrder[]> {
   const { rows } = await db.query<BuyerOrder>(
@@ -63,6 +71,24 @@ export async function ordersOfBuyer(db: Queryable, xUserId: string, limit = 20):
     [xUserId, limit],
   );
   return rows;
+}
+
+export interface BuyerRefund {
+  order_id: string;
+  amount: number;
+  currency: string;
+  status: 'pending' | 'succeeded' | 'failed';
+  created_at: Date;
+}
+
+/** The refunds of the buyer's listed orders, oldest first. */
+export async function refundsOfOrders(db: Queryable, orderIds: string[]): Promise<BuyerRefund[]> {
+  if (!orderIds.length) return [];
+  const { rows } = await db.query<BuyerRefund>(
+    'SELECT order_id, amount, currency, status, created_at FROM refunds WHERE order_id = ANY($1) ORDER BY created_at, id',
+    [orderIds],
+  );
+  return rows.map((r) => ({ ...r, amount: Number(r.amount) }));
 }
 
 /** One order, only if it belongs to this buyer: nobody learns about another buyer's orders. */

@@ -40,7 +40,7 @@ export interface AccountView {
   address: ShippingAddress | null;
   dailyLimit: number | null;
   currency: string;
-  orders: repo.BuyerOrder[];
+  orders: Array<repo.BuyerOrder & { refunds: repo.BuyerRefund[] }>;
   waiting: repo.BuyerOrder[];
 }
 
@@ -104,7 +104,9 @@ export function createOnboardingService(d: OnboardingDeps) {
 
     async account(xUserId: string): Promise<AccountView> {
       const buyer = await buyersRepo.findBuyerByXUserId(d.db, xUserId);
-      const orders = await repo.ordersOfBuyer(d.db, xUserId);
+      const listed = await repo.ordersOfBuyer(d.db, xUserId);
+      const refunds = await repo.refundsOfOrders(d.db, listed.map((o) => o.id));
+      const orders = listed.map((o) => ({ ...o, refunds: refunds.filter((r) => r.order_id === o.id) }));
       let card: SavedCard | null = null;
       if (buyer?.payment_method_id) {
         // Stripe is the source of truth for the card; the stored brand/last4 is the fallback if it is unreachable.

@@ -40,7 +40,16 @@ export function createMetrics(log?: Logger) {
     buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 1800],
   });
 
-  const workerHooks: Required<Pick<WorkerHooks, 'onPostOutcome' | 'onReplyOutcome' | 'onReplyRateLimit' | 'onCharge' | 'onJobStarted'>> = {
+  const webhookDeliveries = new Counter({
+    name: 'hc_webhook_deliveries_total', help: 'Merchant webhook delivery attempts by outcome (delivered, failed = retried later, gave_up = retry window over)', labelNames: ['outcome'], registers,
+  });
+  const webhookSeconds = new Histogram({
+    name: 'hc_webhook_delivery_duration_seconds', help: "Time a merchant's endpoint took to answer one delivery attempt", labelNames: ['outcome'], registers,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  });
+  const endpointsDisabled = new Counter({ name: 'hc_webhook_endpoints_disabled_total', help: 'Merchant webhook endpoints this process disabled after failing for the whole retry window', registers });
+
+  const workerHooks: Required<Pick<WorkerHooks, 'onPostOutcome' | 'onReplyOutcome' | 'onReplyRateLimit' | 'onCharge' | 'onJobStarted' | 'onWebhookDelivery' | 'onWebhookEndpointDisabled'>> = {
     onPostOutcome: (outcome, reason) => postsHandled.inc({ outcome, reason: reason ?? 'none' }),
     onReplyOutcome: (outcome) => replies.inc({ outcome }),
     onReplyRateLimit: (remaining, resetAt) => {
@@ -52,6 +61,11 @@ export function createMetrics(log?: Logger) {
       chargeSeconds.observe({ outcome }, seconds);
     },
     onJobStarted: (queue, waitedMs) => queueWait.observe({ queue }, waitedMs / 1000),
+    onWebhookDelivery: (outcome, latencyMs) => {
+      webhookDeliveries.inc({ outcome });
+      webhookSeconds.observe({ outcome }, latencyMs / 1000);
+    },
+    onWebhookEndpointDisabled: () => endpointsDisabled.inc(),
   };
 
   /** Ingest counters are cumulative in status(); a Counter only goes up, so add the difference. */
@@ -125,6 +139,21 @@ export function createMetrics(log?: Logger) {
     });
   }
 
+  /** Disabled merchant endpoints, from PostgreSQL at scrape time: right whichever worker disabled them. */
+  function watchWebhooks(db: Db): void {
+    new Gauge({
+      name: 'hc_webhook_endpoints_disabled', help: 'Merchant webhook endpoints currently disabled (by the dispatcher or by their merchant)', registers,
+      async collect() {
+        try {
+          const { rows } = await within(db.query<{ n: string }>('SELECT count(*)::text AS n FROM webhook_endpoints WHERE disabled'));
+          this.set(Number(rows[0]?.n ?? 0));
+        } catch (err) {
+          log?.warn({ err: (err as Error).message }, 'metrics: webhook endpoint counts unavailable');
+        }
+      },
+    });
+  }
+
   /** X's stream rule budget as the api reckons it when it accepts a product (hashtag-registry.ts). */
   function watchRuleBudget(db: Db, limits: HashtagLimits): void {
     new Gauge({
@@ -144,7 +173,7 @@ export function createMetrics(log?: Logger) {
     });
   }
 
-  return { registry, workerHooks, watchIngest, watchQueues, watchOrders, watchRuleBudget };
+  return { registry, workerHooks, watchIngest, watchQueues, watchOrders, watchRuleBudget, watchWebhooks };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

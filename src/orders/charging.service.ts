@@ -15,6 +15,7 @@ import { needsAddress } from '../shipping/address';
 import { holdForAddress } from './address-hold';
 import { newId } from '../ids';
 import { pendingWorkForOrders } from './pending-work.repository';
+import { pendingRefundTotal } from '../refunds/refunds.repository';
 
 export interface ChargingDeps {
   db: Db;
@@ -216,8 +217,11 @@ export function createChargingService(d: ChargingDeps) {
       await withTransaction(d.db, async (tx) => {
         const { rows } = await tx.query<OrderRow>('SELECT * FROM orders WHERE payment_intent_id = $1 FOR UPDATE', [paymentIntentId]);
         const order = rows[0];
+        if (!order) return;
+        // Stripe's total counts refunds still pending; ours are counted when they settle (refund.updated).
+        amountRefunded -= await pendingRefundTotal(tx, order.id);
         // Totals only grow: an event about an earlier refund, arriving late, changes nothing.
-        if (!order || amountRefunded <= order.amount_refunded) return;
+        if (amountRefunded <= order.amount_refunded) return;
         const status = amountRefunded >= order.amount ? 'refunded' : 'partially_refunded';
         if (!canTransition(order.status, status)) return;
         await transitionOrder(tx, order, status, { amount_refunded: amountRefunded }, { amount_refunded: amountRefunded });

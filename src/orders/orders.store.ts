@@ -153,7 +153,7 @@ export async function placeOrder(
      rep AS (
        INSERT INTO replies (id, in_reply_to_tweet_id, order_id, kind, text)
        SELECT $12, $4, id, 'sold_out', $13 FROM o WHERE status = 'sold_out'
-       ON CONFLICT (in_reply_to_tweet_id, kind) DO NOTHING RETURNING id),
+       ON CONFLICT (in_reply_to_tweet_id, kind, subject_key) DO NOTHING RETURNING id),
      p AS (UPDATE posts SET outcome = CASE WHEN o.status = 'sold_out' THEN 'sold_out' ELSE 'order_created' END, reason = NULL
            FROM o WHERE posts.tweet_id = $4)
      SELECT o.*, (SELECT id FROM rep) AS sold_out_reply_id FROM o`,
@@ -221,7 +221,7 @@ export async function markOrderPaid(db: Queryable, orderId: string, paymentInten
      rep AS (
        INSERT INTO replies (id, in_reply_to_tweet_id, order_id, kind, text)
        SELECT $3, tweet_id, id, 'receipt', $4 FROM paid
-       ON CONFLICT (in_reply_to_tweet_id, kind) DO NOTHING RETURNING id)
+       ON CONFLICT (in_reply_to_tweet_id, kind, subject_key) DO NOTHING RETURNING id)
      SELECT EXISTS (SELECT 1 FROM late) AS late, (SELECT id FROM rep) AS receipt_reply_id`,
     [orderId, paymentIntentId, receipt.id, receipt.text],
   );

@@ -12,8 +12,8 @@ import { CHARGE_PENDING, sqlStatuses, type OrderStatus } from './lifecycle';
 export async function pendingWorkForOrders(db: Queryable, which: { orderIds: string[] } | { buyerXUserId: string }): Promise<Followup[]> {
   const [where, param] = 'orderIds' in which ? ['o.id = ANY($1)', which.orderIds] : ['o.buyer_x_user_id = $1', which.buyerXUserId];
   // Replies are reached through the post they answer (the unique index), not a scan by order id.
-  const { rows } = await db.query<{ order_id: string; status: OrderStatus; reply_id: string | null; reply_kind: ReplyKind | null }>(
-    `SELECT o.id AS order_id, o.status, r.id AS reply_id, r.kind AS reply_kind
+  const { rows } = await db.query<{ order_id: string; status: OrderStatus; reply_id: string | null; reply_kind: ReplyKind | null; subject_key: string | null }>(
+    `SELECT o.id AS order_id, o.status, r.id AS reply_id, r.kind AS reply_kind, r.subject_key
      FROM orders o LEFT JOIN replies r ON r.in_reply_to_tweet_id = o.tweet_id AND r.order_id = o.id AND r.status = 'pending'
      WHERE ${where} AND (o.status IN (${sqlStatuses(CHARGE_PENDING)}) OR r.id IS NOT NULL)`,
     [param],
@@ -25,7 +25,7 @@ export async function pendingWorkForOrders(db: Queryable, which: { orderIds: str
       charged.add(row.order_id);
       followups.push({ kind: 'charge', orderId: row.order_id });
     }
-    if (row.reply_id && row.reply_kind) followups.push({ kind: 'reply', replyId: row.reply_id, replyKind: row.reply_kind, subject: row.order_id });
+    if (row.reply_id && row.reply_kind) followups.push({ kind: 'reply', replyId: row.reply_id, replyKind: row.reply_kind, subject: row.subject_key ?? row.order_id });
   }
   return followups;
 }

@@ -14,7 +14,24 @@ const LABELS: Record<string, { text: string; tone: 'ok' | 'bad' | 'wait' }> = {
   expired: { text: 'Expired: you have not been charged', tone: 'bad' },
   refunded: { text: 'Refunded', tone: 'ok' },
   partially_refunded: { text: 'Partly refunded', tone: 'ok' },
+  canceled: { text: 'Canceled', tone: 'bad' },
 };
+
+/** An order's status as the buyer's account lists it: who canceled, and whether money moved. */
+export function orderLabel(o: { status: string; failure_code: string | null; paid_at: Date | null }): { text: string; tone: 'ok' | 'bad' | 'wait' } {
+  if (o.status !== 'canceled') return statusLabel(o.status);
+  const who = o.failure_code === 'canceled_by_merchant' ? 'Canceled by the shop' : 'Canceled';
+  return { text: o.paid_at ? who : `${who}: you have not been charged`, tone: 'bad' };
+}
+
+const REFUND_LABELS: Record<string, string> = { pending: 'on its way', succeeded: 'done', failed: 'failed: the shop will be in touch' };
+export const refundLabel = (status: string): string => REFUND_LABELS[status] ?? status;
+
+/** Only an https tracking link is a link; anything else (never accepted by the API) is dropped. */
+export function safeTrackingUrl(url: string | null): string | null {
+  if (!url || !URL.canParse(url)) return null;
+  return new URL(url).protocol === 'https:' ? url : null;
+}
 
 export function statusLabel(status: string): { text: string; tone: 'ok' | 'bad' | 'wait' } {
   return LABELS[status] ?? { text: status.replace(/_/g, ' '), tone: 'wait' };

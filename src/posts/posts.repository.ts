@@ -114,12 +114,12 @@ export async function insertSignupToken(tx: Queryable, id: string, xUserId: stri
 /** Work a post still has outstanding: charges not finished and replies not sent. */
 export async function pendingWorkForPost(db: Queryable, tweetId: string): Promise<Followup[]> {
   const orders = await db.query<{ id: string }>(`SELECT id FROM orders WHERE tweet_id = $1 AND status IN (${sqlStatuses(CHARGE_PENDING)})`, [tweetId]);
-  const replies = await db.query<{ id: string; kind: ReplyKind; order_id: string | null }>(
-    `SELECT id, kind, order_id FROM replies WHERE in_reply_to_tweet_id = $1 AND status = 'pending'`,
+  const replies = await db.query<{ id: string; kind: ReplyKind; order_id: string | null; subject_key: string | null }>(
+    `SELECT id, kind, order_id, subject_key FROM replies WHERE in_reply_to_tweet_id = $1 AND status = 'pending'`,
     [tweetId],
   );
   return [
     ...orders.rows.map((o) => ({ kind: 'charge' as const, orderId: o.id })),
-    ...replies.rows.map((r) => ({ kind: 'reply' as const, replyId: r.id, replyKind: r.kind, subject: r.order_id ?? tweetId })),
+    ...replies.rows.map((r) => ({ kind: 'reply' as const, replyId: r.id, replyKind: r.kind, subject: r.subject_key ?? r.order_id ?? tweetId })),
   ];
 }

@@ -1,18 +1,19 @@
 import type { Runtime } from '../runtime';
 import { chargeJobId, replyJobId, enqueueFollowups } from './followups';
-import { stalePendingReplies } from '../replies/replies.repository';
+import { replySubject, stalePendingReplies } from '../replies/replies.repository';
 import { pruneIdempotencyKeys } from '../http/idempotency';
 import { REPLY_PRIORITY } from '../replies/templates';
 import { rearm, rearmStripeEvent } from './rearm';
 import { CHARGE_PENDING, sqlStatuses } from '../orders/lifecycle';
 import { createRefundsService } from '../refunds/refunds.service';
+import { pruneFinishedDeliveries } from '../webhooks/deliveries.repository';
 
 const STALE_AFTER_S = 120;
 // A verified event is queued in the same request that stored it: one still unapplied after this
 // long lost its job (the api died between the two, or Redis lost it).
 const STRIPE_EVENT_STALE_S = 30;
 
-/** Periodic sweep, one worker process at a time (a Redis lock): expiries, stuck work, old keys. */
+/** Periodic sweep, one worker process at a time (a Redis lock): expiries, stuck work, old keys and webhook deliveries. */
 export function startMaintenance(rt: Runtime, everyMs = 30_000): { stop(): void; runOnce(): Promise<void> } {
   const lockKey = `${rt.config.QUEUE_PREFIX}:maintenance:lock`;
   const log = rt.log.child({ task: 'maintenance' });
@@ -33,7 +34,7 @@ export function startMaintenance(rt: Runtime, everyMs = 30_000): { stop(): void;
       if (await rearm(rt.queues.charges, chargeJobId(id), () => enqueueFollowups(rt.queues, [{ kind: 'charge', orderId: id }]))) rearmed++;
     }
     for (const r of await stalePendingReplies(rt.db, STALE_AFTER_S, 500)) {
-      const subject = r.order_id ?? r.in_reply_to_tweet_id;
+      const subject = replySubject(r);
       if (await rearm(rt.queues.replies, replyJobId(subject, r.kind), () =>
         rt.queues.replies.add(r.kind, { replyId: r.id }, { jobId: replyJobId(subject, r.kind), priority: REPLY_PRIORITY[r.kind] }))) rearmed++;
     }
@@ -48,6 +49,8 @@ export function startMaintenance(rt: Runtime, everyMs = 30_000): { stop(): void;
     if (retriedRefunds) log.warn({ refunds: retriedRefunds }, 'asked Stripe again about refunds it never answered');
     if (rearmed) log.warn({ jobs: rearmed }, 're-armed jobs for unfinished orders, replies and Stripe events');
     await pruneIdempotencyKeys(rt.db);
+    const pruned = await pruneFinishedDeliveries(rt.db, rt.config.WEBHOOK_DELIVERY_RETENTION_DAYS);
+    if (pruned) log.info({ deliveries: pruned, retention_days: rt.config.WEBHOOK_DELIVERY_RETENTION_DAYS }, 'pruned old merchant webhook deliveries');
   }
 
   const timer = setInterval(() => void runOnce().catch((err) => log.error({ err: (err as Error).message }, 'maintenance failed')), everyMs);

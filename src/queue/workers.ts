@@ -9,7 +9,7 @@ import { stripeEventsProcessor } from '../../workers/stripe-events';
 import { startMaintenance } from './maintenance';
 import { startMatchingFirst } from './matching-first';
 import { timedCharging, type ChargeOutcome } from '../ops/charge-hook';
-import { startDispatcher } from '../webhooks/dispatcher';
+import { startDispatcher, type DeliveryOutcome } from '../webhooks/dispatcher';
 import { createSecretBox } from '../webhooks/secret-box';
 import { createRefundsService } from '../refunds/refunds.service';
 import { enqueueFollowups } from './followups';
@@ -22,6 +22,9 @@ export interface WorkerHooks {
   onCharge?: (outcome: ChargeOutcome, seconds: number) => void;
   /** A job's first start, with how long it waited in its queue (metrics). */
   onJobStarted?: (queue: string, waitedMs: number) => void;
+  /** Each merchant webhook attempt and its latency; an endpoint disabled (metrics). */
+  onWebhookDelivery?: (outcome: DeliveryOutcome, latencyMs: number) => void;
+  onWebhookEndpointDisabled?: () => void;
 }
 
 async function shopUserId(rt: Runtime): Promise<string | null> {
@@ -92,6 +95,7 @@ export async function startWorkers(rt: Runtime, hooks: WorkerHooks = {}): Promis
   const maintenance = startMaintenance(rt, config.MAINTENANCE_INTERVAL_MS);
   const webhooks = startDispatcher({
     db: rt.db, box: createSecretBox(config.SIGNING_SECRET), policy: { production: config.NODE_ENV === 'production' }, log: log.child({ task: 'webhooks' }),
+    onDelivery: hooks.onWebhookDelivery, onEndpointDisabled: hooks.onWebhookEndpointDisabled,
   });
   const matchingFirst = startMatchingFirst({
     tweets: rt.queues.tweets, backlog: config.MATCHING_FIRST_BACKLOG, log,

@@ -61,6 +61,11 @@ export async function findRefund(db: Queryable, id: string): Promise<RefundRow |
   return rows[0];
 }
 
+export async function findRefundByStripeId(db: Queryable, stripeRefundId: string): Promise<RefundRow | undefined> {
+  const { rows } = await db.query<RefundRow>('SELECT * FROM refunds WHERE stripe_refund_id = $1', [stripeRefundId]);
+  return rows[0];
+}
+
 /** An order's refunds, oldest first (an order has few). */
 export async function listOrderRefunds(db: Queryable, merchantId: string, orderId: string): Promise<RefundRow[]> {
   const { rows } = await db.query<RefundRow>('SELECT * FROM refunds WHERE order_id = $1 AND merchant_id = $2 ORDER BY created_at, id', [orderId, merchantId]);

@@ -54,10 +54,11 @@ export function createRefundsService(d: RefundsDeps) {
     }
     if (refund.restock) await repo.restockOrder(tx, order.id);
     // A buyer's #cancel is answered under their #cancel post, as a cancel; a merchant's refund under the purchase.
+    // Keyed by the refund: a second partial refund is told too, each one once.
     const kind = refund.requested_by === 'buyer' ? 'cancel_confirmed' : 'refunded';
     const text = renderReply(kind, { orderId: order.id, product: order.product_name, quantity: order.quantity, amount: refund.amount, currency: order.currency });
-    const reply = await insertReply(tx, { inReplyTo: refund.reply_to_tweet_id ?? order.tweet_id, orderId: order.id, kind, text });
-    return reply ? [{ kind: 'reply', replyId: reply.id, replyKind: kind, subject: refund.reply_to_tweet_id ?? order.id }] : [];
+    const reply = await insertReply(tx, { inReplyTo: refund.reply_to_tweet_id ?? order.tweet_id, orderId: order.id, kind, text, subjectKey: refund.id });
+    return reply ? [{ kind: 'reply', replyId: reply.id, replyKind: kind, subject: refund.id }] : [];
   }
 
   /** Asks Stripe; a refusal is a failed refund with Stripe's reason, an outage leaves it pending for the sweep. */
@@ -122,6 +123,17 @@ export function createRefundsService(d: RefundsDeps) {
       if (!refund || refund.status !== 'pending' || !d.payments) return refund;
       const order = await d.db.query<{ payment_intent_id: string }>('SELECT payment_intent_id FROM orders WHERE id = $1', [refund.order_id]);
       return callStripe(refund, order.rows[0]!.payment_intent_id);
+    },
+
+    /**
+     * Stripe settled a refund it first answered `pending` (refund.updated): ours follows, once.
+     * Refunds that are not ours (made in Stripe's dashboard) are left to charge.refunded.
+     */
+    async applyStripeRefund(update: RefundResult & { refundId: string | null }): Promise<Followup[]> {
+      if (update.status === 'pending') return [];
+      const ours = (update.refundId ? await repo.findRefund(d.db, update.refundId) : undefined) ?? (await repo.findRefundByStripeId(d.db, update.id));
+      if (!ours || ours.status !== 'pending') return [];
+      return (await settle(ours.id, update)).followups;
     },
 
     /** The sweep: refunds whose Stripe call never answered are asked again with the same key. */

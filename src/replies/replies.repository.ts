@@ -7,6 +7,8 @@ export interface ReplyRow {
   in_reply_to_tweet_id: string;
   order_id: string | null;
   kind: ReplyKind;
+  /** What the reply is about when a kind can happen more than once per post (a refund's id); else null. */
+  subject_key: string | null;
   text: string;
   status: 'pending' | 'posted' | 'refused' | 'failed';
   x_reply_id: string | null;
@@ -15,21 +17,21 @@ export interface ReplyRow {
   posted_at: Date | null;
 }
 
-/** One reply per (post, kind): a second insert for the same pair is a no-op. */
+/** One reply per (post, kind, subject): a second insert for the same key is a no-op. */
 export async function insertReply(
   tx: Queryable,
-  r: { inReplyTo: string; orderId: string | null; kind: ReplyKind; text: string },
+  r: { inReplyTo: string; orderId: string | null; kind: ReplyKind; text: string; subjectKey?: string },
   /** False when the caller sets the order's reply_status itself in its own update. */
   touchOrder = true,
 ): Promise<ReplyRow | undefined> {
   // The reply row and its order's reply_status in one statement: one round trip.
   const { rows } = await tx.query<ReplyRow>(
     `WITH r AS (
-       INSERT INTO replies (id, in_reply_to_tweet_id, order_id, kind, text) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (in_reply_to_tweet_id, kind) DO NOTHING RETURNING *),
+       INSERT INTO replies (id, in_reply_to_tweet_id, order_id, kind, text, subject_key) VALUES ($1, $2, $3, $4, $5, $7)
+       ON CONFLICT (in_reply_to_tweet_id, kind, subject_key) DO NOTHING RETURNING *),
      o AS (UPDATE orders SET reply_status = 'pending', updated_at = clock_timestamp() FROM r WHERE $6 AND orders.id = r.order_id)
      SELECT * FROM r`,
-    [newId('rep'), r.inReplyTo, r.orderId, r.kind, r.text, touchOrder],
+    [newId('rep'), r.inReplyTo, r.orderId, r.kind, r.text, touchOrder, r.subjectKey ?? null],
   );
   return rows[0];
 }
@@ -76,3 +78,7 @@ export async function stalePendingReplies(db: Queryable, olderThanS: number, lim
   );
   return rows;
 }
+
+/** The job subject of a reply: its own subject (a refund) when it has one, else its order or post. */
+export const replySubject = (r: Pick<ReplyRow, 'subject_key' | 'order_id' | 'in_reply_to_tweet_id'>): string =>
+  r.subject_key ?? r.order_id ?? r.in_reply_to_tweet_id;

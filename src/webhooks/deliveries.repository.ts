@@ -106,6 +106,20 @@ export async function recordFailure(
   return { endpointDisabled: rows[0]!.endpoint_disabled, gaveUp: rows[0]!.gave_up };
 }
 
+/**
+ * Deliveries that are over (delivered, or given up) and older than the retention: the merchant's
+ * delivery log keeps what is recent, the table does not grow for ever. Pending ones are kept
+ * whatever their age. Bounded per call; the sweep comes back.
+ */
+export async function pruneFinishedDeliveries(db: Queryable, olderThanDays: number, limit = 5000): Promise<number> {
+  const { rowCount } = await db.query(
+    `DELETE FROM webhook_deliveries WHERE id IN (
+       SELECT id FROM webhook_deliveries WHERE status <> 'pending' AND updated_at < clock_timestamp() - make_interval(days => $1) LIMIT $2)`,
+    [olderThanDays, limit],
+  );
+  return rowCount ?? 0;
+}
+
 export interface UndispatchedEvent {
   id: number;
   order_id: string;

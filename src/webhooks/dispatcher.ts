@@ -46,7 +46,14 @@ export interface DispatcherDeps {
   pollMs?: number;
   batch?: number;
   concurrency?: number;
+  /** Each attempt's outcome and how long the receiver took (metrics). */
+  onDelivery?: (outcome: DeliveryOutcome, latencyMs: number) => void;
+  /** An endpoint was disabled after failing for the whole retry window (metrics). */
+  onEndpointDisabled?: () => void;
 }
+
+/** delivered: 2xx; failed: retried later; gave_up: the retry window is over. */
+export type DeliveryOutcome = 'delivered' | 'failed' | 'gave_up';
 
 const windowText = (ms: number) => (ms % 86_400_000 === 0 ? `${ms / 86_400_000} days` : ms % 3_600_000 === 0 ? `${ms / 3_600_000} hours` : `${ms} ms`);
 
@@ -87,6 +94,7 @@ export function createDispatcher(d: DispatcherDeps) {
     const log = { delivery_id: c.id, endpoint_id: c.endpoint_id, event_id: c.payload.id, attempt: c.attempts, status_code: result.statusCode, latency_ms: result.latencyMs };
     if (result.statusCode !== undefined && result.statusCode >= 200 && result.statusCode < 300) {
       await recordSuccess(d.db, c, result.statusCode, result.latencyMs);
+      d.onDelivery?.('delivered', result.latencyMs);
       d.log.info(log, 'webhook delivered');
       return;
     }
@@ -99,6 +107,8 @@ export function createDispatcher(d: DispatcherDeps) {
       windowMs: schedule.windowMs,
       disabledReason: `Disabled after deliveries failed for ${windowText(schedule.windowMs)}`,
     });
+    d.onDelivery?.(outcome.gaveUp ? 'gave_up' : 'failed', result.latencyMs);
+    if (outcome.endpointDisabled) d.onEndpointDisabled?.();
     d.log.warn({ ...log, error, gave_up: outcome.gaveUp, endpoint_disabled: outcome.endpointDisabled }, 'webhook delivery failed');
   }
 

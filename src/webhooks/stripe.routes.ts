@@ -26,7 +26,9 @@ async function alreadySettled(db: Db, event: WebhookEvent): Promise<boolean> {
 }
 
 /** The event types the service acts on: what its webhook endpoint subscribes to. */
-export const STRIPE_EVENTS_HANDLED = ['checkout.session.completed', 'payment_intent.succeeded', 'charge.refunded'] as const;
+export const STRIPE_EVENTS_HANDLED = [
+  'checkout.session.completed', 'payment_intent.succeeded', 'charge.refunded', 'refund.updated', 'charge.refund.updated',
+] as const;
 const HANDLED = new Set<string>(STRIPE_EVENTS_HANDLED);
 
 /**

@@ -53,7 +53,7 @@ async function paidOrder(): Promise<{ id: string; pi: string }> {
   return { id, pi: pi.id };
 }
 const stripeRefunds = async (pi: string) => (await stripe.refunds.list({ payment_intent: pi })).data;
-const replies = async (id: string) => (await t.db.query<{ text: string }>(`SELECT text FROM replies WHERE order_id = $1 AND kind = 'refunded'`, [id])).rows.map((r) => r.text);
+const replies = async (id: string) => (await t.db.query<{ text: string }>(`SELECT text FROM replies WHERE order_id = $1 AND kind = 'refunded' ORDER BY created_at`, [id])).rows.map((r) => r.text);
 
 describe('POST /v1/orders/{id}/refunds', () => {
   it('refunds what remains by default, through Stripe, and tells the buyer', async () => {
@@ -65,7 +65,7 @@ describe('POST /v1/orders/{id}/refunds', () => {
     const atStripe = await stripeRefunds(pi);
     expect(atStripe.map((r) => [r.id, r.amount, r.metadata?.refund_id])).toEqual([[res.body.stripe_refund, 1800, res.body.id]]);
     expect(await replies(id)).toEqual([`Order ${id} for Mug BuyRefundMug was refunded ($18.00).`]);
-    expect(enqueued.some((f) => f.kind === 'reply' && f.subject === id && f.replyKind === 'refunded')).toBe(true);
+    expect(enqueued.some((f) => f.kind === 'reply' && f.subject === res.body.id && f.replyKind === 'refunded')).toBe(true);
     expect(await stock()).toBe(before); // no restock asked
 
     // The same key replays the first answer: no second Stripe refund.
@@ -102,6 +102,25 @@ describe('POST /v1/orders/{id}/refunds', () => {
     const events = (await request(t.app).get('/v1/events').query({ type: 'order.*', limit: 100 }).set(auth()).expect(200)).body.data
       .filter((e: { data: { object: { id: string } } }) => e.data.object.id === id).map((e: { type: string }) => e.type);
     expect(events.slice(0, 2)).toEqual(['order.refunded', 'order.partially_refunded']);
+  });
+
+  it('tells the buyer about every refund: a second partial refund gets its own reply, each exactly once', async () => {
+    const { id } = await paidOrder();
+    enqueued.length = 0;
+    const first = await refund(id, { amount: 500 }).expect(201);
+    const second = await refund(id, { amount: 300 }).expect(201);
+    expect(await replies(id)).toEqual([
+      `Order ${id} for Mug BuyRefundMug was refunded ($5.00).`,
+      `Order ${id} for Mug BuyRefundMug was refunded ($3.00).`,
+    ]);
+    // One reply job per refund, each with an id of its own that a retry finds again.
+    const jobs = enqueued.filter((f) => f.kind === 'reply' && f.replyKind === 'refunded').map((f) => (f.kind === 'reply' ? f.subject : ''));
+    expect(jobs).toEqual([first.body.id, second.body.id]);
+    // Settling the same refund again (a retried job, a late webhook) writes no second reply.
+    const payments = createStripeAdapter({ secretKey: 'sk_test_refunds', webhookSecret: () => undefined, apiBase: emu.url, maxNetworkRetries: 0 });
+    const again = createRefundsService({ db: t.db, payments, log: createLogger('silent') });
+    await again.applyStripeRefund({ id: second.body.stripe_refund, amount: 300, status: 'succeeded', failureReason: null, refundId: second.body.id });
+    expect(await replies(id)).toHaveLength(2);
   });
 
   it('records a refund Stripe refuses as failed with its reason, never a 500, and the order is unchanged', async () => {
