@@ -16,6 +16,7 @@ export const EVENT_CATALOGUE = {
   'order.refunded': { object: 'order', stored: ['order.refunded'], when: 'The order was refunded in full.' },
   'order.partially_refunded': { object: 'order', stored: ['order.partially_refunded'], when: 'Part of the order was refunded.' },
   'order.canceled': { object: 'order', stored: ['order.canceled'], when: 'The merchant canceled the order before it was paid; the units were freed and the buyer told.' },
+  'order.refund_failed': { object: 'order', stored: ['order.refund_failed'], when: "Stripe refused or failed a refund (the merchant's or a buyer's #cancel); data carries the refund id and Stripe's reason. The order's status is unchanged." },
   'order.fulfilled': { object: 'order', stored: ['order.fulfilled'], when: 'The merchant marked the order shipped (fulfillment_status `fulfilled`); the buyer was told.' },
   'product.sold_out': { object: 'product', stored: ['product.sold_out'], when: "An order took a product's last unit." },
 } as const satisfies Record<string, { object: 'order' | 'product'; stored: readonly string[]; when: string }>;

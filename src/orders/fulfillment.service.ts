@@ -8,6 +8,7 @@ import { FULFILLABLE } from './lifecycle';
 import type { OrderRow } from './orders.repository';
 import type { CreateFulfillment } from './orders.schema';
 import { lockOrder, recordFulfillment } from './orders.store';
+import { buyerRefundPending } from '../refunds/refunds.repository';
 
 export interface FulfillmentDeps {
   db: Db;
@@ -27,6 +28,10 @@ export function createFulfillmentService(d: FulfillmentDeps) {
         }
         if (!FULFILLABLE.includes(current.status)) {
           throw errors.conflict('order_not_fulfillable', `Order ${orderId} is ${current.status}; only a paid order that is not wholly refunded can be fulfilled`);
+        }
+        // A buyer's #cancel is being refunded: shipping it now would send goods the buyer is paid back for.
+        if (await buyerRefundPending(tx, orderId)) {
+          throw errors.conflict('order_cancel_requested', `The buyer canceled order ${orderId}; its refund is under way, so it cannot be fulfilled`);
         }
         const details = { carrier: body.carrier ?? null, trackingNumber: body.tracking_number ?? null, trackingUrl: body.tracking_url ?? null };
         const updated = (await recordFulfillment(tx, orderId, details))!;

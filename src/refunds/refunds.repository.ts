@@ -96,3 +96,9 @@ export async function pendingRefundIdsForPost(db: Queryable, tweetId: string): P
   const { rows } = await db.query<{ id: string }>(`SELECT id FROM refunds WHERE reply_to_tweet_id = $1 AND status = 'pending'`, [tweetId]);
   return rows.map((r) => r.id);
 }
+
+/** Whether a buyer's #cancel refund for this order is still waiting for Stripe. */
+export async function buyerRefundPending(db: Queryable, orderId: string): Promise<boolean> {
+  const { rowCount } = await db.query(`SELECT 1 FROM refunds WHERE order_id = $1 AND requested_by = 'buyer' AND status = 'pending' LIMIT 1`, [orderId]);
+  return rowCount === 1;
+}

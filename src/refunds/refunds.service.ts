@@ -4,7 +4,7 @@ import { AppError, errors } from '../http/errors';
 import { newId } from '../ids';
 import type { Logger } from '../logger';
 import { canTransition, sourcesOf } from '../orders/lifecycle';
-import { lockOrder, transitionOrder } from '../orders/orders.store';
+import { addOrderEvent, lockOrder, transitionOrder } from '../orders/orders.store';
 import { PaymentsRejectedError, PaymentsUnavailableError, type PaymentsPort, type RefundResult } from '../payments/payments.port';
 import type { Followup } from '../queue/followups';
 import { insertReply } from '../replies/replies.repository';
@@ -39,10 +39,24 @@ export function createRefundsService(d: RefundsDeps) {
     return withTransaction(d.db, async (tx) => {
       const current = (await repo.findRefund(tx, refundId))!;
       const order = (await lockOrder(tx, current.order_id))!;
-      const settled = await repo.settleRefund(tx, refundId, { status: result.status, stripeRefundId: result.id, failureReason: result.failureReason });
-      if (!settled || settled.status !== 'succeeded') return { refund: settled ?? (await repo.findRefund(tx, refundId))!, followups: [] };
+      const settled = await repo.settleRefund(tx, refundId, { status: result.status, stripeRefundId: result.id || null, failureReason: result.failureReason });
+      if (!settled) return { refund: (await repo.findRefund(tx, refundId))!, followups: [] };
+      if (settled.status === 'failed') return { refund: settled, followups: await applyFailed(tx, order, settled) };
+      if (settled.status !== 'succeeded') return { refund: settled, followups: [] };
       return { refund: settled, followups: await applySucceeded(tx, order, settled) };
     });
+  }
+
+  /**
+   * Stripe refused or failed a refund: the merchant learns it from `order.refund_failed` (the refund
+   * stays listed with its reason), and a buyer whose #cancel asked for it is told, once.
+   */
+  async function applyFailed(tx: Tx, order: NonNullable<Awaited<ReturnType<typeof lockOrder>>>, refund: repo.RefundRow): Promise<Followup[]> {
+    await addOrderEvent(tx, order.id, 'order.refund_failed', { refund: refund.id, amount: refund.amount, reason: refund.failure_reason, by: refund.requested_by });
+    if (refund.requested_by !== 'buyer') return [];
+    const text = renderReply('cancel_failed', { orderId: order.id, product: order.product_name, quantity: order.quantity });
+    const reply = await insertReply(tx, { inReplyTo: refund.reply_to_tweet_id ?? order.tweet_id, orderId: order.id, kind: 'cancel_failed', text, subjectKey: refund.id });
+    return reply ? [{ kind: 'reply', replyId: reply.id, replyKind: 'cancel_failed', subject: refund.id }] : [];
   }
 
   async function applySucceeded(tx: Tx, order: NonNullable<Awaited<ReturnType<typeof lockOrder>>>, refund: repo.RefundRow): Promise<Followup[]> {
@@ -73,14 +87,12 @@ export function createRefundsService(d: RefundsDeps) {
       if (err instanceof PaymentsRejectedError) {
         d.log.warn({ refund_id: refund.id, order_id: refund.order_id, code: err.code }, 'refund refused by Stripe');
         result = { id: '', amount: refund.amount, status: 'failed', failureReason: `${err.code}: ${err.message}`.slice(0, 500) };
-        const failed = await withTransaction(d.db, (tx) => repo.settleRefund(tx, refund.id, { status: 'failed', stripeRefundId: null, failureReason: result.failureReason }));
-        return failed ?? (await repo.findRefund(d.db, refund.id))!;
-      }
-      if (err instanceof PaymentsUnavailableError) {
+      } else if (err instanceof PaymentsUnavailableError) {
         d.log.warn({ refund_id: refund.id, order_id: refund.order_id }, 'Stripe unavailable for a refund; it stays pending and is retried');
         return refund;
+      } else {
+        throw err;
       }
-      throw err;
     }
     const { refund: settled, followups } = await settle(refund.id, result);
     if (followups.length) await d.enqueue?.(followups);

@@ -8,13 +8,13 @@ export type ReplyKind =
   | 'receipt' | 'signup' | 'sold_out' | 'declined' | 'action_required' | 'how_to_buy'
   | 'too_many' | 'failed' | 'spending_limit' | 'refunded' | 'amount_too_large' | 'fulfilled' | 'canceled' | 'address_needed'
   // A buyer's #cancel post: canceled (or refunded), too late, not theirs, no order named, a charge in flight.
-  | 'cancel_confirmed' | 'cancel_window_closed' | 'cancel_refused' | 'how_to_cancel' | 'cancel_retry';
+  | 'cancel_confirmed' | 'cancel_window_closed' | 'cancel_refused' | 'how_to_cancel' | 'cancel_retry' | 'cancel_failed';
 
 /** Lower runs first: receipts and signup links before sold-out notices. */
 export const REPLY_PRIORITY: Record<ReplyKind, number> = {
   receipt: 1, signup: 1, action_required: 2, declined: 2, failed: 3, spending_limit: 3,
   refunded: 3, canceled: 3, address_needed: 2, fulfilled: 4, too_many: 5, how_to_buy: 5, amount_too_large: 5, sold_out: 10,
-  cancel_confirmed: 3, cancel_window_closed: 4, cancel_retry: 4, cancel_refused: 5, how_to_cancel: 5,
+  cancel_confirmed: 3, cancel_failed: 3, cancel_window_closed: 4, cancel_retry: 4, cancel_refused: 5, how_to_cancel: 5,
 };
 
 // Building an Intl.NumberFormat costs far more than using one; a flash sale formats thousands.
@@ -97,6 +97,8 @@ export function renderReply(kind: ReplyKind, context: ReplyContext): string {
       return 'Only the account that placed an order can cancel it.';
     case 'how_to_cancel':
       return `To cancel an order, reply #cancel to its receipt${c.shop ? `, or post @${c.shop} #cancel with the order number` : ''}.`;
+    case 'cancel_failed':
+      return `Order ${c.orderId} for ${item} could not be refunded automatically. The shop has been told and will sort it out with you.`;
     case 'cancel_retry':
       return `Order ${c.orderId} is being charged right now. Reply #cancel again in a minute to cancel it.`;
     case 'address_needed':

@@ -149,6 +149,33 @@ describe('a buyer\'s #cancel post', () => {
     expect(await orderRow(order.id)).toMatchObject({ status: 'refunded' });
   });
 
+  it('Stripe refuses the refund: it is failed with the reason, the merchant gets order.refund_failed, the buyer is told', async () => {
+    const order = await paidOrder(product);
+    // Refunded in Stripe's dashboard meanwhile: Stripe refuses a second refund of the charge.
+    await stripe.refunds.create({ payment_intent: order.pi });
+    const post = cancelPost('@shop #cancel', { referenced: [{ type: 'replied_to', id: order.receiptXId }] });
+    expect(await deliver(post)).toMatchObject({ outcome: 'canceled', reason: 'refund_requested' });
+    const listed = await request(t.app).get(`/v1/orders/${order.id}/refunds`).set(auth()).expect(200);
+    expect(listed.body.data).toEqual([expect.objectContaining({ status: 'failed', failure_reason: expect.stringContaining('charge_already_refunded') })]);
+    expect(await repliesTo(post.id)).toEqual([{ kind: 'cancel_failed', text: `Order ${order.id} for Mug could not be refunded automatically. The shop has been told and will sort it out with you.` }]);
+    const events = await request(t.app).get('/v1/events').query({ type: 'order.refund_failed' }).set(auth()).expect(200);
+    expect(events.body.data.filter((e: { data: { object: { id: string } } }) => e.data.object.id === order.id)).toHaveLength(1);
+    // Asked again (a redelivery), nothing more happens.
+    await deliver(post);
+    expect(await repliesTo(post.id)).toHaveLength(1);
+  });
+
+  it('while a buyer\'s #cancel refund is with Stripe, the merchant cannot fulfil the order (409 order_cancel_requested)', async () => {
+    const order = await paidOrder(product);
+    const post = cancelPost('@shop #cancel', { referenced: [{ type: 'replied_to', id: order.receiptXId }] });
+    await matching.handlePost(post); // the refund is written; Stripe not asked yet
+    const res = await request(t.app).post(`/v1/orders/${order.id}/fulfillments`).set(auth()).set('Idempotency-Key', `ful-${order.id}`).send({ carrier: 'UPS' });
+    expect(res.status).toBe(409);
+    expect(res.body).toMatchObject({ code: 'order_cancel_requested' });
+    await deliver(post);
+    expect(await orderRow(order.id)).toMatchObject({ status: 'refunded' });
+  });
+
   it('after fulfilment the window is closed, whatever the time', async () => {
     const order = await paidOrder(product);
     await recordFulfillment(t.db, order.id, { carrier: 'UPS', trackingNumber: null, trackingUrl: null });
