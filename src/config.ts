@@ -72,6 +72,9 @@ const envSchema = z.object({
   STARTUP_WAIT_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
   // The sweep that expires orders and re-arms lost jobs (one worker at a time).
   MAINTENANCE_INTERVAL_MS: z.coerce.number().int().min(1000).default(30_000),
+  // Work left this long without progress (a post without outcome, an order mid-charge, a pending
+  // reply or refund) lost its job, to a crash or to Redis losing everything: the sweep re-arms it.
+  SWEEP_STALE_AFTER_SECONDS: z.coerce.number().int().min(1).max(86_400).default(120),
   // Workers get this long to finish in-flight jobs on SIGTERM; what is left is retried elsewhere.
   WORKER_DRAIN_TIMEOUT_MS: z.coerce.number().int().min(100).default(15000),
   // Scrape-only token, so Prometheus never holds the operator token.
