@@ -52,6 +52,8 @@ const envSchema = z.object({
     .transform((v) => v.replace(/^@/, ''))
     .default('shop'),
   X_INGEST_MODE: z.enum(['stream', 'poll']).default('stream'),
+  // Every request to X (replies, reply look-ups, search, stream rules) gives up after this silence.
+  X_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   // X's filtered-stream rule cap for the app's access level; products are refused beyond it.
   X_STREAM_MAX_RULES: z.coerce.number().int().min(1).max(100_000).default(1000),
   // Live products (hence hashtags) one merchant may have, so no merchant can fill the stream rules.
