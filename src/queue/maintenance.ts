@@ -29,7 +29,7 @@ export function startMaintenance(rt: Runtime, everyMs = 30_000): { stop(): void;
   /** Inbox posts that have an outcome are done; those without one past the delay lost their job. */
   async function sweepPosts(): Promise<number> {
     let pruned = 0;
-    for (;;) {
+    for (let round = 0; round < POSTS_PER_RUN / (POST_BATCH * 4); round++) {
       const n = await pruneInbox(rt.db, POST_BATCH * 4);
       pruned += n;
       if (n < POST_BATCH * 4) break;
