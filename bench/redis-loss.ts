@@ -42,7 +42,9 @@ export async function redisLossDrive(s: BenchStack, a: LossArgs, begin: () => Pr
 
   const lostAt = Date.now();
   const keysDropped = await loseRedis(s.prefix);
-  const atLoss = (await s.db.query(`SELECT (SELECT count(*)::int FROM posts) AS with_outcome, (SELECT count(*)::int FROM post_inbox i WHERE NOT EXISTS (SELECT 1 FROM posts p WHERE p.tweet_id = i.tweet_id)) AS waiting`)).rows[0] as { with_outcome: number; waiting: number };
+  const atLoss = (await s.db.query(`SELECT (SELECT count(*)::int FROM posts) AS with_outcome,
+      (SELECT array_agg(i.tweet_id) FROM post_inbox i WHERE NOT EXISTS (SELECT 1 FROM posts p WHERE p.tweet_id = i.tweet_id)) AS stranded`)).rows[0] as { with_outcome: number; stranded: string[] | null };
+  const stranded = atLoss.stranded ?? [];
 
   // The rest at the same pace.
   const perTick = Math.max(1, Math.round(rate / 20));
@@ -56,6 +58,12 @@ export async function redisLossDrive(s: BenchStack, a: LossArgs, begin: () => Pr
 
   const outcomes = (await s.db.query(`SELECT count(*)::int AS n FROM posts`)).rows[0] as { n: number };
   const doubled = Object.values((await emulatorSummary(s)).succeeded).filter((n) => n > 1).length;
+  // posts.received_at is when the outcome was recorded; orders.paid_at when the charge settled.
+  const after = (await s.db.query(`SELECT
+      (SELECT extract(epoch FROM max(received_at)) * 1000 FROM posts) AS all_outcomes,
+      (SELECT extract(epoch FROM max(received_at)) * 1000 FROM posts WHERE tweet_id = ANY($1)) AS stranded_outcomes,
+      (SELECT extract(epoch FROM max(paid_at)) * 1000 FROM orders WHERE tweet_id = ANY($1)) AS stranded_paid`, [stranded])).rows[0] as Record<string, string | null>;
+  const sinceLoss = (ms: string | null | undefined) => (ms ? round((Number(ms) - lostAt) / 1000, 1) : null);
   return {
     sent: poster.sent,
     postsPerS: (sp: Record<string, number | null>) => round(poster.sent / (sp.all_replied_s ?? Infinity), 1),
@@ -64,7 +72,11 @@ export async function redisLossDrive(s: BenchStack, a: LossArgs, begin: () => Pr
         posts_sent: poster.sent,
         lost_at_post: half,
         keys_dropped: keysDropped,
-        at_loss: { posts_sent: half, with_outcome: atLoss.with_outcome, in_inbox_without_outcome: atLoss.waiting },
+        at_loss: { posts_sent: half, with_outcome: atLoss.with_outcome, in_inbox_without_outcome: stranded.length },
+        // Seconds after Redis came back empty: the posts it stranded decided and charged, every post decided.
+        stranded_outcomes_after_redis_returned_s: sinceLoss(after.stranded_outcomes),
+        stranded_paid_after_redis_returned_s: sinceLoss(after.stranded_paid),
+        all_outcomes_after_redis_returned_s: sinceLoss(after.all_outcomes),
         every_post_has_outcome: outcomes.n === poster.sent,
         lost: poster.sent - outcomes.n,
         doubled,
