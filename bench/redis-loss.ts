@@ -12,21 +12,26 @@ import { round } from './measure';
  */
 export const REDIS_LOSS_ENV: Record<string, string> = { SWEEP_STALE_AFTER_SECONDS: '10', MAINTENANCE_INTERVAL_MS: '5000' };
 
+// Atomic, as FLUSHALL is: nothing is written between the first key dropped and the last (a
+// script runs alone), so no job outlives the lists that held it, or the other way round.
+const DROP_PREFIX = `
+local cursor = '0'
+local dropped = 0
+repeat
+  local page = redis.call('SCAN', cursor, 'MATCH', ARGV[1], 'COUNT', 1000)
+  cursor = page[1]
+  for _, key in ipairs(page[2]) do dropped = dropped + redis.call('UNLINK', key) end
+until cursor == '0'
+return dropped`;
+
 /** FLUSHALL for one deployment on a shared Redis: other users' keys are left alone. */
 async function loseRedis(prefix: string): Promise<number> {
   const r = new Redis(REDIS_URL);
-  let dropped = 0;
-  let cursor = '0';
   try {
-    do {
-      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) dropped += await r.unlink(...keys);
-    } while (cursor !== '0');
+    return Number(await r.eval(DROP_PREFIX, 0, `${prefix}:*`));
   } finally {
     r.disconnect();
   }
-  return dropped;
 }
 
 interface LossArgs { posts?: number; rate?: number; buyers?: number; quick: boolean }
