@@ -8,13 +8,14 @@ import { startProcSampler, startQueueSampler, latencies, spans, round, pgCounter
 import { checkInvariants, type Invariants } from './invariants';
 import { setupShop, Poster, drained, emulatorStats, emulatorSummary, stripeConfig, sleep } from './driver';
 import { loadConfig } from '../src/config';
+import { redisLossDrive, REDIS_LOSS_ENV } from './redis-loss';
 
 /**
- * npm run bench -- --scenario <steady|saturate|flash|baseline|real-limits> [--duration S] [--rate N]
+ * npm run bench -- --scenario <steady|saturate|flash|baseline|real-limits|redis-loss> [--duration S] [--rate N]
  *   [--posts N] [--inventory N] [--buyers N] [--quick] [--env KEY=VALUE ...]
  * Writes bench/results/<scenario>-<timestamp>.json and prints the same JSON as the last line.
  */
-const SCENARIOS = ['steady', 'saturate', 'flash', 'baseline', 'real-limits'] as const;
+const SCENARIOS = ['steady', 'saturate', 'flash', 'baseline', 'real-limits', 'redis-loss'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 interface Args { scenario: Scenario; duration?: number; rate?: number; posts?: number; inventory?: number; buyers?: number; quick: boolean; env: Record<string, string> }
@@ -98,6 +99,7 @@ const DRIVES: Record<Exclude<Scenario, 'baseline'>, Drive> = {
     const ok = await drained(s, poster.sent, 900_000);
     return { sent: poster.sent, postsPerS: (sp) => round(poster.sent / (sp.all_replied_s ?? Infinity), 1), extra: { inventory: a.inventory ?? 500, drained: ok } };
   },
+  'redis-loss': redisLossDrive,
   async 'real-limits'(s, a, begin) {
     const posts = a.posts ?? 2000;
     const observe = a.duration ?? 60;
@@ -134,7 +136,7 @@ const DRIVES: Record<Exclude<Scenario, 'baseline'>, Drive> = {
 
 async function runPipeline(a: Args, baselineJobs: number): Promise<Record<string, unknown>> {
   const scenario = a.scenario as Exclude<Scenario, 'baseline'>;
-  const s = await startBenchStack({ realLimits: scenario === 'real-limits', env: a.env });
+  const s = await startBenchStack({ realLimits: scenario === 'real-limits', env: { ...(scenario === 'redis-loss' ? REDIS_LOSS_ENV : {}), ...a.env } });
   try {
     for (const role of ['api', 'worker', 'ingest'] as const) await s.start(role);
     const baseline = await runBaseline({ REDIS_URL, BENCH_PREFIX: s.prefix, jobs: baselineJobs, concurrency: Number(s.env.TWEETS_CONCURRENCY ?? 16) });
@@ -194,6 +196,12 @@ function targets(scenario: Scenario, r: Record<string, unknown>): Record<string,
     t.all_outcomes = { target: 'all outcomes ≤ 15 s', value: sp.all_outcomes_s, met: (sp.all_outcomes_s ?? Infinity) <= 15 };
     t.oversold = { target: '0 oversold', value: inv.paid_within_inventory?.oversold, met: inv.paid_within_inventory?.oversold === 0 };
     t.double_charges = { target: '0 double charges', value: inv.succeeded_intents_equal_paid_orders?.double_charges, met: inv.succeeded_intents_equal_paid_orders?.double_charges === 0 };
+  }
+  if (scenario === 'redis-loss') {
+    const loss = r.redis_loss as { lost: number; doubled: number; settled_after_redis_returned_s: number | null };
+    t.lost = { target: 'every post gets its outcome: 0 lost', value: loss.lost, met: loss.lost === 0 };
+    t.doubled = { target: '0 doubled charges', value: loss.doubled, met: loss.doubled === 0 };
+    t.settled = { target: 'settled ≤ 60 s after Redis returns', value: loss.settled_after_redis_returned_s, met: (loss.settled_after_redis_returned_s ?? Infinity) <= 60 };
   }
   return t;
 }

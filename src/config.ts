@@ -52,6 +52,8 @@ const envSchema = z.object({
     .transform((v) => v.replace(/^@/, ''))
     .default('shop'),
   X_INGEST_MODE: z.enum(['stream', 'poll']).default('stream'),
+  // Every request to X (replies, reply look-ups, search, stream rules) gives up after this silence.
+  X_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   // X's filtered-stream rule cap for the app's access level; products are refused beyond it.
   X_STREAM_MAX_RULES: z.coerce.number().int().min(1).max(100_000).default(1000),
   // Live products (hence hashtags) one merchant may have, so no merchant can fill the stream rules.
@@ -73,6 +75,9 @@ const envSchema = z.object({
   // The sweep that expires orders and re-arms lost jobs (one worker at a time).
   MAINTENANCE_INTERVAL_MS: z.coerce.number().int().min(1000).default(30_000),
   WEBHOOK_DELIVERY_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  // Work left this long without progress (a post without outcome, an order mid-charge, a pending
+  // reply or refund) lost its job, to a crash or to Redis losing everything: the sweep re-arms it.
+  SWEEP_STALE_AFTER_SECONDS: z.coerce.number().int().min(1).max(86_400).default(120),
   // Workers get this long to finish in-flight jobs on SIGTERM; what is left is retried elsewhere.
   WORKER_DRAIN_TIMEOUT_MS: z.coerce.number().int().min(100).default(15000),
   // Scrape-only token, so Prometheus never holds the operator token.

@@ -48,6 +48,7 @@ export function createRuntime(config: Config, log: Logger, databaseUrl: string, 
     userTokens: { appKey: config.X_API_KEY!, appSecret: config.X_API_SECRET!, accessToken: config.X_ACCESS_TOKEN!, accessSecret: config.X_ACCESS_SECRET! },
     shopUsername: config.X_SHOP_USERNAME,
     apiBase: config.X_API_BASE,
+    timeoutMs: config.X_TIMEOUT_MS,
   });
   const signer = createLinkSigner(config.SIGNING_SECRET);
   const charging = createChargingService({ db, payments, signer, publicBaseUrl: config.PUBLIC_BASE_URL, log, actionTtlHours: config.ACTION_TTL_HOURS });

@@ -149,7 +149,7 @@ export function controlRoutes(state: EmulatorState): Router {
       const kind: DisconnectKind = body.disconnect_stream === 'abrupt' ? 'abrupt' : 'operational';
       disconnected = state.hub.drop(kind);
     }
-    const hasFault = body.status !== undefined || body.latency_ms !== undefined;
+    const hasFault = body.status !== undefined || body.latency_ms !== undefined || body.stall === true;
     if (hasFault) {
       const status = body.status === undefined ? undefined : Number(body.status);
       if (status !== undefined && !FAULT_STATUSES.has(status)) return bad(res, 400, `status must be one of ${[...FAULT_STATUSES].join(', ')}`);
@@ -163,13 +163,14 @@ export function controlRoutes(state: EmulatorState): Router {
         ...(typeof body.method === 'string' ? { method: body.method } : {}),
         ...(status !== undefined ? { status } : {}),
         ...(latency !== undefined ? { latency_ms: latency } : {}),
+        ...(body.stall === true ? { stall: true } : {}),
       });
     } else if (disconnected === undefined) {
-      return bad(res, 400, 'give disconnect_stream, status or latency_ms');
+      return bad(res, 400, 'give disconnect_stream, status, latency_ms or stall');
     }
     res.status(201).json({ ...(disconnected === undefined ? {} : { disconnected }), faults: state.faults.list() });
   });
-  r.get('/_emulator/faults', (_req, res) => void res.json({ faults: state.faults.list() }));
+  r.get('/_emulator/faults', (_req, res) => void res.json({ faults: state.faults.list(), stalled: state.faults.stalled() }));
   r.delete('/_emulator/faults', (_req, res) => {
     state.faults.clear();
     res.status(204).end();

@@ -8,6 +8,8 @@ export interface Fault {
   method?: string;
   status?: number;
   latency_ms?: number;
+  /** Never answers: the request is held open until faults are cleared or the emulator resets. */
+  stall?: boolean;
   remaining: number;
 }
 
@@ -15,13 +17,15 @@ export interface Fault {
 export class FaultInjector {
   private faults: Fault[] = [];
   private seq = 0;
+  private held = new Set<Response>();
 
-  add(input: { path?: string; method?: string; status?: number; latency_ms?: number; count?: number }): Fault {
+  add(input: { path?: string; method?: string; status?: number; latency_ms?: number; stall?: boolean; count?: number }): Fault {
     const fault: Fault = { id: ++this.seq, remaining: input.count ?? 1 };
     if (input.path) fault.path = input.path;
     if (input.method) fault.method = input.method.toUpperCase();
     if (input.status !== undefined) fault.status = input.status;
     if (input.latency_ms !== undefined) fault.latency_ms = input.latency_ms;
+    if (input.stall) fault.stall = true;
     this.faults.push(fault);
     return fault;
   }
@@ -30,8 +34,16 @@ export class FaultInjector {
     return this.faults.map((f) => ({ ...f }));
   }
 
+  /** Stalled requests still held open. */
+  stalled(): number {
+    return this.held.size;
+  }
+
+  /** Removes every fault; stalled requests end with their connection cut (they never get an answer). */
   clear(): void {
     this.faults = [];
+    for (const res of this.held) res.socket?.destroy();
+    this.held.clear();
   }
 
   private take(method: string, path: string): Fault | undefined {
@@ -51,6 +63,11 @@ export class FaultInjector {
       if (req.path.startsWith('/_emulator')) return next();
       const fault = this.take(req.method, req.path);
       if (!fault) return next();
+      if (fault.stall) {
+        this.held.add(res);
+        res.on('close', () => this.held.delete(res));
+        return;
+      }
       if (fault.latency_ms) await new Promise((r) => setTimeout(r, fault.latency_ms));
       if (!fault.status) return next();
       if (fault.status === 429) {

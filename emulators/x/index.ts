@@ -61,7 +61,9 @@ export interface XEmulator {
   rules(): Array<{ id: string; value: string; tag?: string }>;
   streamStatus(): StreamStatus;
   disconnectStream(kind?: 'operational' | 'abrupt'): boolean;
-  injectFault(fault: { path?: string; method?: string; status?: number; latency_ms?: number; count?: number }): void;
+  injectFault(fault: { path?: string; method?: string; status?: number; latency_ms?: number; stall?: boolean; count?: number }): void;
+  /** Removes every fault; requests held by a stall are cut. */
+  clearFaults(): void;
   configure(config: { rate_limits?: Partial<Record<EndpointKey, LimitSpec>>; keep_alive_ms?: number; require_mention_for_replies?: boolean; reject_duplicate_content?: boolean; reset_rate_limits?: boolean }): Record<string, unknown>;
   reset(): void;
 }
@@ -143,6 +145,7 @@ export async function startXEmulator(opts: XEmulatorOptions = {}): Promise<XEmul
     streamStatus: () => state.hub.status(),
     disconnectStream: (kind = 'operational') => state.hub.drop(kind),
     injectFault: (fault) => void state.faults.add(fault),
+    clearFaults: () => state.faults.clear(),
     configure: (config) => {
       const error = applyConfig(state, config as Record<string, unknown>);
       if (error) throw new Error(error);

@@ -16,7 +16,7 @@ export function buyerPages(rt: Runtime): Router {
   return buyerPagesRouter({
     onboarding: createOnboardingService({ db: rt.db, buyers: rt.buyers, payments: rt.payments, signer: rt.signer, publicBaseUrl: config.PUBLIC_BASE_URL, log: rt.log,
       enqueue: (followups) => enqueueFollowups(rt.queues, followups) }),
-    xSignIn: config.X_CLIENT_ID ? createXSignIn({ clientId: config.X_CLIENT_ID, clientSecret: config.X_CLIENT_SECRET, apiBase: config.X_API_BASE }) : null,
+    xSignIn: config.X_CLIENT_ID ? createXSignIn({ clientId: config.X_CLIENT_ID, clientSecret: config.X_CLIENT_SECRET, apiBase: config.X_API_BASE, timeoutMs: config.X_TIMEOUT_MS }) : null,
     states: oauthStates(rt.redis, prefix),
     sessions: buyerSessions({ redis: rt.redis, prefix, signingSecret: config.SIGNING_SECRET, secure: config.PUBLIC_BASE_URL.startsWith('https://') }),
     signer: rt.signer,

@@ -45,6 +45,22 @@ export function notifyProductsChanged(redis: Redis, prefix: string): void {
   redis.publish(PRODUCTS_CHANGED_CHANNEL(prefix), String(Date.now())).catch(() => undefined);
 }
 
+/**
+ * Releases before this one kept the cursor in Redis: carry it over once, so the first start after
+ * the upgrade backfills from where the last one stopped instead of from now.
+ */
+async function adoptRedisCursor(redis: Redis, key: string, cursor: Cursor, log: Logger): Promise<void> {
+  try {
+    const old = await redis.get(key);
+    if (!old || !/^[1-9][0-9]{0,19}$/.test(old)) return;
+    const now = await cursor.seed(old);
+    await redis.del(key);
+    log.info({ cursor: now }, 'ingest: cursor carried over from Redis to PostgreSQL');
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'ingest: could not carry over the cursor kept in Redis');
+  }
+}
+
 export const DEFAULT_INGEST_OPTIONS: IngestOptions = {
   leaseTtlMs: 10_000,
   leaseRenewMs: 3_000,
@@ -75,7 +91,8 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
   const instanceId = deps.instanceId ?? `${os.hostname()}-${process.pid}-${crypto.randomBytes(3).toString('hex')}`;
   const log = baseLog.child({ role: 'ingest', instance: instanceId });
   const port = deps.port ?? createXIngestAdapter(deps.clients);
-  const cursor = new Cursor(redis, `${prefix}:ingest:since_id`);
+  const cursor = new Cursor(deps.db);
+  await adoptRedisCursor(redis, `${prefix}:ingest:since_id`, cursor, log);
   const lease = new Lease(redis, `${prefix}:ingest:lease`, `${instanceId}:${crypto.randomBytes(8).toString('hex')}`, options.leaseTtlMs);
   const status: IngestStatus = {
     instanceId, mode: config.X_INGEST_MODE, active: false, connected: false, cursor: null, rules: null, connects: 0, disconnects: 0,
@@ -134,7 +151,9 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
       return schedule(options.standbyPollMs);
     }
     try {
-      if (await lease.renew()) {
+      const renewed = await lease.renew();
+      if (renewed !== 'lost') {
+        if (renewed === 'retaken') log.warn('ingest: the lease was gone from Redis (restarted empty?); taken back, streaming goes on');
         lastRenewed = Date.now();
       } else {
         await becomeStandby('taken or expired');
@@ -159,7 +178,7 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
     const s = session;
     session = null;
     status.active = false;
-    await s?.stop();
+    await s?.stop(release);
     if (release && s) {
       await lease.release().catch((err) => log.warn({ err: (err as Error).message }, 'ingest: lease release failed'));
       log.info('ingest: lease released');

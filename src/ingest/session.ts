@@ -9,12 +9,10 @@ import type { Cursor } from './cursor';
 import { compareIds, maxId, minId, snowflakeAt } from './ids';
 import { syncStreamRules } from './rule-sync';
 import { searchQueries } from './rules';
-import { PostSink } from './sink';
+import { PostSink, SINK_BATCH } from './sink';
 import type { Queue } from 'bullmq';
 
 const RECENT_SEARCH_WINDOW_MS = 7 * 24 * 3600_000 - 5 * 60_000;
-/** Posts per enqueue when a search hands on what it found (one Redis round trip each). */
-const ENQUEUE_BATCH = 500;
 
 export interface IngestOptions {
   leaseTtlMs: number;
@@ -81,7 +79,7 @@ export class ActiveSession {
   private readonly activatedAt = Date.now();
 
   constructor(private readonly d: SessionDeps) {
-    this.sink = new PostSink(d.queue, d.cursor, d.log, this.abort.signal);
+    this.sink = new PostSink(d.db, d.queue, d.cursor, d.log, this.abort.signal);
     this.backoff = new Backoff(d.options.backoff);
     this.mention = d.config.REQUIRE_MENTION ? d.config.X_SHOP_USERNAME : null;
   }
@@ -96,7 +94,8 @@ export class ActiveSession {
     });
   }
 
-  async stop(): Promise<void> {
+  /** flush: queue what is in the inbox but not queued yet (a crash does not). */
+  async stop(flush = true): Promise<void> {
     this.abort.abort();
     clearTimeout(this.debounce);
     clearInterval(this.resync);
@@ -104,6 +103,7 @@ export class ActiveSession {
     this.stream = null;
     this.d.status.connected = false;
     await this.done;
+    if (flush) await this.sink.flush(2_000);
   }
 
   requestRuleSync(): void {
@@ -291,7 +291,7 @@ export class ActiveSession {
       } while (nextToken);
     }
     const oldestFirst = [...found.values()].sort((a, b) => compareIds(a.id, b.id));
-    for (let i = 0; i < oldestFirst.length; i += ENQUEUE_BATCH) await this.sink.enqueueNow(oldestFirst.slice(i, i + ENQUEUE_BATCH));
+    for (let i = 0; i < oldestFirst.length; i += SINK_BATCH) await this.sink.enqueueNow(oldestFirst.slice(i, i + SINK_BATCH));
     return { count, highest, rateLimit: lastRate ?? null };
   }
 

@@ -3,21 +3,51 @@ import { chargeJobId, replyJobId, enqueueFollowups } from './followups';
 import { replySubject, stalePendingReplies } from '../replies/replies.repository';
 import { pruneIdempotencyKeys } from '../http/idempotency';
 import { REPLY_PRIORITY } from '../replies/templates';
-import { rearm, rearmStripeEvent } from './rearm';
+import { rearm, rearmPosts, rearmStripeEvent } from './rearm';
 import { CHARGE_PENDING, sqlStatuses } from '../orders/lifecycle';
 import { createRefundsService } from '../refunds/refunds.service';
 import { pruneFinishedDeliveries } from '../webhooks/deliveries.repository';
+import { pruneInbox, staleInboxPosts } from '../ingest/inbox.repository';
 
-const STALE_AFTER_S = 120;
 // A verified event is queued in the same request that stored it: one still unapplied after this
-// long lost its job (the api died between the two, or Redis lost it).
+// long lost its job (the api died between the two, or Redis lost it). A shorter sweep delay wins.
 const STRIPE_EVENT_STALE_S = 30;
+const POST_BATCH = 500;
+/** Posts re-armed per run at most; the next run goes on from the start. */
+const POSTS_PER_RUN = 20_000;
 
-/** Periodic sweep, one worker process at a time (a Redis lock): expiries, stuck work, old keys and webhook deliveries. */
+/**
+ * Periodic sweep, one worker process at a time (a Redis lock): expiries, and the work Redis may
+ * have lost rebuilt from PostgreSQL (posts without outcome, orders mid-charge, pending replies,
+ * Stripe events stored but not applied, refunds Stripe never answered), then old keys and webhook deliveries.
+ */
 export function startMaintenance(rt: Runtime, everyMs = 30_000): { stop(): void; runOnce(): Promise<void> } {
   const lockKey = `${rt.config.QUEUE_PREFIX}:maintenance:lock`;
   const log = rt.log.child({ task: 'maintenance' });
   const refunds = createRefundsService({ db: rt.db, payments: rt.payments, log, enqueue: (f) => enqueueFollowups(rt.queues, f) });
+  const staleAfterS = rt.config.SWEEP_STALE_AFTER_SECONDS;
+
+  /** Inbox posts that have an outcome are done; those without one past the delay lost their job. */
+  async function sweepPosts(): Promise<number> {
+    let pruned = 0;
+    for (let round = 0; round < POSTS_PER_RUN / (POST_BATCH * 4); round++) {
+      const n = await pruneInbox(rt.db, POST_BATCH * 4);
+      pruned += n;
+      if (n < POST_BATCH * 4) break;
+    }
+    if (pruned) log.debug({ posts: pruned }, 'pruned inbox posts that have their outcome');
+    let rearmed = 0;
+    let after = '0';
+    for (let seen = 0; seen < POSTS_PER_RUN; ) {
+      const posts = await staleInboxPosts(rt.db, staleAfterS, POST_BATCH, after);
+      if (!posts.length) break;
+      rearmed += await rearmPosts(rt.queues.tweets, posts);
+      seen += posts.length;
+      after = posts[posts.length - 1]!.id;
+      if (posts.length < POST_BATCH) break;
+    }
+    return rearmed;
+  }
 
   async function runOnce(): Promise<void> {
     const got = await rt.redis.set(lockKey, String(process.pid), 'PX', Math.max(5_000, everyMs - 1_000), 'NX');
@@ -25,15 +55,18 @@ export function startMaintenance(rt: Runtime, everyMs = 30_000): { stop(): void;
     const expired = await rt.charging.expireStale(new Date(), rt.config.SIGNUP_TTL_HOURS);
     if (expired.length) log.info({ orders: expired.length }, 'expired orders that were never completed');
 
+    const posts = await sweepPosts();
+    if (posts) log.warn({ posts }, 're-queued received posts that had no outcome (their job was lost)');
+
     const { rows } = await rt.db.query<{ id: string }>(
       `SELECT id FROM orders WHERE status IN (${sqlStatuses(CHARGE_PENDING)}) AND updated_at < clock_timestamp() - make_interval(secs => $1) LIMIT 500`,
-      [STALE_AFTER_S],
+      [staleAfterS],
     );
     let rearmed = 0;
     for (const { id } of rows) {
       if (await rearm(rt.queues.charges, chargeJobId(id), () => enqueueFollowups(rt.queues, [{ kind: 'charge', orderId: id }]))) rearmed++;
     }
-    for (const r of await stalePendingReplies(rt.db, STALE_AFTER_S, 500)) {
+    for (const r of await stalePendingReplies(rt.db, staleAfterS, 500)) {
       const subject = replySubject(r);
       if (await rearm(rt.queues.replies, replyJobId(subject, r.kind), () =>
         rt.queues.replies.add(r.kind, { replyId: r.id }, { jobId: replyJobId(subject, r.kind), priority: REPLY_PRIORITY[r.kind] }))) rearmed++;
@@ -41,11 +74,11 @@ export function startMaintenance(rt: Runtime, everyMs = 30_000): { stop(): void;
     const events = await rt.db.query<{ id: string; type: string }>(
       `SELECT id, type FROM stripe_events WHERE processed_at IS NULL AND received_at < clock_timestamp() - make_interval(secs => $1)
        ORDER BY received_at LIMIT 500`,
-      [STRIPE_EVENT_STALE_S],
+      [Math.min(STRIPE_EVENT_STALE_S, staleAfterS)],
     );
     for (const ev of events.rows) if (await rearmStripeEvent(rt.queues.stripeEvents, ev.id, ev.type)) rearmed++;
     // A refund whose Stripe call never answered is asked again with the same idempotency key.
-    const retriedRefunds = await refunds.retryStale(STALE_AFTER_S);
+    const retriedRefunds = await refunds.retryStale(staleAfterS);
     if (retriedRefunds) log.warn({ refunds: retriedRefunds }, 'asked Stripe again about refunds it never answered');
     if (rearmed) log.warn({ jobs: rearmed }, 're-armed jobs for unfinished orders, replies and Stripe events');
     await pruneIdempotencyKeys(rt.db);

@@ -1,6 +1,10 @@
-import { ApiResponseError, TwitterApi, type TwitterApiReadOnly, type TwitterApiReadWrite, type TwitterApiTokens } from 'twitter-api-v2';
+import { ApiResponseError, TwitterApi, type TwitterApiReadOnly, type TwitterApiReadWrite, type TwitterApiTokens, type IClientSettings } from 'twitter-api-v2';
 import { localXClientSettings } from './local-plugin';
-import { XRateLimitedError, XRefusedError, type RateLimitInfo, type XRepliesPort } from './x.port';
+import { isXTimeout, timeoutPlugin } from './timeout';
+import { XRateLimitedError, XRefusedError, XTimeoutError, type RateLimitInfo, type XRepliesPort } from './x.port';
+
+/** How long a call to X may wait for an answer unless told otherwise. */
+export const DEFAULT_X_TIMEOUT_MS = 10_000;
 
 export interface XClientOptions {
   bearerToken: string;
@@ -8,21 +12,26 @@ export interface XClientOptions {
   shopUsername: string;
   /** The emulator's base URL (refused in production by config). */
   apiBase?: string;
+  /** Every request to X (not the stream) fails with XTimeoutError past this. */
   timeoutMs?: number;
 }
 
 export interface XClients {
   app: TwitterApiReadOnly;
   user: TwitterApiReadWrite;
-  settings: ReturnType<typeof localXClientSettings> | Record<string, never>;
+  settings: Partial<IClientSettings>;
+  timeoutMs: number;
 }
 
 export function createXClients(o: XClientOptions): XClients {
-  const settings = o.apiBase ? localXClientSettings(o.apiBase) : {};
+  const timeoutMs = o.timeoutMs ?? DEFAULT_X_TIMEOUT_MS;
+  const local = o.apiBase ? localXClientSettings(o.apiBase) : undefined;
+  const settings: Partial<IClientSettings> = { ...(local ?? {}), plugins: [...(local?.plugins ?? []), timeoutPlugin(timeoutMs)] };
   return {
     app: new TwitterApi(o.bearerToken, settings).readOnly,
     user: new TwitterApi(o.userTokens, settings).readWrite,
     settings,
+    timeoutMs,
   };
 }
 
@@ -30,8 +39,9 @@ function rateLimitOf(rl: { limit: number; remaining: number; reset: number } | u
   return rl ? { limit: rl.limit, remaining: rl.remaining, resetAt: rl.reset * 1000 } : null;
 }
 
-/** 429 waits for the reset; 4xx other than 429 is a refusal; everything else is worth a retry. */
-export function translateXError(err: unknown): never {
+/** 429 waits for the reset; 4xx other than 429 is a refusal; a timeout and everything else is worth a retry. */
+export function translateXError(err: unknown, timeoutMs: number): never {
+  if (isXTimeout(err)) throw new XTimeoutError(timeoutMs);
   if (err instanceof ApiResponseError) {
     if (err.code === 429 || err.rateLimitError) {
       const reset = err.rateLimit?.reset ? err.rateLimit.reset * 1000 : Date.now() + 60_000;
@@ -56,7 +66,7 @@ export function createXRepliesAdapter(clients: XClients, shopUsername: string): 
         );
         return { id: res.data.data.id, rateLimit: rateLimitOf(res.rateLimit) };
       } catch (err) {
-        translateXError(err);
+        translateXError(err, clients.timeoutMs);
       }
     },
     async findOwnReply(inReplyToTweetId) {
@@ -64,7 +74,7 @@ export function createXRepliesAdapter(clients: XClients, shopUsername: string): 
         const res = await clients.app.v2.search(`from:${shopUsername} in_reply_to_tweet_id:${inReplyToTweetId}`, { max_results: 10 });
         return res.tweets[0]?.id ?? null;
       } catch (err) {
-        translateXError(err);
+        translateXError(err, clients.timeoutMs);
       }
     },
   };

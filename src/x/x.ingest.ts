@@ -8,6 +8,7 @@ import {
   type UserV2,
 } from 'twitter-api-v2';
 import type { XClients } from './x.adapter';
+import { isXTimeout } from './timeout';
 import { storablePost, type InboundPost, type RateLimitInfo } from './x.port';
 
 /**
@@ -45,8 +46,9 @@ function rateLimitOf(rl: { limit: number; remaining: number; reset: number } | u
 }
 
 /** Maps library errors to network / http / rate_limit; the message never carries a token. */
-export function classifyXError(err: unknown): XIngestError {
+export function classifyXError(err: unknown, timeoutMs?: number): XIngestError {
   if (err instanceof XIngestError) return err;
+  if (isXTimeout(err)) return new XIngestError('network', `X did not answer within ${timeoutMs ?? '?'} ms`);
   if (err instanceof ApiResponseError) {
     const rl = rateLimitOf(err.rateLimit);
     if (err.code === 429 || err.rateLimitError) return new XIngestError('rate_limit', `HTTP 429 from X`, 429, rl);
@@ -107,13 +109,14 @@ const RULE_BATCH = 100;
 
 export function createXIngestAdapter(clients: XClients): XIngestPort {
   const v2 = clients.app.v2;
+  const classify = (err: unknown) => classifyXError(err, clients.timeoutMs);
   return {
     async listRules() {
       try {
         const res = await v2.streamRules();
         return (res.data ?? []).map((r) => (r.tag === undefined ? { id: r.id, value: r.value } : { id: r.id, value: r.value, tag: r.tag }));
       } catch (err) {
-        throw classifyXError(err);
+        throw classify(err);
       }
     },
     async addRules(rules) {
@@ -129,7 +132,7 @@ export function createXIngestAdapter(clients: XClients): XIngestPort {
             problems.push(`${e.title ?? 'error'}: ${e.value ?? ''} ${(e.details ?? []).join('; ')}`.trim());
           }
         } catch (err) {
-          throw classifyXError(err);
+          throw classify(err);
         }
       }
       return { created, problems };
@@ -141,7 +144,7 @@ export function createXIngestAdapter(clients: XClients): XIngestPort {
           const res = await v2.updateStreamRules({ delete: { ids: ids.slice(i, i + RULE_BATCH) } });
           deleted += res.meta?.summary?.deleted ?? 0;
         } catch (err) {
-          throw classifyXError(err);
+          throw classify(err);
         }
       }
       return deleted;
@@ -162,7 +165,7 @@ export function createXIngestAdapter(clients: XClients): XIngestPort {
         if (body.meta?.next_token) page.nextToken = body.meta.next_token;
         return page;
       } catch (err) {
-        throw classifyXError(err);
+        throw classify(err);
       }
     },
     async connectStream(handlers, opts) {
@@ -206,7 +209,7 @@ export function createXIngestAdapter(clients: XClients): XIngestPort {
       } catch (err) {
         ended = true;
         stream.destroy();
-        throw classifyXError(err);
+        throw classify(err);
       } finally {
         clearTimeout(timer);
       }

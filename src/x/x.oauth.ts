@@ -1,5 +1,6 @@
-import { TwitterApi, type ITwitterApiClientPlugin } from 'twitter-api-v2';
+import { TwitterApi } from 'twitter-api-v2';
 import { localXClientSettings, rewriteAuthorizeUrl } from './local-plugin';
+import { timeoutPlugin } from './timeout';
 
 /**
  * Buyer sign-in with X (OAuth 2.0 authorization code + PKCE), in the service's own words.
@@ -21,15 +22,6 @@ export interface XSignInOptions {
   /** The emulator's base URL (refused in production by config). */
   apiBase?: string;
   timeoutMs?: number;
-}
-
-/** Every outbound call has a timeout; the library has none by default. */
-function timeoutPlugin(ms: number): ITwitterApiClientPlugin {
-  return {
-    onBeforeRequestConfig({ params }) {
-      params.timeout ??= ms;
-    },
-  };
 }
 
 export function createXSignIn(o: XSignInOptions): XSignInPort {

@@ -44,6 +44,14 @@ export class XRateLimitedError extends Error {
   }
 }
 
+/** X did not answer within the timeout: the outcome is unknown, so it is retried (a reply is looked up first). */
+export class XTimeoutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`X did not answer within ${timeoutMs} ms`);
+    this.name = 'XTimeoutError';
+  }
+}
+
 /** X refused for good (403: replies restricted, not allowed; 400: bad request). Not retried. */
 export class XRefusedError extends Error {
   constructor(readonly status: number, readonly reason: string, message: string) {

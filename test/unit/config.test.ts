@@ -25,6 +25,13 @@ describe('config', () => {
     expect(err!.problems.length).toBeGreaterThanOrEqual(4);
   });
 
+  it('takes the sweep delay and the X timeout as whole numbers in range, with defaults', () => {
+    expect(loadConfig(base)).toMatchObject({ SWEEP_STALE_AFTER_SECONDS: 120, X_TIMEOUT_MS: 10_000 });
+    expect(loadConfig({ ...base, SWEEP_STALE_AFTER_SECONDS: '15', X_TIMEOUT_MS: '2500' })).toMatchObject({ SWEEP_STALE_AFTER_SECONDS: 15, X_TIMEOUT_MS: 2500 });
+    for (const bad of ['0', '-5', '1.5', 'soon', '86401']) expect(() => loadConfig({ ...base, SWEEP_STALE_AFTER_SECONDS: bad })).toThrow(/SWEEP_STALE_AFTER_SECONDS:/);
+    for (const bad of ['0', '50', 'never']) expect(() => loadConfig({ ...base, X_TIMEOUT_MS: bad })).toThrow(/X_TIMEOUT_MS:/);
+  });
+
   it('requires secrets and real services in production, and refuses emulator overrides there', () => {
     expect(() =>
       loadConfig({

@@ -35,6 +35,10 @@ export interface IngestHarness {
   /** Posts `@shop #<tag> ...` as the buyer. */
   post(tag: string, extra?: string): { id: string };
   jobIds(): Promise<string[]>;
+  /** The ingest cursor as stored in PostgreSQL. */
+  cursor(): Promise<string | null>;
+  /** Sets the cursor back (a test's way to make the next backfill find posts again). */
+  rewindCursor(id: string): Promise<void>;
   job(postId: string): Promise<InboundPost | undefined>;
   close(): Promise<void>;
 }
@@ -105,6 +109,12 @@ export async function startHarness(env: Record<string, string> = {}, emuOptions:
     async jobIds() {
       const jobs = await queues.tweets.getJobs(['waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized'], 0, 10_000);
       return jobs.map((j) => j.id!).sort();
+    },
+    async cursor() {
+      return (await db.query<{ since_id: string }>('SELECT since_id::text AS since_id FROM ingest_cursor')).rows[0]?.since_id ?? null;
+    },
+    async rewindCursor(id) {
+      await db.query('UPDATE ingest_cursor SET since_id = $1::numeric', [id]);
     },
     async job(postId) {
       return (await queues.tweets.getJob(`tweet-${postId}`))?.data as InboundPost | undefined;

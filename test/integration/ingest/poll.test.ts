@@ -6,7 +6,6 @@ jest.setTimeout(40_000);
 
 let h: IngestHarness;
 let ingest: Ingest;
-const cursorKey = () => `${h.config.QUEUE_PREFIX}:ingest:since_id`;
 
 beforeAll(async () => {
   h = await startHarness({ X_INGEST_MODE: 'poll' });
@@ -28,7 +27,7 @@ it('polls recent search with since_id and enqueues new posts once', async () => 
   const p2 = h.post('BuyLamp', 'two');
   h.emu.injectTweet({ author_id: h.buyer.id, text: '#BuyLamp no mention' });
   await waitFor(async () => (await h.job(p1.id)) && (await h.job(p2.id)), 8000, 'polled jobs');
-  await waitFor(async () => (await h.redis.get(cursorKey())) === p2.id, 4000, 'cursor at the newest post');
+  await waitFor(async () => (await h.cursor()) === p2.id, 4000, 'cursor at the newest post');
   const p3 = h.post('BuyLamp', 'three');
   await waitFor(() => h.job(p3.id), 8000, 'third post');
   expect(await h.jobIds()).toEqual([`tweet-${p1.id}`, `tweet-${p2.id}`, `tweet-${p3.id}`].sort());

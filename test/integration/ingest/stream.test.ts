@@ -94,12 +94,12 @@ describe('posts become tweet-<id> jobs', () => {
   });
 
   it('collapses the same post seen by the stream and by backfill into one job', async () => {
-    const before = (await h.redis.get(`${h.config.QUEUE_PREFIX}:ingest:since_id`))!;
+    const before = (await h.cursor())!;
     const post = h.post('BuyBlueMug', 'twice');
     await waitFor(() => h.job(post.id), 5000, 'job from the stream');
     const jobsBefore = (await h.jobIds()).length;
     // Rewind the cursor so the backfill after the next reconnect finds the post again.
-    await h.redis.set(`${h.config.QUEUE_PREFIX}:ingest:since_id`, before);
+    await h.rewindCursor(before);
     const backfilledBefore = ingest.status().backfilled;
     const connects = ingest.status().connects;
     h.emu.disconnectStream('operational');
@@ -137,7 +137,7 @@ describe('posts become tweet-<id> jobs', () => {
       return injected.every((id) => all.includes(`tweet-${id}`)) ? all : null;
     }, 8000, 'every injected post enqueued');
     for (const id of injected) expect(ids.filter((j) => j === `tweet-${id}`)).toHaveLength(1);
-    const cursor = await h.redis.get(`${h.config.QUEUE_PREFIX}:ingest:since_id`);
+    const cursor = await h.cursor();
     expect(BigInt(cursor!)).toBeGreaterThanOrEqual(BigInt(injected[injected.length - 1]!));
   });
 

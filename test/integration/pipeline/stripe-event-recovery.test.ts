@@ -96,6 +96,17 @@ describe('a Stripe event stored but never applied', () => {
     expect(await eventJob(fresh.id)).toBeUndefined();
   });
 
+  it('the sweep replaces a job left in no state (Redis kept its record but lost the list that held it)', async () => {
+    const orphan = succeeded('evt_orphan_6', await paidOrder(6));
+    await storeOnly(orphan, 120);
+    await rt.queues.stripeEvents.add(orphan.type, { eventId: orphan.id }, { jobId: `stripe-${orphan.id}` });
+    await rt.redis.lrem(`${rt.config.QUEUE_PREFIX}:stripe-events:wait`, 0, `stripe-${orphan.id}`);
+    expect(await (await eventJob(orphan.id))!.getState()).toBe('unknown');
+    await rt.redis.del(`${rt.config.QUEUE_PREFIX}:maintenance:lock`); // the sweep above holds it for its interval
+    await startMaintenance(rt, 3_600_000).runOnce();
+    expect(await (await eventJob(orphan.id))!.getState()).toBe('waiting');
+  });
+
   it('applying an event whose order is already paid hands back the receipt still waiting to be sent', async () => {
     const ids = await paidOrder(5);
     const event = succeeded('evt_applied_5', ids);
