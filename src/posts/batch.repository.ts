@@ -4,6 +4,7 @@ import type { Followup } from '../queue/followups';
 import type { ReplyKind } from '../replies/templates';
 import type { ShippingAddress } from '../shipping/address';
 import { CHARGE_PENDING, COMMITS_SPEND, sqlStatuses, type OrderStatus } from '../orders/lifecycle';
+import { LIVE_BATCH } from './batch-turns';
 
 /**
  * The matcher's SQL for a whole batch of posts: a fixed number of set-based statements however
@@ -137,9 +138,11 @@ export interface BatchWrites {
  * order), signup tokens, replies (one per post and kind) and every claimed post's outcome. Returns
  * the ids of the replies written.
  */
-export async function writeDecisions(tx: Queryable, w: BatchWrites, signupTtlHours: number): Promise<Set<string>> {
+export async function writeDecisions(
+  tx: Queryable, w: BatchWrites, signupTtlHours: number, turn: { id: string; firstPostId: string; hashtagKeys: string[] } | null,
+): Promise<{ replyIds: Set<string>; earlierBatches: string[] }> {
   const numbered = <T>(rows: T[]) => JSON.stringify(rows.map((r, n) => ({ ...r, n })));
-  const { rows: [written] } = await tx.query<{ reply_ids: string[] }>(
+  const { rows: [written] } = await tx.query<{ reply_ids: string[]; earlier: string[] }>(
     `WITH stock AS (
        UPDATE products SET reserved = reserved + s.quantity
        FROM json_to_recordset($1::json) AS s (product_id text, quantity integer) WHERE products.id = s.product_id),
@@ -168,10 +171,15 @@ export async function writeDecisions(tx: Queryable, w: BatchWrites, signupTtlHou
      p AS (
        UPDATE posts SET outcome = x.outcome, reason = x.reason
        FROM json_to_recordset($6::json) AS x (tweet_id text, outcome text, reason text) WHERE posts.tweet_id = x.tweet_id)
-     SELECT ARRAY(SELECT id FROM r) AS reply_ids`,
-    [numbered(w.stock), numbered(w.orders), numbered(w.events), numbered(w.signupTokens), numbered(w.replies), numbered(w.outcomes), signupTtlHours],
+     SELECT ARRAY(SELECT id FROM r) AS reply_ids,
+       -- A batch with earlier posts for the same stock that made itself known since the locks: the
+       -- caller rolls this one back and lets it go first.
+       ARRAY(SELECT b.id FROM matching_batches b WHERE cardinality($10::text[]) > 0 AND (b.first_post_id, b.id) < ($9::numeric, $8::bigint)
+             AND b.hashtag_keys && $10 AND ${LIVE_BATCH}) AS earlier`,
+    [numbered(w.stock), numbered(w.orders), numbered(w.events), numbered(w.signupTokens), numbered(w.replies), numbered(w.outcomes), signupTtlHours,
+      turn?.id ?? null, turn?.firstPostId ?? null, turn?.hashtagKeys ?? []],
   );
-  return new Set(written!.reply_ids);
+  return { replyIds: new Set(written!.reply_ids), earlierBatches: written!.earlier };
 }
 
 export interface RecordedPost {

@@ -72,11 +72,6 @@ export function planPost(post: InboundPost, at: Date, candidates: ProductRow[], 
   return { kind: 'order', product, quantity: q.quantity };
 }
 
-/** Snowflake ids as numbers, without BigInt: a longer id is a later one. */
-export function comparePostIds(a: string, b: string): number {
-  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
-}
-
 /** The edit chain a post belongs to: the first id of its edit history (its own id if never edited). */
 export function chainIdOf(post: InboundPost): string {
   return post.editHistoryIds[0] ?? post.id;

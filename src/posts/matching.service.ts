@@ -1,5 +1,6 @@
-import type { Db, Queryable } from '../db/pool';
-import { isUniqueViolation, withTransaction } from '../db/pool';
+import crypto from 'node:crypto';
+import type { Db, Queryable, Tx } from '../db/pool';
+import { isUniqueViolation } from '../db/pool';
 import { newId } from '../ids';
 import type { InboundPost } from '../x/x.port';
 import { uniqueFollowups, type Followup } from '../queue/followups';
@@ -8,8 +9,10 @@ import { assertTransition, COMMITS_SPEND, INITIAL_STATUSES, type OrderStatus } f
 import { addressHoldOf } from '../orders/address-hold';
 import { renderReply, type ReplyKind } from '../replies/templates';
 import type { LinkSigner } from '../links/links';
-import { chainIdOf, comparePostIds, planPost, screen, type PostPlan } from './decide';
+import { compareIds } from '../ingest/ids';
+import { chainIdOf, planPost, screen, type PostPlan } from './decide';
 import * as batch from './batch.repository';
+import * as turns from './batch-turns';
 
 export interface MatchingDeps {
   db: Db;
@@ -46,6 +49,28 @@ export interface BatchResult {
 export interface MalformedPost { id: string; authorId: string | null }
 
 const MALFORMED = { outcome: 'ignored', reason: 'malformed' } as const;
+
+/** A batch's place among concurrent batches: its first post and the hashtags it asks for. */
+interface Turn { id: string; firstPostId: string; hashtagKeys: string[] }
+
+/** Live batches hold earlier posts for the same limited stock: this one waits for them, then runs again. */
+class EarlierBatchesFirst extends Error {
+  constructor(readonly ids: string[]) {
+    super('earlier batches are deciding the same stock');
+  }
+}
+
+async function inTransaction<T>(client: Tx, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  await client.query('BEGIN');
+  try {
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}
 const PROCESSING = { outcome: 'processing', reason: null } as const;
 
 /**
@@ -58,7 +83,7 @@ export function createMatchingService(d: MatchingDeps) {
   const ttlHours = d.signupTtlHours ?? 24;
 
   /** One attempt at the batch; null results for posts recorded before it (not claimed here). */
-  async function decideBatch(posts: InboundPost[], malformed: MalformedPost[], now: Date): Promise<Map<string, PostResult>> {
+  async function decideBatch(client: Tx, posts: InboundPost[], malformed: MalformedPost[], now: Date, turn: Turn | null): Promise<Map<string, PostResult>> {
     const screened = new Map(posts.map((p) => [p.id, screen(p, d)]));
     const open = posts.filter((p) => !screened.get(p.id));
     const claims: batch.PostClaim[] = [
@@ -67,7 +92,7 @@ export function createMatchingService(d: MatchingDeps) {
         ...(screened.get(p.id) ?? PROCESSING), originalTweetId: p.editHistoryIds.length > 1 ? p.editHistoryIds[0]! : null,
       })),
       ...malformed.map((m) => ({ tweetId: m.id, authorId: m.authorId ?? '', authorUsername: null, text: '', postedAt: null, ...MALFORMED, originalTweetId: null })),
-    ].sort((a, b) => comparePostIds(a.tweetId, b.tweetId));
+    ].sort((a, b) => compareIds(a.tweetId, b.tweetId));
 
     const results = new Map<string, PostResult>();
     const settle = (postId: string, outcome: string, reason: string | null): PostResult => {
@@ -117,6 +142,12 @@ export function createMatchingService(d: MatchingDeps) {
         : new Map<string, number>();
       const stocked = unique(buying.flatMap((b) => (b.buyer ? [b.plan.product.id] : []))).sort();
       const stock = stocked.length ? await batch.lockStock(q, stocked) : new Map<string, number | null>();
+      // Queued on these locks behind this batch may be one with earlier posts: it goes first.
+      const limitedKeys = unique(products.filter((p) => stock.has(p.id) && stock.get(p.id) !== null).map((p) => p.hashtag_key));
+      if (turn && limitedKeys.length) {
+        const earlier = await turns.earlierBatches(q, turn.id, turn.firstPostId, limitedKeys);
+        if (earlier.length) throw new EarlierBatchesFirst(earlier);
+      }
 
       const w: batch.BatchWrites = { stock: [], orders: [], events: [], signupTokens: [], replies: [], outcomes: [] };
       const taken = new Map<string, number>();
@@ -205,14 +236,15 @@ export function createMatchingService(d: MatchingDeps) {
       }
       w.stock = [...taken].map(([product_id, quantity]) => ({ product_id, quantity }));
       w.outcomes = mine.map((p) => ({ tweet_id: p.id, outcome: results.get(p.id)!.outcome, reason: results.get(p.id)!.reason }));
-      const written = await batch.writeDecisions(q, w, ttlHours);
+      const written = await batch.writeDecisions(q, w, ttlHours, turn && { ...turn, hashtagKeys: limitedKeys });
+      if (written.earlierBatches.length) throw new EarlierBatchesFirst(written.earlierBatches);
       // A reply not written (one of its kind was already there) has no job to add.
-      for (const r of results.values()) r.followups = r.followups.filter((f) => f.kind !== 'reply' || written.has(f.replyId));
+      for (const r of results.values()) r.followups = r.followups.filter((f) => f.kind !== 'reply' || written.replyIds.has(f.replyId));
     };
 
     // Posts that need no database beyond their own row are one statement, without a transaction.
-    if (open.length) await withTransaction(d.db, run);
-    else await run(d.db);
+    if (open.length) await inTransaction(client, run);
+    else await run(client);
     return results;
   }
 
@@ -221,20 +253,46 @@ export function createMatchingService(d: MatchingDeps) {
     const separate = d.separate ? input.filter((p) => d.separate!.takes(p)) : [];
     const byId = new Map<string, InboundPost>();
     for (const p of input) if (!separate.includes(p) && !byId.has(p.id)) byId.set(p.id, p);
-    const posts = [...byId.values()].sort((a, b) => comparePostIds(a.id, b.id));
+    const posts = [...byId.values()].sort((a, b) => compareIds(a.id, b.id));
     const malformed = (opts.malformed ?? []).filter((m) => !byId.has(m.id));
 
     let decided = new Map<string, PostResult>();
     if (posts.length || malformed.length) {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          decided = await decideBatch(posts, malformed, now);
-          break;
-        } catch (err) {
-          // Another version of a post's chain bought in a concurrent batch: everything rolled back
-          // (the claims too), and deciding again finds that version's order.
-          if (attempt >= 3 || !isUniqueViolation(err, 'orders_one_per_edit_chain')) throw err;
+      const client = await d.db.connect();
+      const open = posts.filter((p) => !screen(p, d));
+      let turn: Turn | null = null;
+      let broken: Error | undefined;
+      try {
+        let waitFor: string[] = [];
+        if (open.length) {
+          const hashtagKeys = [...new Set(open.flatMap((p) => p.hashtags.map(hashtagKey)))];
+          const announced = await turns.announceBatch(client, open[0]!.id, hashtagKeys).catch((err: Error) => {
+            // The statement may have taken its advisory lock before failing: this connection is not reused.
+            broken = err;
+            throw err;
+          });
+          if (announced.id) turn = { id: announced.id, firstPostId: open[0]!.id, hashtagKeys };
+          waitFor = announced.earlier;
         }
+        for (let attempt = 1; ; ) {
+          if (waitFor.length) await turns.awaitBatches(client, waitFor);
+          try {
+            decided = await decideBatch(client, posts, malformed, now, turn);
+            break;
+          } catch (err) {
+            if (err instanceof EarlierBatchesFirst) {
+              waitFor = err.ids;
+              continue;
+            }
+            // Another version of a post's chain bought in a concurrent batch: everything rolled back
+            // (the claims too), and deciding again finds that version's order.
+            if (attempt++ >= 3 || !isUniqueViolation(err, 'orders_one_per_edit_chain')) throw err;
+          }
+        }
+      } finally {
+        if (turn) await turns.retireBatch(client, turn.id).catch((err: Error) => (broken = err));
+        // A connection that could not let go of its turn is closed: the lock goes with it.
+        client.release(broken);
       }
     }
     const ids = [...posts.map((p) => p.id), ...malformed.map((m) => m.id)];

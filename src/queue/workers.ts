@@ -91,7 +91,8 @@ export async function startWorkers(rt: Runtime, hooks: WorkerHooks = {}): Promis
     db: rt.db, box: createSecretBox(config.SIGNING_SECRET), policy: { production: config.NODE_ENV === 'production' }, log: log.child({ task: 'webhooks' }),
   });
   const matchingFirst = startMatchingFirst({
-    tweets: rt.queues.tweets, backlog: config.MATCHING_FIRST_BACKLOG, log,
+    // The setting counts posts; the queue holds batches of up to INGEST_BATCH_SIZE (full ones under load).
+    tweets: rt.queues.tweets, backlog: Math.ceil(config.MATCHING_FIRST_BACKLOG / config.INGEST_BATCH_SIZE), log,
     workers: workers.filter((w) => w.name === QUEUE_NAMES.replies || w.name === QUEUE_NAMES.charges),
   });
   log.info({ queues: workers.map((w) => w.name) }, 'workers started');
