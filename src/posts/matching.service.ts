@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import type { Db, Queryable, Tx } from '../db/pool';
 import { isUniqueViolation } from '../db/pool';
 import { newId } from '../ids';

@@ -34,7 +34,9 @@ export interface IngestHarness {
   notify(): void;
   /** Posts `@shop #<tag> ...` as the buyer. */
   post(tag: string, extra?: string): { id: string };
+  /** Ids of the posts handed on in `batch` jobs, sorted; a post handed on twice is there twice. */
   jobIds(): Promise<string[]>;
+  /** A post as handed on (its first appearance). */
   job(postId: string): Promise<InboundPost | undefined>;
   close(): Promise<void>;
 }
@@ -79,6 +81,11 @@ export async function startHarness(env: Record<string, string> = {}, emuOptions:
   const log = createLogger('debug', new Writable({ write(chunk, _enc, cb) { logs.push(String(chunk)); cb(); } }));
   const instances: Ingest[] = [];
 
+  /** Every post in the `batch` jobs ingest handed on (a post twice if it went on twice), in job order. */
+  const handedOn = async (): Promise<InboundPost[]> => {
+    const jobs = await queues.tweets.getJobs(['waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized'], 0, 10_000, true);
+    return jobs.flatMap((j) => (j.data as { posts: InboundPost[] }).posts);
+  };
   const h: IngestHarness = {
     emu, config, db, redis, queues, tweets: queues.tweets, clients, shop, buyer, logs, instances,
     async start(options = {}, instanceId, cfg = config) {
@@ -103,11 +110,10 @@ export async function startHarness(env: Record<string, string> = {}, emuOptions:
     notify: () => notifyProductsChanged(redis, config.QUEUE_PREFIX),
     post: (tag, extra = '') => emu.injectTweet({ author_id: buyer.id, text: `@shop #${tag} ${extra}`.trim() }),
     async jobIds() {
-      const jobs = await queues.tweets.getJobs(['waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized'], 0, 10_000);
-      return jobs.map((j) => j.id!).sort();
+      return (await handedOn()).map((p) => p.id).sort();
     },
     async job(postId) {
-      return (await queues.tweets.getJob(`tweet-${postId}`))?.data as InboundPost | undefined;
+      return (await handedOn()).find((p) => p.id === postId);
     },
     async close() {
       for (const i of instances) await i.stop().catch(() => undefined);
