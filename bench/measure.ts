@@ -168,6 +168,28 @@ export async function spans(db: pg.Pool): Promise<Record<string, number | null>>
   return Object.fromEntries(Object.entries(rows[0] as Record<string, string | null>).map(([k, v]) => [k, v === null ? null : round(Number(v), 3)]));
 }
 
+/**
+ * Stock in post-time order: the share of paid orders whose post is among the first `inventory`
+ * posts by id (snowflake ids are time-ordered). 1 when every unit went to the earliest posts.
+ */
+export async function fairness(db: pg.Pool, inventory: number): Promise<number | null> {
+  const { rows } = await db.query(
+    `WITH earliest AS (SELECT tweet_id FROM posts ORDER BY length(tweet_id), tweet_id LIMIT $1)
+     SELECT count(*) FILTER (WHERE o.tweet_id IN (SELECT tweet_id FROM earliest))::float8 / NULLIF(count(*), 0) AS share
+     FROM orders o WHERE o.status = 'paid'`,
+    [inventory],
+  );
+  const share = (rows[0] as { share: number | null }).share;
+  return share === null ? null : round(share, 4);
+}
+
+/** CPU the service spent per post, in ms: api + worker + ingest + PostgreSQL + Redis (all their processes). */
+export function serviceCpuMsPerPost(cpu: Record<string, number>, posts: number): number | null {
+  const parts = ['api', 'worker', 'ingest', 'postgres (all processes)', 'redis (all processes)'];
+  if (!posts) return null;
+  return round((1000 * parts.reduce((a, n) => a + (cpu[n] ?? 0), 0)) / posts, 3);
+}
+
 export const round = (n: number, d = 3) => Math.round(n * 10 ** d) / 10 ** d;
 
 /** PostgreSQL's own counters for the bench database: transactions and row operations, to compare per post. */

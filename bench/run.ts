@@ -4,7 +4,7 @@ import path from 'node:path';
 import { execSync } from 'node:child_process';
 import { runBaseline, type BaselineResult } from './baseline';
 import { startBenchStack, REDIS_URL, type BenchStack } from './stack';
-import { startProcSampler, startQueueSampler, latencies, spans, round, pgCounters, perPost, redisCalls, topPerPost, seqScans, type ProcReport } from './measure';
+import { startProcSampler, startQueueSampler, latencies, spans, round, pgCounters, perPost, redisCalls, topPerPost, seqScans, fairness, serviceCpuMsPerPost, type ProcReport } from './measure';
 import { checkInvariants, type Invariants } from './invariants';
 import { setupShop, Poster, drained, emulatorStats, emulatorSummary, stripeConfig, sleep } from './driver';
 import { loadConfig } from '../src/config';
@@ -97,7 +97,11 @@ const DRIVES: Record<Exclude<Scenario, 'baseline'>, Drive> = {
     await begin();
     await poster.paced(posts, 1, 100);
     const ok = await drained(s, poster.sent, 900_000);
-    return { sent: poster.sent, postsPerS: (sp) => round(poster.sent / (sp.all_replied_s ?? Infinity), 1), extra: { inventory: a.inventory ?? 500, drained: ok } };
+    const inventory = a.inventory ?? 500;
+    return {
+      sent: poster.sent, postsPerS: (sp) => round(poster.sent / (sp.all_replied_s ?? Infinity), 1),
+      extra: { inventory, drained: ok, fairness: await fairness(s.db, inventory) },
+    };
   },
   'redis-loss': redisLossDrive,
   async 'real-limits'(s, a, begin) {
@@ -168,7 +172,7 @@ async function runPipeline(a: Args, baselineJobs: number): Promise<Record<string
     return {
       posts: d.sent, duration_s: round(wall, 2), posts_per_s, spans_s: sp, latency_ms: await latencies(s.db),
       end_to_end_posts_per_s: e2e, baseline_jobs_per_s: baseline.jobs_per_s, ratio: round(e2e / baseline.jobs_per_s, 4), baseline,
-      ...usage, postgres_per_post: pgPerPost, postgres_seq_scans: await seqScans(s.db), redis_calls_per_post: redisPerPost, queues: q, ...d.extra, invariants: inv,
+      ...usage, service_cpu_ms_per_post: serviceCpuMsPerPost(usage.cpu_s, d.sent), postgres_per_post: pgPerPost, postgres_seq_scans: await seqScans(s.db), redis_calls_per_post: redisPerPost, queues: q, ...d.extra, invariants: inv,
       config: effectiveConfig(s.env, a.env),
     };
   } catch (err) {
@@ -195,6 +199,7 @@ function targets(scenario: Scenario, r: Record<string, unknown>): Record<string,
     const inv = r.invariants as Record<string, Record<string, number>>;
     t.all_outcomes = { target: 'all outcomes ≤ 15 s', value: sp.all_outcomes_s, met: (sp.all_outcomes_s ?? Infinity) <= 15 };
     t.oversold = { target: '0 oversold', value: inv.paid_within_inventory?.oversold, met: inv.paid_within_inventory?.oversold === 0 };
+    t.fairness = { target: 'fairness ≥ 0.99', value: r.fairness, met: Number(r.fairness) >= 0.99 };
     t.double_charges = { target: '0 double charges', value: inv.succeeded_intents_equal_paid_orders?.double_charges, met: inv.succeeded_intents_equal_paid_orders?.double_charges === 0 };
   }
   if (scenario === 'redis-loss') {

@@ -61,6 +61,9 @@ const envSchema = z.object({
   REQUIRE_MENTION: bool.default(true),
   STRIPE_EMULATOR_PORT: port.default(12111),
   X_EMULATOR_PORT: port.default(12112),
+  // Ingest hands posts on in batches of up to this many, waiting at most INGEST_BATCH_WAIT_MS for one to fill.
+  INGEST_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(200),
+  INGEST_BATCH_WAIT_MS: z.coerce.number().int().min(0).max(1000).default(5),
   TWEETS_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
   CHARGES_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
   REPLIES_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),

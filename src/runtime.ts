@@ -10,6 +10,7 @@ import { createXClients, createXRepliesAdapter, type XClients } from './x/x.adap
 import type { XRepliesPort } from './x/x.port';
 import { createLinkSigner, type LinkSigner } from './links/links';
 import { createChargingService, type ChargingService } from './orders/charging.service';
+import { createCancelPath } from './posts/cancel-request';
 import { createMatchingService, type MatchingService } from './posts/matching.service';
 import { createBuyersService, type BuyersService } from './buyers/buyers.service';
 
@@ -60,6 +61,8 @@ export function createRuntime(config: Config, log: Logger, databaseUrl: string, 
       createMatchingService({
         db, signer, publicBaseUrl: config.PUBLIC_BASE_URL, shopUsername: config.X_SHOP_USERNAME, shopUserId,
         requireMention: config.REQUIRE_MENTION, signupTtlHours: config.SIGNUP_TTL_HOURS,
+        // #cancel is reserved (no product may use it): such a post is a buyer canceling an order.
+        separate: createCancelPath({ db, publicBaseUrl: config.PUBLIC_BASE_URL, shopUsername: config.X_SHOP_USERNAME, shopUserId, requireMention: config.REQUIRE_MENTION }),
       }),
     async close() {
       await closeQueues(queues);

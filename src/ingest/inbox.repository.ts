@@ -7,9 +7,12 @@ import { storablePost, type InboundPost } from '../x/x.port';
  * queues again the open ones whose job Redis lost. A batch matcher can read its work from here.
  */
 
-/** One multi-row statement per batch; a post already there (stream and backfill both saw it) is kept as it was. */
-export async function writeInbox(db: Queryable, posts: InboundPost[]): Promise<void> {
-  if (!posts.length) return;
+/**
+ * One multi-row statement per batch; a post already there (stream and backfill both saw it) is kept
+ * as it was. Returns the posts new to the inbox, in the order given.
+ */
+export async function writeInbox(db: Queryable, posts: InboundPost[]): Promise<InboundPost[]> {
+  if (!posts.length) return [];
   const ids: string[] = [];
   const payloads: string[] = [];
   for (const post of posts) {
@@ -17,12 +20,14 @@ export async function writeInbox(db: Queryable, posts: InboundPost[]): Promise<v
     ids.push(clean.id);
     payloads.push(JSON.stringify(clean));
   }
-  await db.query(
+  const { rows } = await db.query<{ tweet_id: string }>(
     `INSERT INTO post_inbox (tweet_id, payload)
      SELECT t.id, t.payload::jsonb FROM unnest($1::text[], $2::text[]) AS t(id, payload)
-     ON CONFLICT (tweet_id) DO NOTHING`,
+     ON CONFLICT (tweet_id) DO NOTHING RETURNING tweet_id`,
     [ids, payloads],
   );
+  const fresh = new Set(rows.map((r) => r.tweet_id));
+  return posts.filter((p) => fresh.has(p.id));
 }
 
 /**

@@ -79,7 +79,7 @@ export class ActiveSession {
   private readonly activatedAt = Date.now();
 
   constructor(private readonly d: SessionDeps) {
-    this.sink = new PostSink(d.db, d.queue, d.cursor, d.log, this.abort.signal);
+    this.sink = new PostSink(d.db, d.queue, d.cursor, d.log, this.abort.signal, { size: d.config.INGEST_BATCH_SIZE, waitMs: d.config.INGEST_BATCH_WAIT_MS });
     this.backoff = new Backoff(d.options.backoff);
     this.mention = d.config.REQUIRE_MENTION ? d.config.X_SHOP_USERNAME : null;
   }

@@ -6,8 +6,9 @@ import { sleep } from './backoff';
 import type { Cursor } from './cursor';
 import { maxId } from './ids';
 import { writeInbox } from './inbox.repository';
+import { batchJobId, DEFAULT_GROUPING, type Grouping } from './batches';
 
-/** Posts per inbox statement and per enqueue (one round trip each). */
+/** Posts per inbox statement and per hand-off (one round trip each; a hand-off is one or more batch jobs). */
 export const SINK_BATCH = 500;
 /**
  * Posts already in the inbox but not yet queued that are kept in memory while Redis is away.
@@ -19,10 +20,19 @@ export function tweetJobId(postId: string): string {
   return `tweet-${postId}`;
 }
 
-/** Adds posts as `tweet-<id>` jobs: the same post from stream, backfill and sweep collapses into one job. */
-export async function enqueuePosts(queue: Queue, posts: InboundPost[]): Promise<void> {
+/**
+ * Hands posts on as `batch` jobs of up to batchSize posts each, in one round trip; the matcher
+ * decides each batch in one transaction. Exactly-once per post is PostgreSQL's (one outcome per
+ * post), so a post that reaches the queue twice in different batches is decided once.
+ */
+export async function enqueuePosts(queue: Queue, posts: InboundPost[], batchSize = DEFAULT_GROUPING.size): Promise<void> {
   if (!posts.length) return;
-  await queue.addBulk(posts.map((post) => ({ name: 'post', data: post, opts: { jobId: tweetJobId(post.id) } })));
+  const jobs = [];
+  for (let i = 0; i < posts.length; i += batchSize) {
+    const chunk = posts.slice(i, i + batchSize);
+    jobs.push({ name: 'batch', data: { posts: chunk }, opts: { jobId: batchJobId(chunk) } });
+  }
+  await queue.addBulk(jobs);
 }
 
 /**
@@ -39,6 +49,7 @@ export class PostSink {
   private seenMax: string | null = null;
   private openBackfills = 0;
   private leftToSweep = 0;
+  private timer: NodeJS.Timeout | undefined;
   streamed = 0;
 
   constructor(
@@ -47,20 +58,28 @@ export class PostSink {
     private readonly cursor: Cursor,
     private readonly log: Logger,
     private readonly signal: AbortSignal,
+    private readonly grouping: Grouping = DEFAULT_GROUPING,
   ) {}
 
   push(post: InboundPost): void {
     this.pending.push(post);
-    if (!this.writing) void this.write();
+    if (this.writing) return;
+    // A lone post waits a few milliseconds for company, so a burst goes on in full batches.
+    if (this.pending.length >= this.grouping.size || this.grouping.waitMs === 0) void this.write();
+    else this.timer ??= setTimeout(() => void this.write(), this.grouping.waitMs).unref();
   }
 
   private async write(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.writing) return;
     this.writing = true;
     try {
       while (this.pending.length && !this.signal.aborted) {
         const batch = this.pending.splice(0, SINK_BATCH);
+        let fresh: InboundPost[];
         try {
-          await writeInbox(this.db, batch);
+          fresh = await writeInbox(this.db, batch);
         } catch (err) {
           // PostgreSQL trouble: keep the batch and retry; the cursor has not moved past it.
           this.log.warn({ err: (err as Error).message, posts: batch.length }, 'ingest: inbox write failed, retrying in 1000 ms');
@@ -71,7 +90,7 @@ export class PostSink {
         this.streamed += batch.length;
         for (const p of batch) this.seenMax = maxId(this.seenMax, p.id);
         if (!this.openBackfills && this.seenMax) await this.advance(this.seenMax);
-        this.handOn(batch);
+        this.handOn(fresh);
       }
     } finally {
       this.writing = false;
@@ -96,7 +115,7 @@ export class PostSink {
       while (this.unqueued.length && !this.signal.aborted) {
         const batch = this.unqueued.splice(0, SINK_BATCH);
         try {
-          await enqueuePosts(this.queue, batch);
+          await enqueuePosts(this.queue, batch, this.grouping.size);
           this.leftToSweep = 0;
         } catch (err) {
           // Redis trouble: the posts are safe in the inbox; keep trying while they are still here.
@@ -118,10 +137,13 @@ export class PostSink {
     }
   }
 
-  /** Backfilled posts: into the inbox at once (throws so the backfill retries), then queued. */
+  /**
+   * Backfilled posts: into the inbox at once (throws so the backfill retries), then queued. Only
+   * those new to the inbox: one the stream brought is queued already (or, if Redis lost it, the
+   * sweep queues it again).
+   */
   async enqueueNow(posts: InboundPost[]): Promise<void> {
-    await writeInbox(this.db, posts);
-    this.handOn(posts);
+    this.handOn(await writeInbox(this.db, posts));
   }
 
   /** On stop: one bounded attempt to queue what is in the inbox but not queued yet (else the sweep does). */
@@ -129,7 +151,7 @@ export class PostSink {
     const rest = this.unqueued.splice(0);
     if (!rest.length) return;
     const work = (async () => {
-      for (let i = 0; i < rest.length; i += SINK_BATCH) await enqueuePosts(this.queue, rest.slice(i, i + SINK_BATCH));
+      for (let i = 0; i < rest.length; i += SINK_BATCH) await enqueuePosts(this.queue, rest.slice(i, i + SINK_BATCH), this.grouping.size);
     })().catch((err) => this.log.warn({ err: (err as Error).message, posts: rest.length }, 'ingest: could not queue posts on stop; the sweep will'));
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));

@@ -1,4 +1,5 @@
-import type { Queryable, Tx } from '../db/pool';
+import type { Db, Queryable, Tx } from '../db/pool';
+import { withTransaction } from '../db/pool';
 import { newId } from '../ids';
 import type { InboundPost } from '../x/x.port';
 import type { Followup } from '../queue/followups';
@@ -9,6 +10,9 @@ import { lockOrder, releaseStock, transitionOrder } from '../orders/orders.store
 import { insertReply } from '../replies/replies.repository';
 import { renderReply, type ReplyContext, type ReplyKind } from '../replies/templates';
 import * as refunds from '../refunds/refunds.repository';
+import { claimPosts, recordedPosts } from './batch.repository';
+import { screen, type ScreenRules } from './decide';
+import type { SeparatePath } from './matching.service';
 
 /** An order id as we print it in receipts (`ord_` + 20 base62 characters). */
 const ORDER_ID = /\bord_[0-9A-Za-z]{20}\b/;
@@ -78,7 +82,7 @@ export async function decideCancel(tx: Tx, post: InboundPost, at: Date, d: Cance
   };
   const reply = async (kind: ReplyKind, orderId: string | null, context: ReplyContext) => {
     const row = await insertReply(tx, { inReplyTo: post.id, orderId, kind, text: renderReply(kind, context) });
-    if (row) result.followups.push({ kind: 'reply', replyId: row.id, replyKind: kind, subject: post.id });
+    if (row) result.followups.push({ kind: 'reply', replyId: row.id, replyKind: kind, subject: orderId ?? post.id });
   };
 
   const orderId = await findOrderId(tx, post);
@@ -134,4 +138,35 @@ export async function decideCancel(tx: Tx, post: InboundPost, at: Date, d: Cance
   decide('rejected', 'order_being_charged');
   await reply('cancel_retry', order.id, ctx);
   return result;
+}
+
+/**
+ * The matcher's separate path for #cancel posts (few, and each locks one order): claimed, screened
+ * like any post (a retweet of a #cancel is not one), decided and recorded in one transaction. A
+ * post recorded before (a redelivery) returns its pending work and the refunds still to ask for.
+ */
+export function createCancelPath(d: CancelDeps & ScreenRules & { db: Db }): SeparatePath {
+  return {
+    takes: isCancelRequest,
+    async handle(post, now) {
+      const at = post.createdAt ? new Date(post.createdAt) : now;
+      const fresh = await withTransaction(d.db, async (tx) => {
+        const claim = await claimPosts(tx, [{
+          tweetId: post.id, authorId: post.authorId, authorUsername: post.authorUsername, text: post.text, postedAt: post.createdAt,
+          outcome: 'processing', reason: null, originalTweetId: post.editHistoryIds.length > 1 ? post.editHistoryIds[0]! : null,
+        }], [], []);
+        if (!claim.claimed.has(post.id)) return null;
+        const screened = screen(post, d);
+        const result: CancelOutcome = screened ? { ...screened, orderIds: [], followups: [], refundIds: [] } : await decideCancel(tx, post, at, d);
+        await tx.query('UPDATE posts SET outcome = $2, reason = $3 WHERE tweet_id = $1', [post.id, result.outcome, result.reason]);
+        return result;
+      });
+      if (fresh) return fresh;
+      const before = (await recordedPosts(d.db, [post.id])).get(post.id);
+      return {
+        outcome: before?.outcome ?? 'unknown', reason: before?.reason ?? null, orderIds: [], followups: before?.followups ?? [],
+        refundIds: await refunds.pendingRefundIdsForPost(d.db, post.id),
+      };
+    },
+  };
 }

@@ -1,20 +1,17 @@
-import type { Db, Tx } from '../db/pool';
-import { isUniqueViolation, withTransaction } from '../db/pool';
+import type { Db, Queryable, Tx } from '../db/pool';
+import { isUniqueViolation } from '../db/pool';
 import { newId } from '../ids';
 import type { InboundPost } from '../x/x.port';
-import type { Followup } from '../queue/followups';
-import type { ProductRow } from '../products/products.repository';
+import { uniqueFollowups, type Followup } from '../queue/followups';
 import { hashtagKey } from '../products/hashtag';
-import { insertOrder, placeOrder as placeStockedOrder } from '../orders/orders.store';
-import { insertReply } from '../replies/replies.repository';
+import { assertTransition, COMMITS_SPEND, INITIAL_STATUSES, type OrderStatus } from '../orders/lifecycle';
+import { addressHoldOf } from '../orders/address-hold';
 import { renderReply, type ReplyKind } from '../replies/templates';
-import { holdForAddress } from '../orders/address-hold';
 import type { LinkSigner } from '../links/links';
-import { maxChargeAmount } from '../payments/amount-limit';
-import { parseQuantity } from './quantity';
-import { decideCancel, isCancelRequest } from './cancel-request';
-import { pendingRefundIdsForPost } from '../refunds/refunds.repository';
-import * as posts from './posts.repository';
+import { compareIds } from '../ingest/ids';
+import { chainIdOf, planPost, screen, type PostPlan } from './decide';
+import * as batch from './batch.repository';
+import * as turns from './batch-turns';
 
 export interface MatchingDeps {
   db: Db;
@@ -24,6 +21,13 @@ export interface MatchingDeps {
   shopUserId?: string | null;
   requireMention: boolean;
   signupTtlHours?: number;
+  /** Posts that take a path of their own (one at a time, after the batch), not the purchase rules. */
+  separate?: SeparatePath;
+}
+
+export interface SeparatePath {
+  takes(post: InboundPost): boolean;
+  handle(post: InboundPost, now: Date): Promise<MatchResult>;
 }
 
 export interface MatchResult {
@@ -31,199 +35,287 @@ export interface MatchResult {
   reason: string | null;
   orderIds: string[];
   followups: Followup[];
-  /** The outcome is already written (by the statement that placed the order). */
-  recorded?: boolean;
   /** Refunds a buyer's #cancel wrote: Stripe is asked for them after commit (refunds.service processPending). */
   refundIds?: string[];
 }
-
-type Decision = { outcome: string; reason: string | null };
-
-/** Checks that need no database: who wrote it, what kind of post it is, whether it addresses us. */
-function screen(post: InboundPost, d: MatchingDeps): Decision | null {
-  const shop = d.shopUsername.toLowerCase();
-  if ((d.shopUserId && post.authorId === d.shopUserId) || post.authorUsername?.toLowerCase() === shop) return { outcome: 'ignored', reason: 'own_post' };
-  if (post.referenced.some((r) => r.type === 'retweeted')) return { outcome: 'ignored', reason: 'retweet' };
-  if (post.referenced.some((r) => r.type === 'quoted')) return { outcome: 'ignored', reason: 'quote' };
-  if (d.requireMention && !post.mentions.some((m) => m.username.toLowerCase() === shop || (d.shopUserId && m.id === d.shopUserId))) {
-    return { outcome: 'ignored', reason: 'no_mention' };
-  }
-  if (post.hashtags.length === 0) return { outcome: 'ignored', reason: 'no_hashtag' };
-  return null;
+export interface PostResult extends MatchResult { postId: string }
+export interface BatchResult {
+  /** One per distinct post, in post-id order (separate-path posts last). */
+  results: PostResult[];
+  /** Every result's follow-up work, once each: enqueue after commit. */
+  followups: Followup[];
 }
 
+/** A job entry that is not a readable post but carries a post id: recorded as ignored, never retried. */
+export interface MalformedPost { id: string; authorId: string | null }
+
+const MALFORMED = { outcome: 'ignored', reason: 'malformed' } as const;
+
+/** A batch's place among concurrent batches: its first post and the hashtags it asks for. */
+interface Turn { id: string; firstPostId: string; hashtagKeys: string[] }
+
+/** Live batches hold earlier posts for the same limited stock: this one waits for them, then runs again. */
+class EarlierBatchesFirst extends Error {
+  constructor(readonly ids: string[]) {
+    super('earlier batches are deciding the same stock');
+  }
+}
+
+async function inTransaction<T>(client: Tx, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  await client.query('BEGIN');
+  try {
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}
+const PROCESSING = { outcome: 'processing', reason: null } as const;
+
 /**
- * Turns one post into exactly one recorded outcome and at most one order per product, in one
- * transaction. Re-running it for a post already recorded changes nothing and returns the work
- * that post still has pending, so a crash between commit and enqueue loses nothing.
+ * Decides posts in batches: each post gets exactly one recorded outcome and at most one order,
+ * in one transaction per batch with a fixed number of statements, in post-id order (the earlier
+ * post gets the last unit). Re-running a batch changes nothing for the posts it already decided
+ * and returns the work they still have pending, so a crash between commit and enqueue loses nothing.
  */
 export function createMatchingService(d: MatchingDeps) {
   const ttlHours = d.signupTtlHours ?? 24;
 
-  async function decide(tx: Tx, post: InboundPost, at: Date, found: { products: ProductRow[]; buyer: posts.BuyerRow | undefined; chainBought: boolean }): Promise<MatchResult> {
-    const result: MatchResult = { outcome: 'ignored', reason: null, orderIds: [], followups: [] };
-    const record = (dec: Decision) => {
-      result.outcome = dec.outcome;
-      result.reason = dec.reason;
-    };
-    const reply = async (kind: ReplyKind, orderId: string | null, text: string) => {
-      const row = await insertReply(tx, { inReplyTo: post.id, orderId, kind, text });
-      if (row) result.followups.push({ kind: 'reply', replyId: row.id, replyKind: kind, subject: orderId ?? post.id });
+  /** One attempt at the batch; null results for posts recorded before it (not claimed here). */
+  async function decideBatch(client: Tx, posts: InboundPost[], malformed: MalformedPost[], now: Date, turn: Turn | null): Promise<Map<string, PostResult>> {
+    const screened = new Map(posts.map((p) => [p.id, screen(p, d)]));
+    const open = posts.filter((p) => !screened.get(p.id));
+    const claims: batch.PostClaim[] = [
+      ...posts.map((p) => ({
+        tweetId: p.id, authorId: p.authorId, authorUsername: p.authorUsername, text: p.text, postedAt: p.createdAt,
+        ...(screened.get(p.id) ?? PROCESSING), originalTweetId: p.editHistoryIds.length > 1 ? p.editHistoryIds[0]! : null,
+      })),
+      ...malformed.map((m) => ({ tweetId: m.id, authorId: m.authorId ?? '', authorUsername: null, text: '', postedAt: null, ...MALFORMED, originalTweetId: null })),
+    ].sort((a, b) => compareIds(a.tweetId, b.tweetId));
+
+    const results = new Map<string, PostResult>();
+    const settle = (postId: string, outcome: string, reason: string | null): PostResult => {
+      const r: PostResult = { postId, outcome, reason, orderIds: [], followups: [] };
+      results.set(postId, r);
+      return r;
     };
 
-    // An edit chain buys once: the first version that placed an order. Any other version (a later
-    // edit, or an original arriving after its edit bought) is ignored; an edit of a post that did
-    // not buy (no hashtag, an unreadable quantity ...) goes on like any post.
-    if (found.chainBought) {
-      record({ outcome: 'ignored', reason: 'edit_of_handled_post' });
-      return result;
-    }
-    const screened = screen(post, d);
-    if (screened) {
-      record(screened);
-      return result;
-    }
-    // #cancel is reserved (no product may use it): such a post is a buyer canceling an order.
-    if (isCancelRequest(post)) return decideCancel(tx, post, at, { publicBaseUrl: d.publicBaseUrl, shopUsername: d.shopUsername });
+    const run = async (q: Queryable): Promise<void> => {
+      const unique = (xs: string[]) => [...new Set(xs)];
+      const claim = await batch.claimPosts(q, claims, unique(open.map((p) => p.authorId)), unique(open.map(chainIdOf)));
+      for (const p of posts) {
+        const s = screened.get(p.id);
+        if (s && claim.claimed.has(p.id)) settle(p.id, s.outcome, s.reason);
+      }
+      for (const m of malformed) if (claim.claimed.has(m.id)) settle(m.id, MALFORMED.outcome, MALFORMED.reason);
+      const mine = open.filter((p) => claim.claimed.has(p.id));
+      if (!mine.length) return;
+      const products = await batch.liveProducts(q, unique(mine.flatMap((p) => p.hashtags.map(hashtagKey))));
 
-    const { products: candidates, buyer } = found;
-    if (candidates.length === 0) {
-      record({ outcome: 'ignored', reason: 'no_product' });
-      return result;
-    }
-    const open = candidates.filter((p) => (!p.starts_at || p.starts_at <= at) && (!p.ends_at || p.ends_at > at));
-    if (open.length === 0) {
-      const early = candidates.every((p) => p.starts_at && p.starts_at > at);
-      record({ outcome: 'ignored', reason: early ? 'sale_not_started' : 'sale_ended' });
-      return result;
-    }
-    if (open.length > 1) {
-      record({ outcome: 'ambiguous', reason: 'several_products' });
-      await reply('how_to_buy', null, renderReply('how_to_buy', { shop: d.shopUsername, hashtag: open[0]!.hashtag }));
-      return result;
-    }
-    const product = open[0]!;
-    const q = parseQuantity(post.text, product.hashtag);
-    if (q.kind === 'ambiguous') {
-      record({ outcome: 'ambiguous', reason: 'quantity_unreadable' });
-      await reply('how_to_buy', null, renderReply('how_to_buy', { shop: d.shopUsername, hashtag: product.hashtag }));
-      return result;
-    }
-    if (q.quantity > product.max_per_order) {
-      record({ outcome: 'rejected', reason: 'quantity_over_max' });
-      await reply('too_many', null, renderReply('too_many', { product: product.name, maxPerOrder: product.max_per_order }));
-      return result;
-    }
-    // Refused before any order exists: Stripe could never charge it, so no price is promised.
-    const maxAmount = maxChargeAmount(product.currency);
-    if (product.unit_amount * q.quantity > maxAmount) {
-      record({ outcome: 'rejected', reason: 'amount_too_large' });
-      await reply('amount_too_large', null, renderReply('amount_too_large', {
-        product: product.name, quantity: q.quantity, amount: product.unit_amount * q.quantity, currency: product.currency, maxAmount,
-      }));
-      return result;
-    }
-    record({ outcome: 'matched', reason: null });
-    await placeOrder(tx, post, product, q.quantity, buyer, result, reply);
-    return result;
+      // The rules, post by post in id order; an edit chain buys once, with its first version that
+      // places an order (whatever becomes of it). A version that cannot buy never decides its chain.
+      const chainsBought = new Set(claim.chainsBought);
+      const plans = new Map<string, PostPlan>();
+      for (const post of mine) {
+        const chain = chainIdOf(post);
+        if (chainsBought.has(chain)) {
+          plans.set(post.id, { kind: 'decided', outcome: 'ignored', reason: 'edit_of_handled_post' });
+          continue;
+        }
+        const keys = new Set(post.hashtags.map(hashtagKey));
+        const plan = planPost(post, post.createdAt ? new Date(post.createdAt) : now, products.filter((p) => keys.has(p.hashtag_key)), d.shopUsername);
+        if (plan.kind === 'order') chainsBought.add(chain);
+        plans.set(post.id, plan);
+      }
+
+      // Locks, buyers then products (as every other writer takes them), each in id order.
+      const buying = mine.flatMap((post) => {
+        const plan = plans.get(post.id)!;
+        return plan.kind === 'order' ? [{ post, plan, buyer: claim.buyers.get(post.authorId) }] : [];
+      });
+      const limited = unique(buying.flatMap((b) => (b.buyer && b.buyer.daily_limit_amount !== null ? [b.buyer.id] : []))).sort();
+      const limits = limited.length ? await batch.lockBuyerLimits(q, limited) : new Map<string, number | null>();
+      const spenders = buying.filter((b) => b.buyer && (limits.get(b.buyer.id) ?? null) !== null);
+      const spent = spenders.length
+        ? await batch.spentTodayByBuyer(q, unique(spenders.map((b) => b.post.authorId)), unique(spenders.map((b) => b.plan.product.currency)))
+        : new Map<string, number>();
+      const stocked = unique(buying.flatMap((b) => (b.buyer ? [b.plan.product.id] : []))).sort();
+      const stock = stocked.length ? await batch.lockStock(q, stocked) : new Map<string, number | null>();
+      // Queued on these locks behind this batch may be one with earlier posts: it goes first.
+      const limitedKeys = unique(products.filter((p) => stock.has(p.id) && stock.get(p.id) !== null).map((p) => p.hashtag_key));
+      if (turn && limitedKeys.length) {
+        const earlier = await turns.earlierBatches(q, turn.id, turn.firstPostId, limitedKeys);
+        if (earlier.length) throw new EarlierBatchesFirst(earlier);
+      }
+
+      const w: batch.BatchWrites = { stock: [], orders: [], events: [], signupTokens: [], replies: [], outcomes: [] };
+      const taken = new Map<string, number>();
+      const replyFollowups = new Map<string, Followup>();
+      const reply = (r: PostResult, inReplyTo: string, orderId: string | null, kind: ReplyKind, text: string) => {
+        const id = newId('rep');
+        w.replies.push({ id, in_reply_to_tweet_id: inReplyTo, order_id: orderId, kind, text });
+        const f: Followup = { kind: 'reply', replyId: id, replyKind: kind, subject: orderId ?? inReplyTo };
+        replyFollowups.set(id, f);
+        r.followups.push(f);
+      };
+
+      for (const post of mine) {
+        const plan = plans.get(post.id)!;
+        if (plan.kind === 'decided') {
+          const r = settle(post.id, plan.outcome, plan.reason);
+          if (plan.reply) reply(r, post.id, null, plan.reply.kind, plan.reply.text);
+          continue;
+        }
+        const { product, quantity } = plan;
+        const buyer = claim.buyers.get(post.authorId);
+        const amount = product.unit_amount * quantity;
+        const orderId = newId('ord');
+        const ctx = { product: product.name, quantity, amount, currency: product.currency, orderId };
+        // Every status an order starts in, and every move after, is the lifecycle table's to allow.
+        const order = (status: OrderStatus, o: { stockHeld: boolean; failureCode?: string; failureMessage?: string; replied: boolean }) => {
+          if (!INITIAL_STATUSES.includes(status)) throw new Error(`an order cannot begin as ${status}`);
+          const row: batch.OrderWrite = {
+            id: orderId, merchant_id: product.merchant_id, product_id: product.id, tweet_id: post.id, chain_id: chainIdOf(post),
+            buyer_x_user_id: post.authorId, buyer_x_username: post.authorUsername, buyer_id: buyer?.id ?? null, quantity, amount,
+            currency: product.currency, status, stock_held: o.stockHeld, failure_code: o.failureCode ?? null,
+            failure_message: o.failureMessage ?? null, reply_status: o.replied ? 'pending' : 'none',
+          };
+          w.orders.push(row);
+          w.events.push({ order_id: orderId, type: 'order.created', data: { quantity, amount } }, { order_id: orderId, type: `order.${status}`, data: { quantity, amount } });
+          return row;
+        };
+        const move = (row: batch.OrderWrite, to: OrderStatus, data: Record<string, unknown>) => {
+          assertTransition(row.status, to);
+          row.status = to;
+          w.events.push({ order_id: row.id, type: `order.${to}`, data });
+        };
+        const placed = (outcome: string, reason: string | null) => {
+          const r = settle(post.id, outcome, reason);
+          r.orderIds.push(orderId);
+          return r;
+        };
+
+        if (!buyer) {
+          order('awaiting_signup', { stockHeld: false, replied: true });
+          const tokenId = d.signer.newTokenId();
+          w.signupTokens.push({ id: tokenId, x_user_id: post.authorId, order_id: orderId });
+          reply(placed('awaiting_signup', null), post.id, orderId, 'signup',
+            renderReply('signup', { ...ctx, url: `${d.publicBaseUrl}/link/${d.signer.sign('signup', tokenId)}` }));
+          continue;
+        }
+        const limit = buyer.daily_limit_amount === null ? null : (limits.get(buyer.id) ?? null);
+        const spendKey = batch.spendKey(post.authorId, product.currency);
+        if (limit !== null && (spent.get(spendKey) ?? 0) + amount > limit) {
+          order('failed', { stockHeld: false, failureCode: 'daily_limit_exceeded', failureMessage: 'would exceed the buyer\'s daily spending limit', replied: true });
+          reply(placed('rejected', 'daily_limit_exceeded'), post.id, orderId, 'spending_limit', renderReply('spending_limit', { ...ctx, url: `${d.publicBaseUrl}/account` }));
+          continue;
+        }
+        const available = stock.has(product.id) ? stock.get(product.id)! : 0;
+        if (available !== null && available < quantity) {
+          order('sold_out', { stockHeld: false, failureCode: 'sold_out', replied: true });
+          reply(placed('sold_out', null), post.id, orderId, 'sold_out', renderReply('sold_out', ctx));
+          continue;
+        }
+        const left = available === null ? null : available - quantity;
+        stock.set(product.id, left);
+        taken.set(product.id, (taken.get(product.id) ?? 0) + quantity);
+        const row = order('reserved', { stockHeld: true, replied: false });
+        // The order that took the last unit carries the product's sold-out event.
+        if (left === 0) w.events.push({ order_id: orderId, type: 'product.sold_out', data: { product: product.id } });
+        // Digital goods skip the address look-up; a product that ships waits for an address it ships to.
+        const hold = addressHoldOf(product, buyer.shipping, row, product.name, d.publicBaseUrl);
+        if (hold) {
+          move(row, 'awaiting_details', { reason: hold.reason });
+          row.reply_status = 'pending';
+        }
+        if (COMMITS_SPEND.includes(row.status)) spent.set(spendKey, (spent.get(spendKey) ?? 0) + amount);
+        const r = placed('order_created', null);
+        if (hold) reply(r, post.id, orderId, 'address_needed', hold.text);
+        else r.followups.push({ kind: 'charge', orderId });
+      }
+      w.stock = [...taken].map(([product_id, quantity]) => ({ product_id, quantity }));
+      w.outcomes = mine.map((p) => ({ tweet_id: p.id, outcome: results.get(p.id)!.outcome, reason: results.get(p.id)!.reason }));
+      const written = await batch.writeDecisions(q, w, ttlHours, turn && { ...turn, hashtagKeys: limitedKeys });
+      if (written.earlierBatches.length) throw new EarlierBatchesFirst(written.earlierBatches);
+      // A reply not written (one of its kind was already there) has no job to add.
+      for (const r of results.values()) r.followups = r.followups.filter((f) => f.kind !== 'reply' || written.replyIds.has(f.replyId));
+    };
+
+    // Posts that need no database beyond their own row are one statement, without a transaction.
+    if (open.length) await inTransaction(client, run);
+    else await run(client);
+    return results;
   }
 
-  async function placeOrder(
-    tx: Tx,
-    post: InboundPost,
-    product: ProductRow,
-    quantity: number,
-    buyer: posts.BuyerRow | undefined,
-    result: MatchResult,
-    reply: (kind: ReplyKind, orderId: string | null, text: string) => Promise<void>,
-  ): Promise<void> {
-    const amount = product.unit_amount * quantity;
-    const base = {
-      id: newId('ord'), merchantId: product.merchant_id, productId: product.id, tweetId: post.id, chainId: posts.chainIdOf(post), buyerXUserId: post.authorId,
-      buyerXUsername: post.authorUsername, buyerId: buyer?.id ?? null, quantity, amount, currency: product.currency,
-    };
-    const ctx = { product: product.name, quantity, amount, currency: product.currency, orderId: base.id };
-    const setStatus = (outcome: string, reason: string | null) => {
-      result.outcome = outcome;
-      result.reason = reason;
-    };
+  async function handleBatch(input: InboundPost[], opts: { now?: Date; malformed?: MalformedPost[] } = {}): Promise<BatchResult> {
+    const now = opts.now ?? new Date();
+    const separate = d.separate ? input.filter((p) => d.separate!.takes(p)) : [];
+    const byId = new Map<string, InboundPost>();
+    for (const p of input) if (!separate.includes(p) && !byId.has(p.id)) byId.set(p.id, p);
+    const posts = [...byId.values()].sort((a, b) => compareIds(a.id, b.id));
+    const malformed = (opts.malformed ?? []).filter((m) => !byId.has(m.id));
 
-    if (!buyer) {
-      const order = await insertOrder(tx, { ...base, status: 'awaiting_signup', stockHeld: false });
-      if (!order) return;
-      result.orderIds.push(order.id);
-      const tokenId = d.signer.newTokenId();
-      await posts.insertSignupToken(tx, tokenId, post.authorId, order.id, ttlHours);
-      setStatus('awaiting_signup', null);
-      await reply('signup', order.id, renderReply('signup', { ...ctx, url: `${d.publicBaseUrl}/link/${d.signer.sign('signup', tokenId)}` }));
-      return;
-    }
-    const limit = buyer.daily_limit_amount === null ? null : await posts.lockBuyerLimit(tx, buyer.id);
-    if (limit !== null) {
-      const spent = await posts.spentToday(tx, post.authorId, product.currency);
-      if (spent + amount > limit) {
-        const order = await insertOrder(tx, { ...base, status: 'failed', stockHeld: false, failureCode: 'daily_limit_exceeded', failureMessage: 'would exceed the buyer\'s daily spending limit' });
-        if (!order) return;
-        result.orderIds.push(order.id);
-        setStatus('rejected', 'daily_limit_exceeded');
-        await reply('spending_limit', order.id, renderReply('spending_limit', { ...ctx, url: `${d.publicBaseUrl}/account` }));
-        return;
+    let decided = new Map<string, PostResult>();
+    if (posts.length || malformed.length) {
+      const client = await d.db.connect();
+      const open = posts.filter((p) => !screen(p, d));
+      let turn: Turn | null = null;
+      let broken: Error | undefined;
+      try {
+        let waitFor: string[] = [];
+        if (open.length) {
+          const hashtagKeys = [...new Set(open.flatMap((p) => p.hashtags.map(hashtagKey)))];
+          const announced = await turns.announceBatch(client, open[0]!.id, hashtagKeys).catch((err: Error) => {
+            // The statement may have taken its advisory lock before failing: this connection is not reused.
+            broken = err;
+            throw err;
+          });
+          if (announced.id) turn = { id: announced.id, firstPostId: open[0]!.id, hashtagKeys };
+          waitFor = announced.earlier;
+        }
+        for (let attempt = 1; ; ) {
+          if (waitFor.length) await turns.awaitBatches(client, waitFor);
+          try {
+            decided = await decideBatch(client, posts, malformed, now, turn);
+            break;
+          } catch (err) {
+            if (err instanceof EarlierBatchesFirst) {
+              waitFor = err.ids;
+              continue;
+            }
+            // Another version of a post's chain bought in a concurrent batch: everything rolled back
+            // (the claims too), and deciding again finds that version's order.
+            if (attempt++ >= 3 || !isUniqueViolation(err, 'orders_one_per_edit_chain')) throw err;
+          }
+        }
+      } finally {
+        if (turn) await turns.retireBatch(client, turn.id).catch((err: Error) => (broken = err));
+        // A connection that could not let go of its turn is closed: the lock goes with it.
+        client.release(broken);
       }
     }
-    const replyId = newId('rep');
-    const order = await placeStockedOrder(tx, base, { id: replyId, text: renderReply('sold_out', ctx) });
-    if (!order) return;
-    result.orderIds.push(order.id);
-    result.recorded = true;
-    if (order.status === 'sold_out') {
-      setStatus('sold_out', null);
-      if (order.sold_out_reply_id) result.followups.push({ kind: 'reply', replyId: order.sold_out_reply_id, replyKind: 'sold_out', subject: order.id });
-      return;
-    }
-    setStatus('order_created', null);
-    // Digital goods skip the address look-up: a flash sale of them pays no extra round trip.
-    const held = product.shipping === 'required' ? await holdForAddress(tx, order, product.name, d.publicBaseUrl) : null;
-    result.followups.push(...(held ?? [{ kind: 'charge' as const, orderId: order.id }]));
+    const ids = [...posts.map((p) => p.id), ...malformed.map((m) => m.id)];
+    const recordedIds = ids.filter((id) => !decided.has(id));
+    const recorded = recordedIds.length ? await batch.recordedPosts(d.db, recordedIds) : new Map<string, batch.RecordedPost>();
+    const results: PostResult[] = ids.map((id) => {
+      const fresh = decided.get(id);
+      if (fresh) return fresh;
+      const before = recorded.get(id);
+      return { postId: id, outcome: before?.outcome ?? 'unknown', reason: before?.reason ?? null, orderIds: [], followups: before?.followups ?? [] };
+    });
+    for (const p of separate) results.push({ postId: p.id, ...(await d.separate!.handle(p, now)) });
+    return { results, followups: uniqueFollowups(results.flatMap((r) => r.followups)) };
   }
 
   return {
+    handleBatch,
+    /** One post: a batch of one (the same rules, the same statements). */
     async handlePost(post: InboundPost, now = new Date()): Promise<MatchResult> {
-      const at = post.createdAt ? new Date(post.createdAt) : now;
-      // Most posts that are not purchases (retweets, no mention ...) are one statement, edits
-      // included: a version that cannot buy never decides its chain.
-      const screened = screen(post, d);
-      if (screened) {
-        if (await posts.insertDecidedPost(d.db, post, screened.outcome, screened.reason)) return { ...screened, orderIds: [], followups: [] };
-      }
-      const match = () => withTransaction(d.db, async (tx) => {
-        const claim = await posts.claimPostAndLookup(tx, post, [...new Set(post.hashtags.map(hashtagKey))]);
-        if (!claim.claimed) return null;
-        const result = await decide(tx, post, at, claim);
-        // One write of the outcome, in the same transaction as everything it led to (placing an
-        // order writes it in the same statement).
-        if (!result.recorded) await posts.setOutcome(tx, post.id, result.outcome, result.reason);
-        return result;
-      });
-      let fresh: MatchResult | null = null;
-      for (let attempt = 1; !screened; attempt++) {
-        try {
-          fresh = await match();
-          break;
-        } catch (err) {
-          // Another version of this post bought while this one was being decided: everything
-          // rolled back (the claim too), and deciding again finds that version's order.
-          if (attempt >= 3 || !isUniqueViolation(err, 'orders_one_per_edit_chain')) throw err;
-        }
-      }
-      if (fresh) return fresh;
-      const existing = await posts.findPost(d.db, post.id);
-      return {
-        outcome: existing?.outcome ?? 'unknown',
-        reason: existing?.reason ?? null,
-        orderIds: [],
-        followups: await posts.pendingWorkForPost(d.db, post.id),
-        refundIds: await pendingRefundIdsForPost(d.db, post.id),
-      };
+      const { results: [r] } = await handleBatch([post], { now });
+      const { postId: _id, ...result } = r!;
+      return result;
     },
   };
 }

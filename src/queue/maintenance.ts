@@ -41,7 +41,7 @@ export function startMaintenance(rt: Runtime, everyMs = 30_000): { stop(): void;
     for (let seen = 0; seen < POSTS_PER_RUN; ) {
       const posts = await staleInboxPosts(rt.db, staleAfterS, POST_BATCH, after);
       if (!posts.length) break;
-      rearmed += await rearmPosts(rt.queues.tweets, posts);
+      rearmed += await rearmPosts(rt.queues.tweets, posts, rt.config.INGEST_BATCH_SIZE);
       seen += posts.length;
       after = posts[posts.length - 1]!.id;
       if (posts.length < POST_BATCH) break;

@@ -1,6 +1,7 @@
 import type { Job, Queue } from 'bullmq';
 import type { InboundPost } from '../x/x.port';
-import { enqueuePosts, tweetJobId } from '../ingest/sink';
+import { enqueuePosts } from '../ingest/sink';
+import { batchJobId, DEFAULT_GROUPING } from '../ingest/batches';
 import { jobId } from './queues';
 
 /**
@@ -41,16 +42,15 @@ export function rearmStripeEvent(queue: Queue, eventId: string, type: string): P
 }
 
 /**
- * Posts received but without an outcome: a batch of them is looked up together; those whose job
- * is gone are queued again in one step (`tweet-<id>`, as ingest queues them), those whose job
- * failed for good are retried, one left in no state is replaced. A job still waiting or running
- * is left alone.
+ * Posts received but without an outcome, handed on again as `batch` jobs as ingest does. A chunk
+ * whose job is still waiting or running is left alone (same posts, same deterministic id); one
+ * whose job failed for good is retried; one left in no state is replaced. Returns the posts re-armed.
  */
-export async function rearmPosts(queue: Queue, posts: InboundPost[]): Promise<number> {
-  const jobs = await Promise.all(posts.map((post) => queue.getJob(tweetJobId(post.id))));
-  const missing = posts.filter((_, i) => !jobs[i]);
-  await enqueuePosts(queue, missing);
-  const present = posts.flatMap((post, i) => (jobs[i] ? [{ post, job: jobs[i]! }] : []));
-  const revived = await Promise.all(present.map(({ post, job }) => revive(job, () => enqueuePosts(queue, [post]))));
-  return missing.length + revived.filter(Boolean).length;
+export async function rearmPosts(queue: Queue, posts: InboundPost[], batchSize = DEFAULT_GROUPING.size): Promise<number> {
+  let rearmed = 0;
+  for (let i = 0; i < posts.length; i += batchSize) {
+    const chunk = posts.slice(i, i + batchSize);
+    if (await rearm(queue, batchJobId(chunk), () => enqueuePosts(queue, chunk, batchSize))) rearmed += chunk.length;
+  }
+  return rearmed;
 }

@@ -98,7 +98,8 @@ export async function startWorkers(rt: Runtime, hooks: WorkerHooks = {}): Promis
     onDelivery: hooks.onWebhookDelivery, onEndpointDisabled: hooks.onWebhookEndpointDisabled,
   });
   const matchingFirst = startMatchingFirst({
-    tweets: rt.queues.tweets, backlog: config.MATCHING_FIRST_BACKLOG, log,
+    // The setting counts posts; the queue holds batches of up to INGEST_BATCH_SIZE (full ones under load).
+    tweets: rt.queues.tweets, backlog: Math.ceil(config.MATCHING_FIRST_BACKLOG / config.INGEST_BATCH_SIZE), log,
     workers: workers.filter((w) => w.name === QUEUE_NAMES.replies || w.name === QUEUE_NAMES.charges),
   });
   log.info({ queues: workers.map((w) => w.name) }, 'workers started');

@@ -56,9 +56,10 @@ describe('the pipeline under crashes, duplicates, disconnects and rate limits', 
 
     // A second delivery after the first job is gone (e.g. backfill long after the stream).
     const tweets = new Queue('tweets', { connection: { url: REDIS_URL }, prefix: s.prefix });
-    const first = await tweets.getJob(`tweet-${post.id}`);
-    await tweets.add('post', first!.data, { jobId: `tweet-${post.id}-again` });
-    await eventually(async () => (await tweets.getJob(`tweet-${post.id}-again`))?.isCompleted(), 15_000, 'duplicate job done');
+    const handedOn = await tweets.getJobs(['completed'], 0, -1);
+    const data = handedOn.flatMap((j) => (j.data as { posts?: Array<{ id: string }> }).posts ?? []).find((p) => p.id === post.id);
+    await tweets.add('batch', { posts: [data] }, { jobId: `posts-${post.id}-again` });
+    await eventually(async () => (await tweets.getJob(`posts-${post.id}-again`))?.isCompleted(), 15_000, 'duplicate job done');
     await tweets.close();
 
     const orders = await ordersFor([post.id]);

@@ -22,6 +22,6 @@ it('hands on what recent search found oldest first, so an original is matched be
   const ids = [original.id, ...others.map((p) => p.id), edit.id];
   await waitFor(async () => (await Promise.all(ids.map((id) => h.job(id)))).every(Boolean), 10_000, 'all posts enqueued');
   const waiting = await h.tweets.getJobs(['waiting'], 0, -1, true);
-  const order = waiting.map((j) => String(j.id).replace('tweet-', ''));
+  const order = waiting.flatMap((j) => (j.data as { posts: Array<{ id: string }> }).posts.map((p) => p.id));
   expect(order).toEqual([...ids].sort(compareIds));
 });

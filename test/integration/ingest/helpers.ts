@@ -34,11 +34,13 @@ export interface IngestHarness {
   notify(): void;
   /** Posts `@shop #<tag> ...` as the buyer. */
   post(tag: string, extra?: string): { id: string };
+  /** Ids of the posts handed on in `batch` jobs, sorted; a post handed on twice is there twice. */
   jobIds(): Promise<string[]>;
   /** The ingest cursor as stored in PostgreSQL. */
   cursor(): Promise<string | null>;
   /** Sets the cursor back (a test's way to make the next backfill find posts again). */
   rewindCursor(id: string): Promise<void>;
+  /** A post as handed on (its first appearance). */
   job(postId: string): Promise<InboundPost | undefined>;
   close(): Promise<void>;
 }
@@ -83,6 +85,11 @@ export async function startHarness(env: Record<string, string> = {}, emuOptions:
   const log = createLogger('debug', new Writable({ write(chunk, _enc, cb) { logs.push(String(chunk)); cb(); } }));
   const instances: Ingest[] = [];
 
+  /** Every post in the `batch` jobs ingest handed on (a post twice if it went on twice), in job order. */
+  const handedOn = async (): Promise<InboundPost[]> => {
+    const jobs = await queues.tweets.getJobs(['waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized'], 0, 10_000, true);
+    return jobs.flatMap((j) => (j.data as { posts: InboundPost[] }).posts);
+  };
   const h: IngestHarness = {
     emu, config, db, redis, queues, tweets: queues.tweets, clients, shop, buyer, logs, instances,
     async start(options = {}, instanceId, cfg = config) {
@@ -107,8 +114,7 @@ export async function startHarness(env: Record<string, string> = {}, emuOptions:
     notify: () => notifyProductsChanged(redis, config.QUEUE_PREFIX),
     post: (tag, extra = '') => emu.injectTweet({ author_id: buyer.id, text: `@shop #${tag} ${extra}`.trim() }),
     async jobIds() {
-      const jobs = await queues.tweets.getJobs(['waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized'], 0, 10_000);
-      return jobs.map((j) => j.id!).sort();
+      return (await handedOn()).map((p) => p.id).sort();
     },
     async cursor() {
       return (await db.query<{ since_id: string }>('SELECT since_id::text AS since_id FROM ingest_cursor')).rows[0]?.since_id ?? null;
@@ -117,7 +123,7 @@ export async function startHarness(env: Record<string, string> = {}, emuOptions:
       await db.query('UPDATE ingest_cursor SET since_id = $1::numeric', [id]);
     },
     async job(postId) {
-      return (await queues.tweets.getJob(`tweet-${postId}`))?.data as InboundPost | undefined;
+      return (await handedOn()).find((p) => p.id === postId);
     },
     async close() {
       for (const i of instances) await i.stop().catch(() => undefined);

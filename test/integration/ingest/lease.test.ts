@@ -18,7 +18,7 @@ afterAll(async () => {
 async function allEnqueued(ids: string[], ms: number): Promise<string[]> {
   return waitFor(async () => {
     const all = await h.jobIds();
-    return ids.every((id) => all.includes(`tweet-${id}`)) ? all : null;
+    return ids.every((id) => all.includes(`${id}`)) ? all : null;
   }, ms, `${ids.length} posts enqueued`);
 }
 
@@ -54,7 +54,7 @@ it('one active instance at a time; a standby takes over from a dead one and back
   expect(gap.length).toBeGreaterThan(5);
   const after = h.post('BuyKettle', 'after');
   const ids = await allEnqueued([...gap, after.id], 8000);
-  for (const id of [before.id, ...gap, after.id]) expect(ids.filter((j) => j === `tweet-${id}`)).toHaveLength(1);
+  for (const id of [before.id, ...gap, after.id]) expect(ids.filter((j) => j === `${id}`)).toHaveLength(1);
   expect(b.status().backfilled).toBeGreaterThanOrEqual(gap.length);
   expect(a.isActive()).toBe(false);
 });

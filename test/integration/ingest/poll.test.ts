@@ -30,7 +30,7 @@ it('polls recent search with since_id and enqueues new posts once', async () => 
   await waitFor(async () => (await h.cursor()) === p2.id, 4000, 'cursor at the newest post');
   const p3 = h.post('BuyLamp', 'three');
   await waitFor(() => h.job(p3.id), 8000, 'third post');
-  expect(await h.jobIds()).toEqual([`tweet-${p1.id}`, `tweet-${p2.id}`, `tweet-${p3.id}`].sort());
+  expect(await h.jobIds()).toEqual([`${p1.id}`, `${p2.id}`, `${p3.id}`].sort());
   expect((await h.job(p3.id))?.authorUsername).toBe('buyer_one');
 });
 

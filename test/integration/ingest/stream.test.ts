@@ -60,7 +60,7 @@ describe('stream rules follow live products', () => {
   });
 });
 
-describe('posts become tweet-<id> jobs', () => {
+describe('posts are handed on in batch jobs', () => {
   it('enqueues a matching post exactly once, normalised', async () => {
     const reply = h.emu.injectTweet({ author_id: h.shop.id, text: 'hello' });
     const post = h.emu.injectTweet({ author_id: h.buyer.id, text: '@shop #BuyBlueMug please', in_reply_to_tweet_id: reply.id });
@@ -76,7 +76,7 @@ describe('posts become tweet-<id> jobs', () => {
       referenced: [{ type: 'replied_to', id: reply.id }],
       editHistoryIds: [post.id],
     });
-    expect((await h.jobIds()).filter((j) => j === `tweet-${post.id}`)).toHaveLength(1);
+    expect((await h.jobIds()).filter((j) => j === `${post.id}`)).toHaveLength(1);
   });
 
   it('never enqueues retweets, quotes, posts without the mention, or posts for archived products', async () => {
@@ -89,11 +89,11 @@ describe('posts become tweet-<id> jobs', () => {
     await waitFor(() => h.job(sentinel.id), 5000, 'sentinel job');
     await delay(300);
     const ids = await h.jobIds();
-    expect(ids).toContain(`tweet-${original.id}`);
-    for (const p of [rt, quote, noMention, archived]) expect(ids).not.toContain(`tweet-${p.id}`);
+    expect(ids).toContain(`${original.id}`);
+    for (const p of [rt, quote, noMention, archived]) expect(ids).not.toContain(`${p.id}`);
   });
 
-  it('collapses the same post seen by the stream and by backfill into one job', async () => {
+  it('the same post seen by the stream and by backfill goes on in the same batch job: one job', async () => {
     const before = (await h.cursor())!;
     const post = h.post('BuyBlueMug', 'twice');
     await waitFor(() => h.job(post.id), 5000, 'job from the stream');
@@ -106,7 +106,7 @@ describe('posts become tweet-<id> jobs', () => {
     await waitFor(() => ingest.status().connects > connects && ingest.status().backfilled > backfilledBefore, 5000, 'reconnect + backfill');
     expect(ingest.status().lastDisconnectReason).toMatch(/operational-disconnect/);
     expect((await h.jobIds()).length).toBe(jobsBefore);
-    expect((await h.jobIds()).filter((j) => j === `tweet-${post.id}`)).toHaveLength(1);
+    expect((await h.jobIds()).filter((j) => j === `${post.id}`)).toHaveLength(1);
   });
 
   it('loses nothing across disconnects while posts keep coming (backfill from the last id seen)', async () => {
@@ -134,9 +134,9 @@ describe('posts become tweet-<id> jobs', () => {
     expect(deliveredDuring).toBeLessThan(injected.length); // some posts were never on the stream
     const ids = await waitFor(async () => {
       const all = await h.jobIds();
-      return injected.every((id) => all.includes(`tweet-${id}`)) ? all : null;
+      return injected.every((id) => all.includes(`${id}`)) ? all : null;
     }, 8000, 'every injected post enqueued');
-    for (const id of injected) expect(ids.filter((j) => j === `tweet-${id}`)).toHaveLength(1);
+    for (const id of injected) expect(ids.filter((j) => j === `${id}`)).toHaveLength(1);
     const cursor = await h.cursor();
     expect(BigInt(cursor!)).toBeGreaterThanOrEqual(BigInt(injected[injected.length - 1]!));
   });

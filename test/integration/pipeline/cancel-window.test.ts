@@ -6,6 +6,7 @@ import { createLinkSigner } from '../../../src/links/links';
 import { createLogger } from '../../../src/logger';
 import { createRefundsService, type RefundsService } from '../../../src/refunds/refunds.service';
 import { createMatchingService, type MatchingService } from '../../../src/posts/matching.service';
+import { createCancelPath } from '../../../src/posts/cancel-request';
 import { markOrderPaid, recordFulfillment } from '../../../src/orders/orders.store';
 import { newId } from '../../../src/ids';
 import type { InboundPost } from '../../../src/x/x.port';
@@ -27,7 +28,8 @@ beforeAll(async () => {
   t = await startTestApp({}, { payments });
   m = await t.createMerchant('Cancel Co');
   const signer = createLinkSigner('cancel-window-secret-0123456789abcdef');
-  matching = createMatchingService({ db: t.db, signer, publicBaseUrl: 'https://shop.test', shopUsername: 'shop', shopUserId: '42', requireMention: true });
+  const rules = { publicBaseUrl: 'https://shop.test', shopUsername: 'shop', shopUserId: '42', requireMention: true };
+  matching = createMatchingService({ db: t.db, signer, ...rules, separate: createCancelPath({ db: t.db, ...rules }) });
   refunds = createRefundsService({ db: t.db, payments, log: createLogger('silent') });
 });
 afterAll(async () => {
