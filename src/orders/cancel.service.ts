@@ -6,7 +6,7 @@ import { insertReply } from '../replies/replies.repository';
 import { renderReply } from '../replies/templates';
 import { sourcesOf } from './lifecycle';
 import type { OrderRow } from './orders.repository';
-import { lockOrder, releaseStock, transitionOrder } from './orders.store';
+import { findOrderById, lockOrder, releaseStock, transitionOrder } from './orders.store';
 
 export interface CancelDeps {
   db: Db;
@@ -31,7 +31,8 @@ export function createCancelService(d: CancelDeps) {
         const text = renderReply('canceled', { orderId, product: current.product_name, quantity: current.quantity });
         const reply = await insertReply(tx, { inReplyTo: current.tweet_id, orderId, kind: 'canceled', text });
         const work: Followup[] = reply ? [{ kind: 'reply', replyId: reply.id, replyKind: 'canceled', subject: orderId }] : [];
-        return { order: reply ? { ...updated, reply_status: 'pending' as const } : updated, followups: work };
+        // The order as stored now: the reply touched it (reply_status, updated) after the transition.
+        return { order: reply ? (await findOrderById(tx, orderId))! : updated, followups: work };
       });
       if (followups.length) await d.enqueue?.(followups);
       return order;

@@ -7,7 +7,7 @@ import { renderReply } from '../replies/templates';
 import { FULFILLABLE } from './lifecycle';
 import type { OrderRow } from './orders.repository';
 import type { CreateFulfillment } from './orders.schema';
-import { lockOrder, recordFulfillment } from './orders.store';
+import { findOrderById, lockOrder, recordFulfillment } from './orders.store';
 import { buyerRefundPending } from '../refunds/refunds.repository';
 
 export interface FulfillmentDeps {
@@ -41,7 +41,8 @@ export function createFulfillmentService(d: FulfillmentDeps) {
         });
         const reply = await insertReply(tx, { inReplyTo: current.tweet_id, orderId, kind: 'fulfilled', text });
         const work: Followup[] = reply ? [{ kind: 'reply', replyId: reply.id, replyKind: 'fulfilled', subject: orderId }] : [];
-        return { order: reply ? { ...updated, reply_status: 'pending' as const } : updated, followups: work };
+        // The order as stored now: the reply touched it (reply_status, updated) after the transition.
+        return { order: reply ? (await findOrderById(tx, orderId))! : updated, followups: work };
       });
       if (followups.length) await d.enqueue?.(followups);
       return order;
