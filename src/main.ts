@@ -87,7 +87,7 @@ async function start(role: Role, initial: Config, log: Logger): Promise<Stopper[
     health.push(async () => ({ workers: workers.workers.every((w) => w.isRunning()) }));
   }
   if (role === 'ingest' || role === 'all') {
-    const ingest = await startIngest({ config, db: rt.db, redis: rt.redis, tweetsQueue: rt.queues.tweets, clients: rt.xClients, log });
+    const ingest = await startIngest({ config, db: rt.db, redis: rt.redis, tweetsQueue: rt.queues.tweets, port: rt.x.ingest, log });
     metrics.watchIngest(() => ingest.status());
     stoppers.unshift(() => ingest.stop());
     // A standby is healthy: it is waiting for the lease, not broken.

@@ -6,7 +6,7 @@ import { createRedis } from './redis';
 import { createQueues, closeQueues, type Queues } from './queue/queues';
 import { createStripeAdapter } from './payments/stripe.adapter';
 import type { PaymentsPort } from './payments/payments.port';
-import { createXClients, createXRepliesAdapter, type XClients } from './x/x.adapter';
+import { createXPorts, type XPorts } from './x/x.adapter';
 import type { XRepliesPort } from './x/x.port';
 import { createLinkSigner, type LinkSigner } from './links/links';
 import { createChargingService, type ChargingService } from './orders/charging.service';
@@ -22,7 +22,8 @@ export interface Runtime {
   redis: Redis;
   queues: Queues;
   payments: PaymentsPort;
-  xClients: XClients;
+  /** X through our ports only (replies, ingest, user look-up). */
+  x: XPorts;
   xReplies: XRepliesPort;
   signer: LinkSigner;
   charging: ChargingService;
@@ -44,7 +45,7 @@ export function createRuntime(config: Config, log: Logger, databaseUrl: string, 
     webhookSecret: () => config.STRIPE_WEBHOOK_SECRET,
     apiBase: config.STRIPE_API_BASE,
   });
-  const xClients = createXClients({
+  const x = createXPorts({
     bearerToken: config.X_BEARER_TOKEN!,
     userTokens: { appKey: config.X_API_KEY!, appSecret: config.X_API_SECRET!, accessToken: config.X_ACCESS_TOKEN!, accessSecret: config.X_ACCESS_SECRET! },
     shopUsername: config.X_SHOP_USERNAME,
@@ -55,8 +56,8 @@ export function createRuntime(config: Config, log: Logger, databaseUrl: string, 
   const charging = createChargingService({ db, payments, signer, publicBaseUrl: config.PUBLIC_BASE_URL, log, actionTtlHours: config.ACTION_TTL_HOURS });
   const buyers = createBuyersService({ db, payments, charging, log });
   return {
-    config, log, db, redis, queues, payments, xClients, signer, charging, buyers,
-    xReplies: createXRepliesAdapter(xClients, config.X_SHOP_USERNAME),
+    config, log, db, redis, queues, payments, x, signer, charging, buyers,
+    xReplies: x.replies,
     matching: (shopUserId) =>
       createMatchingService({
         db, signer, publicBaseUrl: config.PUBLIC_BASE_URL, shopUsername: config.X_SHOP_USERNAME, shopUserId,

@@ -5,8 +5,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config';
 import type { Db } from '../db/pool';
 import type { Logger } from '../logger';
-import type { XClients } from '../x/x.adapter';
-import { createXIngestAdapter, type XIngestPort } from '../x/x.ingest';
+import type { XIngestPort } from '../x/x.ingest';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
 import { Cursor } from './cursor';
 import { Lease } from './lease';
@@ -21,12 +20,11 @@ export interface IngestDeps {
   db: Db;
   redis: Redis;
   tweetsQueue: Queue;
-  clients: XClients;
   log: Logger;
   instanceId?: string;
   options?: Partial<Omit<IngestOptions, 'backoff'> & { backoff: Partial<BackoffOptions> }>;
-  /** Tests only: another implementation of the X side. */
-  port?: XIngestPort;
+  /** X as the ingest needs it (stream, rules, search): the runtime's `x.ingest`, or a test's own. */
+  port: XIngestPort;
 }
 
 export interface Ingest {
@@ -90,7 +88,7 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
   const prefix = config.QUEUE_PREFIX;
   const instanceId = deps.instanceId ?? `${os.hostname()}-${process.pid}-${crypto.randomBytes(3).toString('hex')}`;
   const log = baseLog.child({ role: 'ingest', instance: instanceId });
-  const port = deps.port ?? createXIngestAdapter(deps.clients);
+  const port = deps.port;
   const cursor = new Cursor(deps.db);
   await adoptRedisCursor(redis, `${prefix}:ingest:since_id`, cursor, log);
   const lease = new Lease(redis, `${prefix}:ingest:lease`, `${instanceId}:${crypto.randomBytes(8).toString('hex')}`, options.leaseTtlMs);

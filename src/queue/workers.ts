@@ -29,8 +29,7 @@ export interface WorkerHooks {
 
 async function shopUserId(rt: Runtime): Promise<string | null> {
   try {
-    const u = await rt.xClients.app.v2.userByUsername(rt.config.X_SHOP_USERNAME);
-    return u.data?.id ?? null;
+    return await rt.x.userIdOf(rt.config.X_SHOP_USERNAME);
   } catch (err) {
     rt.log.warn({ err: (err as Error).message }, 'could not look up the shop account id; matching by username only');
     return null;

@@ -2,6 +2,7 @@ import { ApiResponseError, TwitterApi, type TwitterApiReadOnly, type TwitterApiR
 import { localXClientSettings } from './local-plugin';
 import { isXTimeout, timeoutPlugin } from './timeout';
 import { XRateLimitedError, XRefusedError, XTimeoutError, type RateLimitInfo, type XRepliesPort } from './x.port';
+import { createXIngestAdapter, type XIngestPort } from './x.ingest';
 
 /** How long a call to X may wait for an answer unless told otherwise. */
 export const DEFAULT_X_TIMEOUT_MS = 10_000;
@@ -21,6 +22,32 @@ export interface XClients {
   user: TwitterApiReadWrite;
   settings: Partial<IClientSettings>;
   timeoutMs: number;
+}
+
+/**
+ * What the rest of the service gets of X: our ports, never the SDK's clients (their types stay in
+ * src/x; a lint rule keeps XClients here).
+ */
+export interface XPorts {
+  replies: XRepliesPort;
+  ingest: XIngestPort;
+  /** The X user id behind a username (the shop's, at start-up), or null when X does not say. */
+  userIdOf(username: string): Promise<string | null>;
+}
+
+export function createXPorts(o: XClientOptions): XPorts {
+  const clients = createXClients(o);
+  return {
+    replies: createXRepliesAdapter(clients, o.shopUsername),
+    ingest: createXIngestAdapter(clients),
+    async userIdOf(username) {
+      try {
+        return (await clients.app.v2.userByUsername(username)).data?.id ?? null;
+      } catch (err) {
+        return translateXError(err, clients.timeoutMs);
+      }
+    },
+  };
 }
 
 export function createXClients(o: XClientOptions): XClients {

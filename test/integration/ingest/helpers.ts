@@ -10,6 +10,7 @@ import { createLogger } from '../../../src/logger';
 import { hashtagKey } from '../../../src/products/hashtag';
 import { closeQueues, createQueues, type Queues } from '../../../src/queue/queues';
 import { createXClients, type XClients } from '../../../src/x/x.adapter';
+import { createXIngestAdapter } from '../../../src/x/x.ingest';
 import type { InboundPost } from '../../../src/x/x.port';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { REDIS_URL, testConfig } from '../../support/app';
@@ -94,7 +95,7 @@ export async function startHarness(env: Record<string, string> = {}, emuOptions:
     emu, config, db, redis, queues, tweets: queues.tweets, clients, shop, buyer, logs, instances,
     async start(options = {}, instanceId, cfg = config) {
       const ingest = await startIngest({
-        config: cfg, db, redis, tweetsQueue: queues.tweets, clients, log, options,
+        config: cfg, db, redis, tweetsQueue: queues.tweets, port: createXIngestAdapter(clients), log, options,
         ...(instanceId ? { instanceId } : {}),
       });
       instances.push(ingest);

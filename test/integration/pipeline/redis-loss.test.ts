@@ -29,7 +29,7 @@ const prefix = () => rt.config.QUEUE_PREFIX;
 const count = async (sql: string, params: unknown[] = []) => (await rt.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${sql}`, params)).rows[0]!.n;
 const cursor = async () => (await rt.db.query<{ since_id: string }>('SELECT since_id::text AS since_id FROM ingest_cursor')).rows[0]?.since_id ?? null;
 const start = async () => {
-  const ingest = await startIngest({ config: rt.config, db: rt.db, redis: rt.redis, tweetsQueue: rt.queues.tweets, clients: rt.xClients, log: rt.log, options: FAST });
+  const ingest = await startIngest({ config: rt.config, db: rt.db, redis: rt.redis, tweetsQueue: rt.queues.tweets, port: rt.x.ingest, log: rt.log, options: FAST });
   ingests.push(ingest);
   await waitFor(() => ingest.status().connected, 10_000, 'ingest connected');
   return ingest;
