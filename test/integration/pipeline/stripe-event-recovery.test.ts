@@ -155,8 +155,9 @@ describe('a Stripe webhook with nothing left to apply', () => {
 
   it('and an event delivered again after it was applied', async () => {
     const ids = await paidOrder(9);
-    const event = { ...succeeded('evt_refund_9', ids), type: 'charge.refunded', data: { object: { id: 'ch_9', object: 'charge', payment_intent: ids.intentId, amount_refunded: 0 } } };
-    await storeOnly(event as ReturnType<typeof succeeded>);
+    const event = { ...succeeded('evt_refund_9', ids), type: 'charge.refunded' };
+    event.data.object = { ...event.data.object, id: 'ch_9', object: 'charge' };
+    await storeOnly(event);
     await rt.db.query(`UPDATE stripe_events SET processed_at = now() WHERE id = $1`, [event.id]);
     expect(await statementsFor(event)).toBe(1);
     expect(await eventJob(event.id)).toBeUndefined();
