@@ -3,35 +3,40 @@ import type { Logger } from '../src/logger';
 import type { ChargingService } from '../src/orders/charging.service';
 import { enqueueFollowups } from '../src/queue/followups';
 import { failpoint } from '../src/failpoints';
-import { chargeJobSchema } from '../src/queue/payloads';
+import { chargeJobSchema, chargesJobSchema } from '../src/queue/payloads';
 import type { Queues } from '../src/queue/queues';
 import { PaymentsUnavailableError } from '../src/payments/payments.port';
+import { unpaced, type RateBudget } from '../src/payments/rate-budget';
 
 export interface ChargesDeps {
   charging: ChargingService;
   queues: Queues;
   log: Logger;
+  /** Stripe's rate budget, shared by every worker process (each Stripe call takes one unit). */
+  budget?: RateBudget;
 }
 
 /**
- * Queue `charges`: paced by the Worker's limiter to Stripe's rate budget. A Stripe outage is
- * thrown and retried with back-off under the same idempotency key; everything else is settled
- * on the order by the charging service.
+ * Queue `charges`: a `charges` job carries a batch of orders (a `charge` job, from before batches,
+ * one). The batch starts in one statement, its Stripe calls run concurrently within the shared
+ * rate budget, the paid settle in one statement. Orders Stripe could not be reached for make the
+ * job throw and be retried with back-off under the same idempotency keys: the retry finds the
+ * others settled and calls Stripe only for those.
  */
 export function chargesProcessor(d: ChargesDeps) {
-  return async (job: Job): Promise<void> => {
-    const parsed = chargeJobSchema.safeParse(job.data);
+  const budget = d.budget ?? unpaced;
+  return async (job: Job): Promise<{ orders: number; unavailable: number }> => {
+    const parsed = job.name === 'charges' ? chargesJobSchema.safeParse(job.data) : chargeJobSchema.transform((p) => ({ orderIds: [p.orderId] })).safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError('malformed charge payload');
-    const { orderId } = parsed.data;
-    try {
-      const followups = await d.charging.chargeOrder(orderId);
-      failpoint('before_charge_followups');
-      await enqueueFollowups(d.queues, followups);
-    } catch (err) {
-      if (err instanceof PaymentsUnavailableError) {
-        d.log.warn({ order_id: orderId, job_id: job.id, attempt: job.attemptsMade + 1, err: err.message }, 'Stripe unavailable; charge will be retried with the same key');
-      }
-      throw err;
+    const { orderIds } = parsed.data;
+    const { followups, unavailable } = await d.charging.chargeOrders(orderIds, budget);
+    failpoint('before_charge_followups');
+    await enqueueFollowups(d.queues, followups);
+    if (unavailable.length) {
+      d.log.warn({ job_id: job.id, attempt: job.attemptsMade + 1, orders: orderIds.length, unavailable: unavailable.map((u) => u.orderId), err: unavailable[0]!.error.message },
+        'Stripe unavailable for some orders; they will be retried with the same keys');
+      throw new PaymentsUnavailableError(`Stripe unavailable for ${unavailable.length} of ${orderIds.length} orders: ${unavailable[0]!.error.message}`);
     }
+    return { orders: orderIds.length, unavailable: 0 };
   };
 }

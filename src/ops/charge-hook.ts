@@ -1,35 +1,31 @@
 import type { ChargingService } from '../orders/charging.service';
-import type { Followup } from '../queue/followups';
 
 export type ChargeOutcome = 'succeeded' | 'declined' | 'failed' | 'requires_action' | 'noop' | 'error';
 
-/** The reply a charge leaves behind says how it ended; no reply means the order was already settled. */
-export function chargeOutcome(followups: Followup[]): ChargeOutcome {
-  for (const f of followups) {
-    if (f.kind !== 'reply') continue;
-    if (f.replyKind === 'receipt') return 'succeeded';
-    if (f.replyKind === 'declined') return 'declined';
-    if (f.replyKind === 'action_required') return 'requires_action';
-    return 'failed';
-  }
-  return 'noop';
-}
-
-/** Times chargeOrder without touching the charging rules: same object, one method wrapped. */
+/**
+ * Times charges without touching the charging rules: same object, the batch method wrapped. Each
+ * order of a batch is counted with the batch's duration (its calls run concurrently).
+ */
 export function timedCharging(charging: ChargingService, onCharge: (outcome: ChargeOutcome, seconds: number) => void): ChargingService {
+  const chargeOrders: ChargingService['chargeOrders'] = async (orderIds, budget) => {
+    const started = process.hrtime.bigint();
+    const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+    try {
+      const result = await charging.chargeOrders(orderIds, budget);
+      for (const o of result.outcomes) onCharge(o.outcome, seconds());
+      return result;
+    } catch (err) {
+      onCharge('error', seconds());
+      throw err;
+    }
+  };
   return {
     ...charging,
-    async chargeOrder(orderId: string) {
-      const started = process.hrtime.bigint();
-      const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
-      try {
-        const followups = await charging.chargeOrder(orderId);
-        onCharge(chargeOutcome(followups), seconds());
-        return followups;
-      } catch (err) {
-        onCharge('error', seconds());
-        throw err;
-      }
+    chargeOrders,
+    async chargeOrder(orderId, budget) {
+      const r = await chargeOrders([orderId], budget);
+      if (r.unavailable[0]) throw r.unavailable[0].error;
+      return r.followups;
     },
   };
 }

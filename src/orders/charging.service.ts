@@ -2,14 +2,16 @@ import type { Db, Tx } from '../db/pool';
 import { withTransaction } from '../db/pool';
 import type { Logger } from '../logger';
 import { uniqueFollowups, type Followup } from '../queue/followups';
-import { PaymentsRejectedError, type PaymentsPort } from '../payments/payments.port';
+import { PaymentsRejectedError, PaymentsUnavailableError, type ChargeRequest, type ChargeResult, type PaymentsPort } from '../payments/payments.port';
+import { unpaced, type RateBudget } from '../payments/rate-budget';
+import type { ChargeOutcome } from '../ops/charge-hook';
 import { insertReply } from '../replies/replies.repository';
 import { renderReply, type ReplyKind } from '../replies/templates';
 import type { LinkSigner } from '../links/links';
 import type { OrderRow } from './orders.repository';
 import { failpoint } from '../failpoints';
 import { lockBuyerLimit, spentToday } from '../posts/posts.repository';
-import { addSoldOutEventIfLast, findOrderWithProduct, lockOrder, markOrderPaid, releaseStock, reserveStock, shippingNeedOf, startCharge, transitionOrder } from './orders.store';
+import { addSoldOutEventIfLast, findOrderWithProduct, lockOrder, markOrderPaid, markOrdersPaid, releaseStock, reserveStock, shippingNeedOf, startCharges, transitionOrder, type ChargeStart } from './orders.store';
 import { canTransition, CHARGE_PENDING, type OrderStatus } from './lifecycle';
 import { needsAddress } from '../shipping/address';
 import { holdForAddress } from './address-hold';
@@ -25,6 +27,15 @@ export interface ChargingDeps {
   log: Logger;
   /** How long a buyer has to complete a payment that needs them. */
   actionTtlHours?: number;
+}
+
+export interface ChargeBatchResult {
+  /** Work the batch left behind (receipts and other replies; enqueued after this returns). */
+  followups: Followup[];
+  /** Orders Stripe could not be reached for: still `charging`, retried under the same idempotency keys. */
+  unavailable: Array<{ orderId: string; error: Error }>;
+  /** How each order's charge ended (metrics); `noop` for one found already settled. */
+  outcomes: Array<{ orderId: string; outcome: ChargeOutcome }>;
 }
 
 /**
@@ -93,63 +104,128 @@ export function createChargingService(d: ChargingDeps) {
     return { followups, late: r.late };
   }
 
+  const chargeRequest = (order: ChargeStart): ChargeRequest => ({
+    orderId: order.id, customerId: order.stripe_customer_id!, paymentMethodId: order.payment_method_id!, amount: order.amount, currency: order.currency,
+    description: `${order.quantity} × ${order.product_name} (${order.id})`,
+    metadata: { order_id: order.id, tweet_id: order.tweet_id, product_id: order.product_id, merchant_id: order.merchant_id },
+    idempotencyKey: `${order.id}-charge`,
+    shipping: order.shipping,
+  });
+
+  /** A charge that did not succeed, settled on its own order (declines and 3-D Secure are the rare case). */
+  async function settleUnpaid(order: ChargeStart, result: Exclude<ChargeResult, { outcome: 'succeeded' }>, budget: RateBudget): Promise<Followup[]> {
+    if (result.outcome === 'declined') {
+      d.log.info({ order_id: order.id, code: result.code, decline_code: result.declineCode }, 'charge declined');
+      const message = result.declineCode ? `${result.message} (${result.declineCode})` : result.message;
+      return fail(order.id, result.code, message, 'declined', { paymentIntentId: result.paymentIntentId });
+    }
+    // The bank wants the buyer: a payment-mode Checkout Session for this order, reached through our own short link.
+    const [opened] = await budget.paced([() => d.payments.createPaymentCheckout({
+      idempotencyKey: `${order.id}-action`,
+      customerId: order.stripe_customer_id!,
+      amount: order.amount, currency: order.currency, quantity: order.quantity, productName: order.product_name,
+      successUrl: `${payLink(order.id)}?done=1`,
+      cancelUrl: `${payLink(order.id)}?canceled=1`,
+      metadata: { order_id: order.id, purpose: 'order_action' },
+      paymentIntentMetadata: { order_id: order.id, tweet_id: order.tweet_id, product_id: order.product_id, merchant_id: order.merchant_id },
+    })]);
+    if (opened!.status === 'rejected') throw opened!.reason;
+    const session = opened!.value;
+    const followups = await withTransaction(d.db, async (tx) => {
+      const current = await lockOrder(tx, order.id);
+      if (!current || current.status !== 'charging') return null;
+      const updated = await transitionOrder(tx, current, 'requires_action', {
+        payment_intent_id: result.paymentIntentId, checkout_session_id: session.id,
+        action_expires_at: new Date(Date.now() + actionTtlHours * 3600_000),
+      }, { payment_intent: result.paymentIntentId, checkout_session: session.id });
+      return replyTo(tx, updated, 'action_required', order.product_name, payLink(order.id));
+    });
+    return followups ?? pendingWork(order.id);
+  }
+
+  /**
+   * Charges a batch of orders: started in one statement, one Stripe call per order (concurrent,
+   * within `budget`, each under its order's idempotency key), the paid ones settled in one
+   * statement, the rest on their own orders. Orders Stripe could not be reached for stay
+   * `charging` and come back in `unavailable`, to be retried on their own: a re-run finds the
+   * others settled and hands back only their pending work.
+   */
+  async function chargeOrders(orderIds: string[], budget: RateBudget = unpaced): Promise<ChargeBatchResult> {
+    const started = await startCharges(d.db, [...new Set(orderIds)]);
+    const startedIds = new Set(started.map((o) => o.id));
+    const idle = orderIds.filter((id) => !startedIds.has(id));
+    const followups: Followup[] = idle.length ? await pendingWorkForOrders(d.db, { orderIds: idle }) : [];
+    const outcomes: ChargeBatchResult['outcomes'] = idle.map((orderId) => ({ orderId, outcome: 'noop' as const }));
+    const unavailable: ChargeBatchResult['unavailable'] = [];
+
+    const linked = started.filter((o) => o.stripe_customer_id && o.payment_method_id);
+    for (const order of started.filter((o) => !linked.includes(o))) {
+      followups.push(...(await fail(order.id, 'buyer_unlinked', 'the buyer removed their card before the charge', 'failed')));
+      outcomes.push({ orderId: order.id, outcome: 'failed' });
+    }
+    const answers = await budget.paced(linked.map((order) => () => d.payments.chargeOrder(chargeRequest(order))));
+    failpoint('after_stripe_charge');
+
+    const paid: Array<{ order: ChargeStart; paymentIntentId: string }> = [];
+    const unpaid: Array<{ order: ChargeStart; result: Exclude<ChargeResult, { outcome: 'succeeded' }> }> = [];
+    const rejected: Array<{ order: ChargeStart; err: PaymentsRejectedError }> = [];
+    linked.forEach((order, i) => {
+      const answer = answers[i]!;
+      if (answer.status === 'fulfilled') {
+        if (answer.value.outcome === 'succeeded') paid.push({ order, paymentIntentId: answer.value.paymentIntentId });
+        else unpaid.push({ order, result: answer.value });
+        return;
+      }
+      const err: unknown = answer.reason;
+      if (err instanceof PaymentsRejectedError) {
+        d.log.error({ order_id: order.id, code: err.code, err: err.message }, 'charge rejected by Stripe; order failed');
+        rejected.push({ order, err });
+        return;
+      }
+      unavailable.push({ orderId: order.id, error: err instanceof Error ? err : new Error(String(err)) });
+      outcomes.push({ orderId: order.id, outcome: 'error' });
+    });
+
+    const settled = await markOrdersPaid(d.db, paid.map(({ order, paymentIntentId }) => ({
+      orderId: order.id, paymentIntentId,
+      receipt: { id: newId('rep'), text: renderReply('receipt', { orderId: order.id, product: order.product_name, quantity: order.quantity, amount: order.amount, currency: order.currency }) },
+    })));
+    const rerun = settled.filter((r) => !r.receipt_reply_id).map((r) => r.order_id);
+    for (const r of settled) {
+      if (r.receipt_reply_id) followups.push({ kind: 'reply', replyId: r.receipt_reply_id, replyKind: 'receipt', subject: r.order_id });
+      outcomes.push({ orderId: r.order_id, outcome: r.receipt_reply_id ? 'succeeded' : 'noop' });
+    }
+    // Paid already (a retry): the receipt was written then, and may never have been enqueued.
+    if (rerun.length) followups.push(...(await pendingWorkForOrders(d.db, { orderIds: rerun })));
+
+    for (const { order, err } of rejected) {
+      followups.push(...(await fail(order.id, err.code, err.message, 'failed')));
+      outcomes.push({ orderId: order.id, outcome: 'failed' });
+    }
+    for (const { order, result } of unpaid) {
+      try {
+        followups.push(...(await settleUnpaid(order, result, budget)));
+        outcomes.push({ orderId: order.id, outcome: result.outcome });
+      } catch (err) {
+        if (!(err instanceof PaymentsUnavailableError)) throw err;
+        unavailable.push({ orderId: order.id, error: err });
+        outcomes.push({ orderId: order.id, outcome: 'error' });
+      }
+    }
+    return { followups: uniqueFollowups(followups), unavailable, outcomes };
+  }
+
   return {
     payLink,
 
-    /** Charges a reserved order off-session. Throws PaymentsUnavailableError to be retried with the same key. */
-    async chargeOrder(orderId: string): Promise<Followup[]> {
-      const order = await startCharge(d.db, orderId);
-      if (!order) return pendingWork(orderId);
-      const { stripe_customer_id: customerId, payment_method_id: paymentMethodId, product_name: productName } = order;
-      if (!customerId || !paymentMethodId) return fail(orderId, 'buyer_unlinked', 'the buyer removed their card before the charge', 'failed');
-
-      let result;
-      try {
-        result = await d.payments.chargeOrder({
-          orderId, customerId, paymentMethodId, amount: order.amount, currency: order.currency,
-          description: `${order.quantity} × ${productName} (${order.id})`,
-          metadata: { order_id: order.id, tweet_id: order.tweet_id, product_id: order.product_id, merchant_id: order.merchant_id },
-          idempotencyKey: `${order.id}-charge`,
-          shipping: order.shipping,
-        });
-      } catch (err) {
-        if (err instanceof PaymentsRejectedError) {
-          d.log.error({ order_id: orderId, code: err.code, err: err.message }, 'charge rejected by Stripe; order failed');
-          return fail(orderId, err.code, err.message, 'failed');
-        }
-        throw err;
-      }
-      failpoint('after_stripe_charge');
-
-      if (result.outcome === 'succeeded') {
-        return (await markPaidNow(orderId, result.paymentIntentId, order)).followups;
-      }
-      if (result.outcome === 'declined') {
-        d.log.info({ order_id: orderId, code: result.code, decline_code: result.declineCode }, 'charge declined');
-        const message = result.declineCode ? `${result.message} (${result.declineCode})` : result.message;
-        return fail(orderId, result.code, message, 'declined', { paymentIntentId: result.paymentIntentId });
-      }
-      // The bank wants the buyer: a payment-mode Checkout Session for this order, reached through our own short link.
-      const session = await d.payments.createPaymentCheckout({
-        idempotencyKey: `${order.id}-action`,
-        customerId,
-        amount: order.amount, currency: order.currency, quantity: order.quantity, productName,
-        successUrl: `${payLink(order.id)}?done=1`,
-        cancelUrl: `${payLink(order.id)}?canceled=1`,
-        metadata: { order_id: order.id, purpose: 'order_action' },
-        paymentIntentMetadata: { order_id: order.id, tweet_id: order.tweet_id, product_id: order.product_id, merchant_id: order.merchant_id },
-      });
-      const followups = await withTransaction(d.db, async (tx) => {
-        const current = await lockOrder(tx, orderId);
-        if (!current || current.status !== 'charging') return null;
-        const updated = await transitionOrder(tx, current, 'requires_action', {
-          payment_intent_id: result.paymentIntentId, checkout_session_id: session.id,
-          action_expires_at: new Date(Date.now() + actionTtlHours * 3600_000),
-        }, { payment_intent: result.paymentIntentId, checkout_session: session.id });
-        return replyTo(tx, updated, 'action_required', productName, payLink(orderId));
-      });
-      return followups ?? pendingWork(orderId);
+    /** Charges one reserved order off-session. Throws PaymentsUnavailableError to be retried with the same key. */
+    async chargeOrder(orderId: string, budget: RateBudget = unpaced): Promise<Followup[]> {
+      const r = await chargeOrders([orderId], budget);
+      if (r.unavailable[0]) throw r.unavailable[0].error;
+      return r.followups;
     },
+
+    chargeOrders,
 
     /** Stripe says the order's money arrived (webhook). Idempotent. */
     async markPaid(orderId: string, paymentIntentId: string): Promise<{ followups: Followup[]; late: boolean }> {

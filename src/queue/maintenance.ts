@@ -1,5 +1,5 @@
 import type { Runtime } from '../runtime';
-import { chargeJobId, replyJobId, enqueueFollowups } from './followups';
+import { chargeBatches, replyJobId, enqueueFollowups } from './followups';
 import { replySubject, stalePendingReplies } from '../replies/replies.repository';
 import { pruneIdempotencyKeys } from '../http/idempotency';
 import { REPLY_PRIORITY } from '../replies/templates';
@@ -59,12 +59,13 @@ export function startMaintenance(rt: Runtime, everyMs = 30_000): { stop(): void;
     if (posts) log.warn({ posts }, 're-queued received posts that had no outcome (their job was lost)');
 
     const { rows } = await rt.db.query<{ id: string }>(
-      `SELECT id FROM orders WHERE status IN (${sqlStatuses(CHARGE_PENDING)}) AND updated_at < clock_timestamp() - make_interval(secs => $1) LIMIT 500`,
+      `SELECT id FROM orders WHERE status IN (${sqlStatuses(CHARGE_PENDING)}) AND updated_at < clock_timestamp() - make_interval(secs => $1) ORDER BY id LIMIT 500`,
       [staleAfterS],
     );
     let rearmed = 0;
-    for (const { id } of rows) {
-      if (await rearm(rt.queues.charges, chargeJobId(id), () => enqueueFollowups(rt.queues, [{ kind: 'charge', orderId: id }]))) rearmed++;
+    // In batches, as the matcher hands them on; a batch whose job is still waiting or running is left alone.
+    for (const batch of chargeBatches(rows.map((r) => r.id))) {
+      if (await rearm(rt.queues.charges, batch.opts.jobId, () => rt.queues.charges.add(batch.name, batch.data, batch.opts))) rearmed++;
     }
     for (const r of await stalePendingReplies(rt.db, staleAfterS, 500)) {
       const subject = replySubject(r);

@@ -22,5 +22,7 @@ export const postBatchJobSchema = z.object({ posts: z.array(z.unknown()).min(1).
 export const postIdSchema = z.object({ id: z.string().regex(/^\d{1,20}$/), authorId: z.string().regex(/^\d{1,20}$/).optional().catch(undefined) });
 
 export const chargeJobSchema = z.object({ orderId: z.string().startsWith('ord_') });
+/** A `charges` job: the orders a batch (or the sweep) handed on. */
+export const chargesJobSchema = z.object({ orderIds: z.array(z.string().startsWith('ord_')).min(1).max(500) });
 export const replyJobSchema = z.object({ replyId: z.string().startsWith('rep_') });
 export const stripeEventJobSchema = z.object({ eventId: z.string().startsWith('evt_') });

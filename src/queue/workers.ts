@@ -13,6 +13,7 @@ import { startDispatcher, type DeliveryOutcome } from '../webhooks/dispatcher';
 import { createSecretBox } from '../webhooks/secret-box';
 import { createRefundsService } from '../refunds/refunds.service';
 import { enqueueFollowups } from './followups';
+import { createRateBudget } from '../payments/rate-budget';
 
 export interface WorkerHooks {
   onPostOutcome?: (outcome: string, reason: string | null) => void;
@@ -36,7 +37,7 @@ async function shopUserId(rt: Runtime): Promise<string | null> {
   }
 }
 
-/** At most `opsPerSecond` × 1.1 in any second however the windows fall; never above Stripe's own second for a budget ≥ 10. */
+/** Stripe's rate budget as windows: at most `opsPerSecond` × 1.1 in any second however the windows fall; never above Stripe's own second for a budget ≥ 10. */
 export function stripeLimiter(opsPerSecond: number): { max: number; duration: number } {
   return opsPerSecond >= 10 ? { max: Math.floor(opsPerSecond / 10), duration: 100 } : { max: opsPerSecond, duration: 1000 };
 }
@@ -63,12 +64,15 @@ export async function startWorkers(rt: Runtime, hooks: WorkerHooks = {}): Promis
     make(QUEUE_NAMES.tweets, tweetsProcessor({ matching, refunds, queues: rt.queues, log: log.child({ queue: 'tweets' }), onOutcome: hooks.onPostOutcome }), {
       concurrency: config.TWEETS_CONCURRENCY,
     }),
-    make(QUEUE_NAMES.charges, chargesProcessor({ charging: hooks.onCharge ? timedCharging(rt.charging, hooks.onCharge) : rt.charging, queues: rt.queues, log: log.child({ queue: 'charges' }) }), {
+    make(QUEUE_NAMES.charges, chargesProcessor({
+      charging: hooks.onCharge ? timedCharging(rt.charging, hooks.onCharge) : rt.charging, queues: rt.queues, log: log.child({ queue: 'charges' }),
+      // Global across every worker process: Stripe's budget is per account. Each Stripe call takes a
+      // unit (a job carries a batch of orders, so BullMQ's per-job limiter cannot count them).
+      // Windows of 100 ms: a 1 s window lets a whole second's budget start at once, and two such
+      // bursts can fall in one of Stripe's seconds (seen as 429s once a backlog resumed at once).
+      budget: createRateBudget(rt.redis, `${config.QUEUE_PREFIX}:stripe-budget`, stripeLimiter(config.STRIPE_OPS_PER_SECOND)),
+    }), {
       concurrency: config.CHARGES_CONCURRENCY,
-      // Global across every worker process: Stripe's budget is per account. Windows of 100 ms: a
-      // 1 s window lets a whole second's budget start at once, and two such bursts can fall in
-      // one of Stripe's seconds (seen as 429s once a backlog of charges resumed at once).
-      limiter: stripeLimiter(config.STRIPE_OPS_PER_SECOND),
     }),
     make(
       QUEUE_NAMES.replies,

@@ -7,22 +7,32 @@ import { rearmStripeEvent, stripeEventJobId } from '../queue/rearm';
 import { failpoint } from '../failpoints';
 import { MONEY_TAKEN, sqlStatuses } from '../orders/lifecycle';
 
+/** The PaymentIntent an event says was paid: its own id, or a payment-mode Checkout Session's. */
+function paidIntentOf(event: WebhookEvent): string | null {
+  const obj = event.object;
+  if (event.type === 'payment_intent.succeeded') return typeof obj.id === 'string' ? obj.id : null;
+  if (event.type === 'checkout.session.completed' && obj.mode === 'payment') {
+    const pi = obj.payment_intent;
+    return typeof pi === 'string' ? pi : pi && typeof pi === 'object' && typeof (pi as { id?: unknown }).id === 'string' ? (pi as { id: string }).id : null;
+  }
+  return null;
+}
+
 /**
- * Every off-session charge also comes back as payment_intent.succeeded. When the charges worker
- * has already recorded that intent as paid there is nothing left to apply, and skipping the
- * store-and-queue round saves several writes per purchase. Anything else goes through.
+ * Every off-session charge also comes back as payment_intent.succeeded, and Stripe delivers some
+ * events more than once. An event already applied, or one saying an intent we already settled
+ * was paid, has nothing left to do: one indexed read (the event by id, the order by its intent)
+ * and no write, no job. Anything else goes through.
  */
 async function alreadySettled(db: Db, event: WebhookEvent): Promise<boolean> {
-  if (event.type !== 'payment_intent.succeeded') return false;
-  const orderId = (event.object.metadata as Record<string, string> | undefined)?.order_id;
-  if (!orderId || !event.object.id) return false;
   // An event stored earlier and not applied yet is not settled: its job may have been lost.
-  const { rowCount } = await db.query(
-    `SELECT 1 FROM orders WHERE id = $1 AND payment_intent_id = $2 AND status IN (${sqlStatuses(MONEY_TAKEN)})
-       AND NOT EXISTS (SELECT 1 FROM stripe_events WHERE id = $3 AND processed_at IS NULL)`,
-    [orderId, event.object.id, event.id],
+  const { rows } = await db.query<{ settled: boolean }>(
+    `SELECT CASE WHEN e.id IS NOT NULL THEN e.processed_at IS NOT NULL
+                 ELSE EXISTS (SELECT 1 FROM orders WHERE payment_intent_id = $2 AND status IN (${sqlStatuses(MONEY_TAKEN)})) END AS settled
+     FROM (SELECT 1) AS one LEFT JOIN stripe_events e ON e.id = $1`,
+    [event.id, paidIntentOf(event)],
   );
-  return rowCount === 1;
+  return rows[0]?.settled === true;
 }
 
 /** The event types the service acts on: what its webhook endpoint subscribes to. */

@@ -32,9 +32,13 @@ describe('graceful shutdown under load', () => {
     });
     expect(fault.status).toBe(201);
 
-    const posts = s.x.injectTweets(Array.from({ length: POSTS }, (_, i) => ({ author_id: buyers[i % buyers.length]!.id, text: `@shop #BuyLoadMug no. ${i}` })));
-    const ids = posts.map((p) => p.id);
+    // A first wave is being charged (one batch) when the rest arrive and the SIGTERM lands.
+    const inject = (from: number, to: number) =>
+      s.x.injectTweets(Array.from({ length: to - from }, (_, i) => ({ author_id: buyers[(from + i) % buyers.length]!.id, text: `@shop #BuyLoadMug no. ${from + i}` })));
+    const posts = inject(0, 10);
     await eventually(async () => (await q<{ n: number }>(`SELECT count(*)::int AS n FROM orders WHERE status IN ('charging', 'paid')`))[0]!.n >= 5, 30_000, 'charges under way');
+    posts.push(...inject(10, POSTS));
+    const ids = posts.map((p) => p.id);
 
     const worker = s.procs.get('worker')!;
     const t0 = Date.now();

@@ -272,7 +272,7 @@ describe('the tweets worker', () => {
       { outcome: 'ignored', reason: 'malformed' }, { outcome: 'ignored', reason: 'malformed' },
     ]);
     const [order] = (await db.query('SELECT id FROM orders WHERE tweet_id = $1', [good[0]!.id])).rows;
-    expect((await queues.charges.getJob(`charge-${order.id}`))?.data).toEqual({ orderId: order.id });
+    expect((await queues.charges.getJob(`charges-${order.id}-${order.id}-1`))?.data).toEqual({ orderIds: [order.id] });
     expect(await queues.replies.getJobCounts('waiting', 'prioritized')).toMatchObject({ prioritized: 1 });
   });
 

@@ -118,3 +118,57 @@ describe('a Stripe event stored but never applied', () => {
     expect((await rt.db.query('SELECT processed_at FROM stripe_events WHERE id = $1', [event.id])).rows[0].processed_at).not.toBeNull();
   });
 });
+
+describe('a Stripe webhook with nothing left to apply', () => {
+  /** The statements the api runs for one delivery. */
+  async function statementsFor(event: Record<string, unknown>): Promise<number> {
+    const query = rt.db.query.bind(rt.db) as (...args: unknown[]) => unknown;
+    let n = 0;
+    (rt.db as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => (n++, query(...args));
+    try {
+      await deliver(event);
+    } finally {
+      delete (rt.db as unknown as { query?: unknown }).query;
+    }
+    return n;
+  }
+  const stored = async (eventId: string) => (await rt.db.query('SELECT 1 FROM stripe_events WHERE id = $1', [eventId])).rowCount;
+
+  it('an intent we already settled costs one read: nothing stored, no job', async () => {
+    const ids = await paidOrder(7);
+    const event = succeeded('evt_settled_7', ids);
+    expect(await statementsFor(event)).toBe(1);
+    expect(await stored(event.id)).toBe(0);
+    expect(await eventJob(event.id)).toBeUndefined();
+  });
+
+  it('so does the Checkout Session that paid it (an order that needed the buyer)', async () => {
+    const ids = await paidOrder(8);
+    const event = {
+      id: 'evt_session_8', object: 'event', type: 'checkout.session.completed', created: 1_800_000_000,
+      data: { object: { id: 'cs_8', object: 'checkout.session', mode: 'payment', payment_intent: ids.intentId, metadata: { order_id: ids.orderId, purpose: 'order_action' } } },
+    };
+    expect(await statementsFor(event)).toBe(1);
+    expect(await stored(event.id)).toBe(0);
+    expect(await eventJob(event.id)).toBeUndefined();
+  });
+
+  it('and an event delivered again after it was applied', async () => {
+    const ids = await paidOrder(9);
+    const event = { ...succeeded('evt_refund_9', ids), type: 'charge.refunded' };
+    event.data.object = { ...event.data.object, id: 'ch_9', object: 'charge' };
+    await storeOnly(event);
+    await rt.db.query(`UPDATE stripe_events SET processed_at = now() WHERE id = $1`, [event.id]);
+    expect(await statementsFor(event)).toBe(1);
+    expect(await eventJob(event.id)).toBeUndefined();
+  });
+
+  it('a payment for an order not settled yet is stored and queued', async () => {
+    const ids = await paidOrder(10);
+    await rt.db.query(`UPDATE orders SET status = 'charging', payment_intent_id = NULL, paid_at = NULL WHERE id = $1`, [ids.orderId]);
+    const event = succeeded('evt_open_10', ids);
+    await deliver(event);
+    expect(await stored(event.id)).toBe(1);
+    expect(await eventJob(event.id)).toBeDefined();
+  });
+});
