@@ -9,7 +9,6 @@ import { createLogger } from '../../src/logger';
 import { createRuntime, type Runtime } from '../../src/runtime';
 import { createApp } from '../../src/http/app';
 import { pipelineMounts } from '../../src/http/mounts';
-import { createXIngestAdapter } from '../../src/x/x.ingest';
 import { writeInbox } from '../../src/ingest/inbox.repository';
 import { enqueuePosts } from '../../src/ingest/sink';
 import { startMaintenance } from '../../src/queue/maintenance';
@@ -101,7 +100,7 @@ export async function startMoneyKit(opts: { x?: XEmulatorOptions } = {}): Promis
       return rt.xReplies.postReply(inReplyTo, text);
     },
   };
-  const ingestX = createXIngestAdapter(rt.xClients);
+  const ingestX = rt.x.ingest;
   const refunds = createRefundsService({ db: rt.db, payments: rt.payments, log: rt.log, enqueue: (f) => enqueueFollowups(rt.queues, f) });
   const processors: Record<QueueKey, (job: Job, token?: string) => Promise<unknown>> = {
     tweets: tweetsProcessor({ matching: rt.matching(shop.id), refunds, queues: rt.queues, log: rt.log }),
