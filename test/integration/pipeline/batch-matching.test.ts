@@ -142,6 +142,13 @@ describe('a batch decides its posts as deciding them one by one in post order wo
   });
 });
 
+async function waitUntil(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  for (const until = Date.now() + timeoutMs; !(await check()); ) {
+    if (Date.now() > until) throw new Error('timed out waiting for both batches to start');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 describe('stock goes to the earlier post, across concurrent batches too', () => {
   const reservedPosts = async (db: Db) =>
     (await db.query(`SELECT tweet_id FROM orders WHERE product_id = 'prod_BuyFive' AND status = 'reserved'`)).rows.map((r) => r.tweet_id).sort();
@@ -156,7 +163,16 @@ describe('stock goes to the earlier post, across concurrent batches too', () => 
     await Promise.all(workers.map((w) => w.query('SELECT 1')));
     const posts = Array.from({ length: 20 }, () => post('@shop #BuyFive'));
     const [first, second] = split(posts);
-    const [r1, r2] = await Promise.all([service(workers[0]!).handleBatch(first!), service(workers[1]!).handleBatch(second!)]);
+    // Concurrent for real, whatever the machine's load: the product row is held until both batches
+    // have made themselves known, so neither can take stock before the other is live.
+    const holder = await db.connect();
+    await holder.query('BEGIN');
+    await holder.query(`SELECT 1 FROM products WHERE id = 'prod_BuyFive' FOR UPDATE`);
+    const running = Promise.all([service(workers[0]!).handleBatch(first!), service(workers[1]!).handleBatch(second!)]);
+    await waitUntil(async () => (await db.query(`SELECT count(*)::int AS n FROM matching_batches`)).rows[0].n === 2);
+    await holder.query('COMMIT');
+    holder.release();
+    const [r1, r2] = await running;
     expect(await reservedPosts(db)).toEqual(posts.slice(0, 5).map((p) => p.id).sort());
     const outcomes = (await db.query(`SELECT outcome, count(*)::int AS n FROM posts GROUP BY outcome ORDER BY outcome`)).rows;
     expect(outcomes).toEqual([{ outcome: 'order_created', n: 5 }, { outcome: 'sold_out', n: 15 }]);
