@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { REDIS_URL, type BenchStack } from './stack';
 import { setupShop, Poster, drained, emulatorSummary, sleep } from './driver';
 import { round } from './measure';
+import { loseRedis as dropPrefix } from '../test/support/redis-loss';
 
 /**
  * Scenario `redis-loss`: posts stream in; halfway through, Redis loses everything of the
@@ -12,23 +13,11 @@ import { round } from './measure';
  */
 export const REDIS_LOSS_ENV: Record<string, string> = { SWEEP_STALE_AFTER_SECONDS: '10', MAINTENANCE_INTERVAL_MS: '5000' };
 
-// Atomic, as FLUSHALL is: nothing is written between the first key dropped and the last (a
-// script runs alone), so no job outlives the lists that held it, or the other way round.
-const DROP_PREFIX = `
-local cursor = '0'
-local dropped = 0
-repeat
-  local page = redis.call('SCAN', cursor, 'MATCH', ARGV[1], 'COUNT', 1000)
-  cursor = page[1]
-  for _, key in ipairs(page[2]) do dropped = dropped + redis.call('UNLINK', key) end
-until cursor == '0'
-return dropped`;
-
-/** FLUSHALL for one deployment on a shared Redis: other users' keys are left alone. */
+/** FLUSHALL for one deployment on a shared Redis (the same atomic script the tests use). */
 async function loseRedis(prefix: string): Promise<number> {
   const r = new Redis(REDIS_URL);
   try {
-    return Number(await r.eval(DROP_PREFIX, 0, `${prefix}:*`));
+    return await dropPrefix(r, prefix);
   } finally {
     r.disconnect();
   }
