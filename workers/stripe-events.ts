@@ -3,8 +3,8 @@ import type { Db } from '../src/db/pool';
 import type { Logger } from '../src/logger';
 import type { ChargingService } from '../src/orders/charging.service';
 import type { BuyersService } from '../src/buyers/buyers.service';
-import type { PaymentsPort } from '../src/payments/payments.port';
-import { refundFromEvent } from '../src/payments/stripe.adapter';
+import type { PaymentEvent, PaymentsPort } from '../src/payments/payments.port';
+import { findStripeEvent, markStripeEventApplied } from '../src/webhooks/stripe-events.repository';
 import { createRefundsService } from '../src/refunds/refunds.service';
 import { enqueueFollowups, type Followup } from '../src/queue/followups';
 import { stripeEventJobSchema } from '../src/queue/payloads';
@@ -21,71 +21,65 @@ export interface StripeEventsDeps {
   onSetupLinked?: (xUserId: string) => void;
 }
 
-type Obj = Record<string, unknown> & { metadata?: Record<string, string> };
-const str = (v: unknown): string | null => (typeof v === 'string' ? v : v && typeof v === 'object' && 'id' in v ? String((v as { id: unknown }).id) : null);
-
 /**
- * Queue `stripe-events`: the webhook stored the verified event; this applies it. Every handler
- * is idempotent, so a duplicate delivery or a retry changes nothing.
+ * Queue `stripe-events`: the webhook stored the verified event; this applies it. The payments
+ * port says what it means (the adapter reads Stripe's format, not this file); services apply it.
+ * Every service call is idempotent, so a duplicate delivery or a retry changes nothing.
  */
-export function stripeEventsProcessor(d: StripeEventsDeps) {
+export function stripeEventsProcessor(deps: StripeEventsDeps) {
   // Its replies are returned as follow-ups and enqueued below, after the event's transaction.
-  const refunds = createRefundsService({ db: d.db, payments: d.payments, log: d.log });
+  const refunds = createRefundsService({ db: deps.db, payments: deps.payments, log: deps.log });
 
   async function orderPaid(orderId: string, paymentIntentId: string): Promise<Followup[]> {
-    const { followups, late } = await d.charging.markPaid(orderId, paymentIntentId);
+    const { followups, late } = await deps.charging.markPaid(orderId, paymentIntentId);
     if (late) {
-      await d.payments.refund({ paymentIntentId, idempotencyKey: `${orderId}-late-refund` });
-      d.log.warn({ order_id: orderId, payment_intent: paymentIntentId }, 'payment arrived after the order ended; refunded');
+      await deps.payments.refund({ paymentIntentId, idempotencyKey: `${orderId}-late-refund` });
+      deps.log.warn({ order_id: orderId, payment_intent: paymentIntentId }, 'payment arrived after the order ended; refunded');
     }
     return followups;
   }
 
-  async function apply(type: string, obj: Obj): Promise<Followup[]> {
-    const md = obj.metadata ?? {};
-    switch (type) {
-      case 'checkout.session.completed': {
-        if (obj.mode === 'payment' && md.order_id && str(obj.payment_intent)) return orderPaid(md.order_id, str(obj.payment_intent)!);
-        if (obj.mode === 'setup' && md.x_user_id && str(obj.setup_intent) && str(obj.customer)) {
-          const { followups } = await d.buyers.completeSetup({
-            customer: str(obj.customer)!, setupIntentId: str(obj.setup_intent)!, xUserId: md.x_user_id, xUsername: md.x_username ?? null,
-          });
-          d.onSetupLinked?.(md.x_user_id);
-          return followups;
-        }
-        return [];
+  async function apply(eventId: string, meaning: PaymentEvent): Promise<Followup[]> {
+    switch (meaning.kind) {
+      case 'order_paid':
+        return orderPaid(meaning.orderId, meaning.paymentIntentId);
+      case 'card_saved': {
+        const { followups } = await deps.buyers.completeSetup({
+          customer: meaning.customerId, setupIntentId: meaning.setupIntentId, xUserId: meaning.xUserId, xUsername: meaning.xUsername,
+        });
+        deps.onSetupLinked?.(meaning.xUserId);
+        return followups;
       }
-      case 'payment_intent.succeeded':
-        return md.order_id && str(obj.id) ? orderPaid(md.order_id, str(obj.id)!) : [];
-      case 'charge.refunded':
-        if (str(obj.payment_intent) && typeof obj.amount_refunded === 'number') await d.charging.applyRefund(str(obj.payment_intent)!, obj.amount_refunded);
+      case 'charge_refunded':
+        await deps.charging.applyRefund(meaning.paymentIntentId, meaning.amountRefunded);
         return [];
-      // A refund Stripe first answered `pending` settles later: ours follows (order, stock, reply).
-      case 'refund.updated':
-      case 'charge.refund.updated': {
-        const refund = refundFromEvent(obj);
-        return refund ? refunds.applyStripeRefund(refund) : [];
+      case 'refund_updated':
+        return refunds.applyStripeRefund(meaning.refund);
+      case 'ignored':
+        // Stored because its type is one we act on, but it lacks what we need (a session or
+        // intent made outside the service): marked applied so it is not re-armed forever.
+        deps.log.warn({ event_id: eventId, type: meaning.type, reason: meaning.reason, detail: meaning.detail }, 'stripe event changes nothing');
+        return [];
+      default: {
+        const unhandled: never = meaning;
+        throw new UnrecoverableError(`no handling for payment event ${(unhandled as PaymentEvent).kind}`);
       }
-      default:
-        return [];
     }
   }
 
   return async (job: Job): Promise<{ type: string }> => {
     const parsed = stripeEventJobSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError('malformed stripe-event payload');
-    const { rows } = await d.db.query<{ type: string; payload: { object: Obj }; processed_at: Date | null }>(
-      'SELECT type, payload, processed_at FROM stripe_events WHERE id = $1',
-      [parsed.data.eventId],
-    );
-    const ev = rows[0];
-    if (!ev) throw new UnrecoverableError(`event ${parsed.data.eventId} not stored`);
-    if (ev.processed_at) return { type: ev.type };
-    const followups = await apply(ev.type, ev.payload.object);
+    const { eventId } = parsed.data;
+    const stored = await findStripeEvent(deps.db, eventId);
+    if (!stored) throw new UnrecoverableError(`event ${eventId} not stored`);
+    const { event } = stored;
+    if (stored.appliedAt) return { type: event.type };
+    const followups = await apply(eventId, deps.payments.translateEvent(event));
     failpoint('before_stripe_event_followups');
-    await enqueueFollowups(d.queues, followups);
-    await d.db.query('UPDATE stripe_events SET processed_at = clock_timestamp() WHERE id = $1', [parsed.data.eventId]);
-    d.log.info({ event_id: parsed.data.eventId, type: ev.type, job_id: job.id }, 'stripe event applied');
-    return { type: ev.type };
+    await enqueueFollowups(deps.queues, followups);
+    await markStripeEventApplied(deps.db, eventId);
+    deps.log.info({ event_id: eventId, type: event.type, job_id: job.id }, 'stripe event applied');
+    return { type: event.type };
   };
 }

@@ -46,10 +46,13 @@ export interface CheckoutRequest {
   metadata: Record<string, string>;
 }
 
+/** A verified provider event as the provider sent it: only the adapter's translation reads `object`. */
 export interface WebhookEvent {
   id: string;
   type: string;
   created: number;
+  /** The connected account an event is about (Stripe Connect); null for the platform's own. */
+  account: string | null;
   object: Record<string, unknown> & { id?: string; object?: string };
 }
 
@@ -76,6 +79,22 @@ export interface RefundResult {
   failureReason: string | null;
 }
 
+/** A refund's new state, with our refund id (null for a refund made outside the service). */
+export type RefundUpdate = RefundResult & { refundId: string | null };
+
+/**
+ * What a verified provider event means to the service, in its own words: workers apply these and
+ * never read the provider's wire format. A new kind is a member here plus a row in the adapter's
+ * translation table; the worker's exhaustive switch then asks for its handling.
+ */
+export type PaymentEvent =
+  | { kind: 'order_paid'; orderId: string; paymentIntentId: string }
+  | { kind: 'card_saved'; customerId: string; setupIntentId: string; xUserId: string; xUsername: string | null }
+  | { kind: 'charge_refunded'; paymentIntentId: string; amountRefunded: number }
+  | { kind: 'refund_updated'; refund: RefundUpdate }
+  /** `unhandled_type`: not an event the service acts on; `malformed`: one it acts on, lacking what it needs (`detail` says what). */
+  | { kind: 'ignored'; type: string; reason: 'unhandled_type' | 'malformed'; detail?: string };
+
 export interface PaymentsPort {
   chargeOrder(req: ChargeRequest): Promise<ChargeResult>;
   /** A hosted page where the buyer completes a payment that needed them (3-D Secure). */
@@ -96,4 +115,6 @@ export interface PaymentsPort {
   refundPayment(req: RefundRequest): Promise<RefundResult>;
   /** Verifies the signature on the raw body; throws on a bad or missing signature. */
   verifyWebhook(rawBody: Buffer, signature: string | undefined): WebhookEvent;
+  /** What a verified event means to the service (no network call; the same event always translates the same). */
+  translateEvent(event: WebhookEvent): PaymentEvent;
 }

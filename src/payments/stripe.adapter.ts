@@ -4,11 +4,11 @@ import {
   PaymentsUnavailableError,
   type ChargeResult,
   type PaymentsPort,
-  type RefundResult,
   type SavedCard,
   type WebhookEvent,
 } from './payments.port';
 import type { ShippingAddress } from '../shipping/address';
+import { refundResultOf, translateStripeEvent } from './stripe-event-translation';
 
 export interface StripeAdapterOptions {
   secretKey: string;
@@ -51,22 +51,6 @@ export function stripeShipping(a: ShippingAddress): Stripe.CustomerUpdateParams.
     phone: a.phone ?? '',
     address: { line1: a.line1, line2: a.line2 ?? '', city: a.city, state: a.state ?? '', postal_code: a.postal_code ?? '', country: a.country },
   };
-}
-
-/** Stripe's refund in our words: `requires_action` and `canceled` are not settled as far as we are concerned. */
-function refundResult(r: Pick<Stripe.Refund, 'id' | 'amount' | 'status' | 'failure_reason'>): RefundResult {
-  const status = r.status === 'succeeded' || r.status === 'failed' ? r.status : r.status === 'canceled' ? 'failed' : 'pending';
-  return { id: r.id, amount: r.amount, status, failureReason: status === 'failed' ? (r.failure_reason ?? r.status ?? 'failed') : null };
-}
-
-/**
- * The refund carried by a verified `refund.updated` / `charge.refund.updated` event, with our refund
- * id from its metadata (null for refunds made outside the service); null if it is not a refund.
- */
-export function refundFromEvent(object: WebhookEvent['object']): (RefundResult & { refundId: string | null }) | null {
-  if (object.object !== 'refund' || typeof object.id !== 'string' || typeof object.amount !== 'number' || typeof object.status !== 'string') return null;
-  const refund = object as unknown as Stripe.Refund;
-  return { ...refundResult(refund), refundId: refund.metadata?.refund_id ?? null };
 }
 
 function card(pm: Stripe.PaymentMethod): SavedCard {
@@ -224,7 +208,7 @@ export function createStripeAdapter(o: StripeAdapterOptions): PaymentsPort {
           { payment_intent: req.paymentIntentId, amount: req.amount, ...(req.reason ? { reason: req.reason } : {}), metadata: req.metadata },
           { idempotencyKey: req.idempotencyKey },
         );
-        return refundResult(r);
+        return refundResultOf(r);
       } catch (err) {
         translate(err);
       }
@@ -236,10 +220,12 @@ export function createStripeAdapter(o: StripeAdapterOptions): PaymentsPort {
       if (!signature) throw new PaymentsRejectedError('signature_missing', 'Missing Stripe-Signature header');
       try {
         const ev = stripe.webhooks.constructEvent(rawBody, signature, secret);
-        return { id: ev.id, type: ev.type, created: ev.created, object: ev.data.object as unknown as WebhookEvent['object'] };
+        return { id: ev.id, type: ev.type, created: ev.created, account: ev.account ?? null, object: ev.data.object as unknown as WebhookEvent['object'] };
       } catch (err) {
         throw new PaymentsRejectedError('signature_invalid', (err as Error).message, { cause: err });
       }
     },
+
+    translateEvent: translateStripeEvent,
   };
 }

@@ -8,6 +8,7 @@ import { CHARGE_PENDING, sqlStatuses } from '../orders/lifecycle';
 import { createRefundsService } from '../refunds/refunds.service';
 import { pruneFinishedDeliveries } from '../webhooks/deliveries.repository';
 import { pruneInbox, staleInboxPosts } from '../ingest/inbox.repository';
+import { staleStripeEvents } from '../webhooks/stripe-events.repository';
 
 // A verified event is queued in the same request that stored it: one still unapplied after this
 // long lost its job (the api died between the two, or Redis lost it). A shorter sweep delay wins.
@@ -72,12 +73,8 @@ export function startMaintenance(rt: Runtime, everyMs = 30_000): { stop(): void;
       if (await rearm(rt.queues.replies, replyJobId(subject, r.kind), () =>
         rt.queues.replies.add(r.kind, { replyId: r.id }, { jobId: replyJobId(subject, r.kind), priority: REPLY_PRIORITY[r.kind] }))) rearmed++;
     }
-    const events = await rt.db.query<{ id: string; type: string }>(
-      `SELECT id, type FROM stripe_events WHERE processed_at IS NULL AND received_at < clock_timestamp() - make_interval(secs => $1)
-       ORDER BY received_at LIMIT 500`,
-      [Math.min(STRIPE_EVENT_STALE_S, staleAfterS)],
-    );
-    for (const ev of events.rows) if (await rearmStripeEvent(rt.queues.stripeEvents, ev.id, ev.type)) rearmed++;
+    const events = await staleStripeEvents(rt.db, Math.min(STRIPE_EVENT_STALE_S, staleAfterS), 500);
+    for (const ev of events) if (await rearmStripeEvent(rt.queues.stripeEvents, ev.id, ev.type)) rearmed++;
     // A refund whose Stripe call never answered is asked again with the same idempotency key.
     const retriedRefunds = await refunds.retryStale(staleAfterS);
     if (retriedRefunds) log.warn({ refunds: retriedRefunds }, 'asked Stripe again about refunds it never answered');
