@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Db } from '../src/db/pool';
 import type { Logger } from '../src/logger';
 import { replyJobSchema } from '../src/queue/payloads';
-import { claimReply, findReply, finishReply } from '../src/replies/replies.repository';
+import { claimReply, findReply, finishReply, releaseReplyClaim } from '../src/replies/replies.repository';
 import { XRateLimitedError, XRefusedError, type XRepliesPort } from '../src/x/x.port';
 
 export interface RepliesDeps {
@@ -91,7 +91,7 @@ export function repliesProcessor(d: RepliesDeps) {
     } catch (err) {
       if (err instanceof XRateLimitedError) {
         // Not posted: release the claim so the retry after the reset posts straight away.
-        await d.db.query('UPDATE replies SET attempts = attempts - 1, last_attempt_at = NULL WHERE id = $1', [reply.id]);
+        await releaseReplyClaim(d.db, reply.id);
         log.warn({ reset_at: new Date(err.resetAt).toISOString() }, 'X answered 429; replies wait for the reset');
         d.onOutcome?.('rate_limited');
         return waitFor(job, token, await closeGate(err.resetAt));

@@ -70,6 +70,11 @@ export async function claimReply(db: Queryable, id: string, claimSeconds: number
   return rows[0] ?? null;
 }
 
+/** Gives back a claim whose attempt never reached X (rate limited): the next attempt may start at once and is not counted twice. */
+export async function releaseReplyClaim(db: Queryable, id: string): Promise<void> {
+  await db.query('UPDATE replies SET attempts = attempts - 1, last_attempt_at = NULL WHERE id = $1', [id]);
+}
+
 export async function stalePendingReplies(db: Queryable, olderThanS: number, limit: number): Promise<ReplyRow[]> {
   const { rows } = await db.query<ReplyRow>(
     `SELECT * FROM replies WHERE status = 'pending' AND created_at < clock_timestamp() - make_interval(secs => $1)
