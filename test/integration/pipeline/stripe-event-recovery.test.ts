@@ -172,3 +172,22 @@ describe('a Stripe webhook with nothing left to apply', () => {
     expect(await eventJob(event.id)).toBeDefined();
   });
 });
+
+describe('a Stripe event of a type we act on that lacks what we need', () => {
+  it('is kept as Stripe sent it, then applied as nothing and not re-armed again', async () => {
+    const ids = await paidOrder(11);
+    await rt.db.query(`UPDATE orders SET status = 'charging', payment_intent_id = NULL, paid_at = NULL WHERE id = $1`, [ids.orderId]);
+    // An intent made outside the service (no order id in its metadata): not ours to mark paid.
+    const event = { ...succeeded('evt_foreign_11', ids), account: 'acct_foreign' };
+    event.data.object = { ...event.data.object, metadata: {} as { order_id: string } };
+    await deliver(event);
+    const { rows: [row] } = await rt.db.query('SELECT type, payload, processed_at FROM stripe_events WHERE id = $1', [event.id]);
+    expect(row).toEqual({ type: 'payment_intent.succeeded', payload: { object: event.data.object, created: event.created, account: 'acct_foreign' }, processed_at: null });
+
+    const process = stripeEventsProcessor({ db: rt.db, charging: rt.charging, buyers: rt.buyers, payments: rt.payments, queues: rt.queues, log: rt.log });
+    await expect(process({ id: `stripe-${event.id}`, data: { eventId: event.id } } as Job)).resolves.toEqual({ type: 'payment_intent.succeeded' });
+    expect((await rt.db.query('SELECT processed_at FROM stripe_events WHERE id = $1', [event.id])).rows[0].processed_at).not.toBeNull();
+    expect((await rt.db.query('SELECT status, payment_intent_id FROM orders WHERE id = $1', [ids.orderId])).rows[0]).toEqual({ status: 'charging', payment_intent_id: null });
+    expect(await rt.queues.replies.getJob(`reply-${ids.orderId}-receipt`)).toBeUndefined();
+  });
+});
