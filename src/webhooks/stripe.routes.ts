@@ -3,7 +3,8 @@ import type { Db } from '../db/pool';
 import type { Queue } from 'bullmq';
 import { AppError } from '../http/errors';
 import { PaymentsRejectedError, type PaymentsPort, type WebhookEvent } from '../payments/payments.port';
-import { rearmStripeEvent, stripeEventJobId } from '../queue/rearm';
+import { rearmStripeEvent } from '../queue/rearm';
+import { addJob, STRIPE_EVENTS_HANDLED, stripeEventJob } from '../queue/registry';
 import { failpoint } from '../failpoints';
 import { MONEY_TAKEN, sqlStatuses } from '../orders/lifecycle';
 
@@ -35,10 +36,8 @@ async function alreadySettled(db: Db, event: WebhookEvent): Promise<boolean> {
   return rows[0]?.settled === true;
 }
 
-/** The event types the service acts on: what its webhook endpoint subscribes to. */
-export const STRIPE_EVENTS_HANDLED = [
-  'checkout.session.completed', 'payment_intent.succeeded', 'charge.refunded', 'refund.updated', 'charge.refund.updated',
-] as const;
+/** The event types the service acts on: what its webhook endpoint subscribes to (the job registry names them). */
+export { STRIPE_EVENTS_HANDLED };
 const HANDLED = new Set<string>(STRIPE_EVENTS_HANDLED);
 
 /**
@@ -70,7 +69,7 @@ export function stripeWebhookRouter(db: Db, payments: PaymentsPort, queue: Queue
     );
     failpoint('after_stripe_event_stored');
     if (stored.rowCount === 1) {
-      await queue.add(event.type, { eventId: event.id }, { jobId: stripeEventJobId(event.id) });
+      await addJob(queue, stripeEventJob, { eventId: event.id, type: event.type });
       req.log?.info({ event_id: event.id, type: event.type }, 'stripe event received');
     } else {
       // Stripe retries what it saw unanswered: if we stored it and died before queuing it, or its
