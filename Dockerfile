@@ -3,7 +3,7 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json tsconfig.build.json main.ts ./
 COPY src ./src
 COPY workers ./workers
 COPY emulators ./emulators
@@ -20,5 +20,5 @@ USER node
 EXPOSE 3000 9464
 # node is PID 1 and handles SIGTERM itself (drain, release the lease, exit 0): no shell in between.
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["node", "dist/src/main.js"]
+ENTRYPOINT ["node", "dist/main.js"]
 CMD ["api"]

@@ -12,17 +12,30 @@ const SDK_HOMES = {
 };
 // The SDK's client types stay in src/x too: elsewhere X is reached through our ports (XPorts).
 const X_CLIENTS = { group: ['**/x/x.adapter'], importNames: ['XClients', 'createXClients'], message: 'X is reached through XPorts (createXPorts): the SDK clients stay in src/x' };
-const sdkRule = (allowed) => ['error', {
+// The worker role's code is reached from the process entry (main.ts), never from src/ (DESIGN.md, Layout).
+const NOT_WORKERS = { group: ['**/workers', '**/workers/**'], message: 'src/ never imports workers/: the process entry (main.ts) hands the worker role to src/main.ts' };
+// esquery's regex literal cannot hold a '/': \x2F stands for it.
+const WORKERS_PATH = '/(^|\\x2F)workers(\\x2F|$)/';
+const noDynamicWorkersImport = ['error',
+  { selector: `ImportExpression[source.value=${WORKERS_PATH}]`, message: NOT_WORKERS.message },
+  { selector: `CallExpression[callee.name='require'][arguments.0.value=${WORKERS_PATH}]`, message: NOT_WORKERS.message },
+];
+const sdkRule = (allowed, fromSrc) => ['error', {
   paths: Object.keys(SDK_HOMES).filter((name) => !allowed.includes(name)).map((name) => ({
     name,
     allowTypeImports: true,
     message: `${name} is used only in ${SDK_HOMES[name].join(', ')}: go through its port or adapter`,
   })),
-  patterns: allowed.includes('twitter-api-v2') ? [] : [X_CLIENTS],
+  patterns: [...(allowed.includes('twitter-api-v2') ? [] : [X_CLIENTS]), ...(fromSrc ? [NOT_WORKERS] : [])],
 }];
+// Later entries replace the rule for their files: each one carries the src/-never-imports-workers/ pattern for src files.
 const sdkBoundaries = [
-  { files: ['src/**/*.ts', 'workers/**/*.ts'], rules: { '@typescript-eslint/no-restricted-imports': sdkRule([]) } },
-  ...Object.entries(SDK_HOMES).map(([name, homes]) => ({ files: homes.map((h) => (h.endsWith('.ts') ? h : `${h}/*.ts`)), rules: { '@typescript-eslint/no-restricted-imports': sdkRule([name]) } })),
+  { files: ['workers/**/*.ts'], rules: { '@typescript-eslint/no-restricted-imports': sdkRule([], false) } },
+  { files: ['src/**/*.ts'], rules: { '@typescript-eslint/no-restricted-imports': sdkRule([], true), 'no-restricted-syntax': noDynamicWorkersImport } },
+  ...Object.entries(SDK_HOMES).flatMap(([name, homes]) => homes.map((home) => ({
+    files: [home.endsWith('.ts') ? home : `${home}/*.ts`],
+    rules: { '@typescript-eslint/no-restricted-imports': sdkRule([name], home.startsWith('src/')) },
+  }))),
 ];
 
 export default tseslint.config(

@@ -133,7 +133,7 @@ export async function startBenchStack(opts: { realLimits: boolean; env?: Record<
     async start(role) {
       // BENCH_CPU_PROF=<dir>: V8 CPU profiles of the roles, written when they exit (open in Chrome DevTools).
       const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-      const p = spawnNode(role, 'src/main.ts', [role], env, prof);
+      const p = spawnNode(role, 'main.ts', [role], env, prof);
       procs.set(role, p);
       // LOG_LEVEL=warn hides the start-up lines, so readiness is read from outside.
       const ready: Record<typeof role, () => Promise<boolean>> = {

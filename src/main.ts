@@ -9,7 +9,7 @@ import { DependencyUnreachableError, waitForDependency } from './startup';
 import { createApp } from './http/app';
 import { pipelineMounts } from './http/mounts';
 import { createRuntime, type Runtime } from './runtime';
-import { startWorkers } from './queue/workers';
+import type { StartWorkers } from './queue/worker-role';
 import { startIngest } from './ingest';
 import { startSandbox } from './sandbox/emulators';
 import { sandboxBanner } from './sandbox/banner';
@@ -47,7 +47,7 @@ async function startApi(rt: Runtime, metrics: Metrics): Promise<Stopper> {
     });
 }
 
-async function start(role: Role, initial: Config, log: Logger): Promise<Stopper[]> {
+async function start(role: Role, initial: Config, log: Logger, roles: RoleEntries): Promise<Stopper[]> {
   const stoppers: Stopper[] = [];
   // The embedded database and sandbox emulators pick loopback ports; never the ones promised here.
   reservePorts([initial.PORT, initial.METRICS_PORT, initial.STRIPE_EMULATOR_PORT, initial.X_EMULATOR_PORT]);
@@ -82,7 +82,7 @@ async function start(role: Role, initial: Config, log: Logger): Promise<Stopper[
 
   // Stop order matters: first stop taking work (api, ingest), then drain the workers.
   if (role === 'worker' || role === 'all') {
-    const workers = await startWorkers(rt, metrics.workerHooks);
+    const workers = await roles.startWorkers(rt, metrics.workerHooks);
     stoppers.unshift(() => workers.stop());
     health.push(async () => ({ workers: workers.workers.every((w) => w.isRunning()) }));
   }
@@ -119,7 +119,16 @@ function printSandboxHelp(config: Config): void {
   process.stdout.write(sandboxBanner(config));
 }
 
-async function main(): Promise<void> {
+/**
+ * The roles whose code lives outside src/: the process entry (main.ts at the repository root)
+ * passes them in, so src/ never imports workers/.
+ */
+export interface RoleEntries {
+  startWorkers: StartWorkers;
+}
+
+/** Runs the role named on the command line (or ROLE; default `all`) until SIGTERM or SIGINT. */
+export async function runService(roles: RoleEntries): Promise<void> {
   const role = (process.argv[2] ?? process.env.ROLE ?? 'all') as Role;
   let config: Config;
   try {
@@ -154,7 +163,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
   try {
-    stoppers = await start(role, config, log);
+    stoppers = await start(role, config, log, roles);
   } catch (err) {
     if (err instanceof DependencyUnreachableError) log.fatal(err.message);
     else if (err instanceof ConfigError) log.fatal(err.message);
@@ -164,4 +173,3 @@ async function main(): Promise<void> {
   }
 }
 
-void main();

@@ -13,7 +13,6 @@ import { ActiveSession, type IngestOptions, type IngestStatus } from './session'
 
 export type { IngestOptions, IngestStatus } from './session';
 export { planRules, searchQueries, filterSuffix, RULE_TAG } from './rules';
-export { tweetJobId } from './sink';
 
 export interface IngestDeps {
   config: Config;

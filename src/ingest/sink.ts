@@ -6,7 +6,8 @@ import { sleep } from './backoff';
 import type { Cursor } from './cursor';
 import { maxId } from './ids';
 import { writeInbox } from './inbox.repository';
-import { batchJobId, DEFAULT_GROUPING, type Grouping } from './batches';
+import { DEFAULT_GROUPING, type Grouping } from './batches';
+import { addJobs, postBatchJob } from '../queue/registry';
 
 /** Posts per inbox statement and per hand-off (one round trip each; a hand-off is one or more batch jobs). */
 export const SINK_BATCH = 500;
@@ -16,10 +17,6 @@ export const SINK_BATCH = 500;
  */
 const MAX_UNQUEUED = 50_000;
 
-export function tweetJobId(postId: string): string {
-  return `tweet-${postId}`;
-}
-
 /**
  * Hands posts on as `batch` jobs of up to batchSize posts each, in one round trip; the matcher
  * decides each batch in one transaction. Exactly-once per post is PostgreSQL's (one outcome per
@@ -27,12 +24,9 @@ export function tweetJobId(postId: string): string {
  */
 export async function enqueuePosts(queue: Queue, posts: InboundPost[], batchSize = DEFAULT_GROUPING.size): Promise<void> {
   if (!posts.length) return;
-  const jobs = [];
-  for (let i = 0; i < posts.length; i += batchSize) {
-    const chunk = posts.slice(i, i + batchSize);
-    jobs.push({ name: 'batch', data: { posts: chunk }, opts: { jobId: batchJobId(chunk) } });
-  }
-  await queue.addBulk(jobs);
+  const chunks = [];
+  for (let i = 0; i < posts.length; i += batchSize) chunks.push(posts.slice(i, i + batchSize));
+  await addJobs(queue, postBatchJob, chunks);
 }
 
 /**

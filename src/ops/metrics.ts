@@ -3,7 +3,7 @@ import type { Queue } from 'bullmq';
 import type { Db } from '../db/pool';
 import type { Logger } from '../logger';
 import type { IngestStatus } from '../ingest';
-import type { WorkerHooks } from '../queue/workers';
+import type { WorkerHooks } from '../queue/worker-role';
 import { ruleBudget } from '../ingest/rules';
 import { activeHashtags } from '../products/products.repository';
 import type { HashtagLimits } from '../products/hashtag-registry';

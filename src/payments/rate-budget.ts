@@ -55,3 +55,8 @@ export function createRateBudget(redis: Redis, key: string, limit: { max: number
 
 /** No pacing (tests of the charging rules that do not exercise the budget). */
 export const unpaced: RateBudget = { paced: (calls) => Promise.allSettled(calls.map((call) => call())) };
+
+/** Stripe's rate budget as windows: at most `opsPerSecond` × 1.1 in any second however the windows fall; never above Stripe's own second for a budget ≥ 10. */
+export function stripeLimiter(opsPerSecond: number): { max: number; duration: number } {
+  return opsPerSecond >= 10 ? { max: Math.floor(opsPerSecond / 10), duration: 100 } : { max: opsPerSecond, duration: 1000 };
+}

@@ -1,9 +1,9 @@
 import type { Runtime } from '../runtime';
-import { chargeBatches, replyJobId, enqueueFollowups } from './followups';
+import { chargeBatches, enqueueFollowups } from './followups';
 import { replySubject, stalePendingReplies } from '../replies/replies.repository';
 import { pruneIdempotencyKeys } from '../http/idempotency';
-import { REPLY_PRIORITY } from '../replies/templates';
-import { rearm, rearmPosts, rearmStripeEvent } from './rearm';
+import { rearmJob, rearmPosts, rearmStripeEvent } from './rearm';
+import { chargeBatchJob, replyJob } from './registry';
 import { CHARGE_PENDING, sqlStatuses } from '../orders/lifecycle';
 import { createRefundsService } from '../refunds/refunds.service';
 import { pruneFinishedDeliveries } from '../webhooks/deliveries.repository';
@@ -66,12 +66,10 @@ export function startMaintenance(rt: Runtime, everyMs = 30_000): { stop(): void;
     let rearmed = 0;
     // In batches, as the matcher hands them on; a batch whose job is still waiting or running is left alone.
     for (const batch of chargeBatches(rows.map((r) => r.id))) {
-      if (await rearm(rt.queues.charges, batch.opts.jobId, () => rt.queues.charges.add(batch.name, batch.data, batch.opts))) rearmed++;
+      if (await rearmJob(rt.queues.charges, chargeBatchJob, batch)) rearmed++;
     }
     for (const r of await stalePendingReplies(rt.db, staleAfterS, 500)) {
-      const subject = replySubject(r);
-      if (await rearm(rt.queues.replies, replyJobId(subject, r.kind), () =>
-        rt.queues.replies.add(r.kind, { replyId: r.id }, { jobId: replyJobId(subject, r.kind), priority: REPLY_PRIORITY[r.kind] }))) rearmed++;
+      if (await rearmJob(rt.queues.replies, replyJob, { replyId: r.id, kind: r.kind, subject: replySubject(r) })) rearmed++;
     }
     const events = await staleStripeEvents(rt.db, Math.min(STRIPE_EVENT_STALE_S, staleAfterS), 500);
     for (const ev of events) if (await rearmStripeEvent(rt.queues.stripeEvents, ev.id, ev.type)) rearmed++;

@@ -32,8 +32,3 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
 export async function closeQueues(queues: Queues): Promise<void> {
   await Promise.all(Object.values(queues).map((q) => q.close()));
 }
-
-/** BullMQ ids may not be all digits nor contain ':'. */
-export function jobId(...parts: string[]): string {
-  return parts.join('-').replace(/:/g, '_');
-}

@@ -1,8 +1,9 @@
 import type { Job, Queue } from 'bullmq';
+import type { z } from 'zod';
 import type { InboundPost } from '../x/x.port';
 import { enqueuePosts } from '../ingest/sink';
-import { batchJobId, DEFAULT_GROUPING } from '../ingest/batches';
-import { jobId } from './queues';
+import { DEFAULT_GROUPING } from '../ingest/batches';
+import { addJob, jobIdOf, postBatchJobId, stripeEventJob, type JobKind } from './registry';
 
 /**
  * Re-arms a job that is gone, failed for good, or left in no state at all (its record outlived
@@ -33,12 +34,14 @@ async function revive(job: Job, add: () => Promise<unknown>): Promise<boolean> {
   return false;
 }
 
-export const stripeEventJobId = (eventId: string) => jobId('stripe', eventId);
+/** Makes sure the job of a kind for this input is live (the registry spells its id and payload). */
+export function rearmJob<Input, Schema extends z.ZodType>(queue: Queue, kind: JobKind<Input, Schema>, input: Input): Promise<boolean> {
+  return rearm(queue, jobIdOf(kind, input), () => addJob(queue, kind, input));
+}
 
 /** Makes sure a stored Stripe event has a live job: the webhook on a retry, the sweep on a schedule. */
 export function rearmStripeEvent(queue: Queue, eventId: string, type: string): Promise<boolean> {
-  const id = stripeEventJobId(eventId);
-  return rearm(queue, id, () => queue.add(type, { eventId }, { jobId: id }));
+  return rearmJob(queue, stripeEventJob, { eventId, type });
 }
 
 /**
@@ -50,7 +53,7 @@ export async function rearmPosts(queue: Queue, posts: InboundPost[], batchSize =
   let rearmed = 0;
   for (let i = 0; i < posts.length; i += batchSize) {
     const chunk = posts.slice(i, i + batchSize);
-    if (await rearm(queue, batchJobId(chunk), () => enqueuePosts(queue, chunk, batchSize))) rearmed += chunk.length;
+    if (await rearm(queue, postBatchJobId(chunk), () => enqueuePosts(queue, chunk, batchSize))) rearmed += chunk.length;
   }
   return rearmed;
 }

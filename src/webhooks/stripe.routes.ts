@@ -3,7 +3,8 @@ import type { Db } from '../db/pool';
 import type { Queue } from 'bullmq';
 import { AppError } from '../http/errors';
 import { PaymentsRejectedError, type PaymentsPort } from '../payments/payments.port';
-import { rearmStripeEvent, stripeEventJobId } from '../queue/rearm';
+import { rearmStripeEvent } from '../queue/rearm';
+import { addJob, stripeEventJob } from '../queue/registry';
 import { failpoint } from '../failpoints';
 import { isStripeEventSettled, isStripeEventUnapplied, storeStripeEvent } from './stripe-events.repository';
 
@@ -42,7 +43,7 @@ export function stripeWebhookRouter(db: Db, payments: PaymentsPort, queue: Queue
     const stored = await storeStripeEvent(db, event);
     failpoint('after_stripe_event_stored');
     if (stored) {
-      await queue.add(event.type, { eventId: event.id }, { jobId: stripeEventJobId(event.id) });
+      await addJob(queue, stripeEventJob, { eventId: event.id, type: event.type });
       req.log?.info({ event_id: event.id, type: event.type }, 'stripe event received');
     } else if ((await isStripeEventUnapplied(db, event.id)) && (await rearmStripeEvent(queue, event.id, event.type))) {
       // Stripe retries what it saw unanswered: if we stored it and died before queuing it, or its

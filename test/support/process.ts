@@ -15,8 +15,8 @@ export interface ServiceProcess {
   exited(): Promise<number | null>;
 }
 
-/** Runs the service (src/main.ts) as a real process, the way npm start does. */
-export function runService(args: string[], env: Record<string, string | undefined>, script = 'src/main.ts'): ServiceProcess {
+/** Runs the service (its entry, main.ts) as a real process, the way npm start does. */
+export function runService(args: string[], env: Record<string, string | undefined>, script = 'main.ts'): ServiceProcess {
   // node itself with tsx's loader: one process, so a signal reaches the service and not a wrapper.
   const proc = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
     cwd: ROOT,

@@ -1,4 +1,4 @@
-import { stripeLimiter } from '../../src/queue/workers';
+import { stripeLimiter } from '../../src/payments/rate-budget';
 
 /** The most charges that can start within any one second, wherever its edges fall. */
 const worstSecond = ({ max, duration }: { max: number; duration: number }) => max * (Math.floor(1000 / duration) + 1);

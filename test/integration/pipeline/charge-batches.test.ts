@@ -15,7 +15,8 @@ import type { PaymentsPort } from '../../../src/payments/payments.port';
 import { createRateBudget, unpaced, type RateBudget } from '../../../src/payments/rate-budget';
 import { closeQueues, createQueues, type Queues } from '../../../src/queue/queues';
 import { chargeBatches } from '../../../src/queue/followups';
-import { stripeLimiter } from '../../../src/queue/workers';
+import { chargeBatchJob, jobOf } from '../../../src/queue/registry';
+import { stripeLimiter } from '../../../src/payments/rate-budget';
 import { chargesProcessor } from '../../../workers/charges';
 
 jest.setTimeout(120_000);
@@ -92,8 +93,8 @@ async function reservedOrders(n: number): Promise<{ productId: string; orderIds:
 }
 
 const jobFor = (orderIds: string[]) => {
-  const [batch] = chargeBatches(orderIds, 500);
-  return { id: batch!.opts.jobId, name: batch!.name, data: batch!.data, attemptsMade: 0 } as unknown as Job;
+  const batch = jobOf(chargeBatchJob, chargeBatches(orderIds, 500)[0]!);
+  return { id: batch.opts.jobId, name: batch.name, data: batch.data, attemptsMade: 0 } as unknown as Job;
 };
 
 /** What the buyer, the merchant and Stripe show for these orders. */

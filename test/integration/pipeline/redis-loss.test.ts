@@ -4,7 +4,7 @@ import { startXEmulator, type UserView, type XEmulator } from '../../../emulator
 import { createLogger } from '../../../src/logger';
 import { createRuntime, type Runtime } from '../../../src/runtime';
 import { startIngest, type Ingest } from '../../../src/ingest';
-import { startWorkers } from '../../../src/queue/workers';
+import { startWorkers } from '../../../workers';
 import { startMaintenance } from '../../../src/queue/maintenance';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { REDIS_URL, testConfig } from '../../support/app';
