@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { Queues } from './queues';
-import { jobId } from './queues';
+import { jobId, repliesBatchSizeOf } from './queues';
 import { REPLY_PRIORITY, type ReplyKind } from '../replies/templates';
 
 /** Work a committed transaction leaves behind; enqueued after commit, idempotent by job id. */
@@ -24,7 +25,42 @@ export function chargeBatches(orderIds: string[], size = CHARGE_BATCH_SIZE): Arr
   }
   return batches;
 }
+/** The id a single-reply job had before batches; still what tells two follow-ups for one reply apart. */
 export const replyJobId = (subject: string, kind: ReplyKind) => jobId('reply', subject, kind);
+
+/**
+ * A batch's id from its (sorted) reply ids: the same replies batched again make the same job. A
+ * digest of every id, so two batches that share their first reply and their size stay two jobs.
+ */
+export const repliesJobId = (replyIds: string[]) =>
+  jobId('replies', replyIds[0]!, String(replyIds.length), createHash('sha256').update(replyIds.join(',')).digest('hex').slice(0, 16));
+
+export interface RepliesBatchJob {
+  name: 'batch';
+  data: { replyIds: string[] };
+  opts: { jobId: string; priority: number };
+}
+
+/**
+ * Reply ids in `batch` jobs of `size` at most. Replies of one priority go together (a receipt is
+ * not held behind a sold-out notice); within it ids are sorted and without duplicates.
+ */
+export function replyBatches(replies: Array<{ replyId: string; replyKind: ReplyKind }>, size: number): RepliesBatchJob[] {
+  const byPriority = new Map<number, Set<string>>();
+  for (const r of replies) {
+    const priority = REPLY_PRIORITY[r.replyKind];
+    byPriority.set(priority, (byPriority.get(priority) ?? new Set()).add(r.replyId));
+  }
+  const batches: RepliesBatchJob[] = [];
+  for (const priority of [...byPriority.keys()].sort((a, b) => a - b)) {
+    const ids = [...byPriority.get(priority)!].sort();
+    for (let i = 0; i < ids.length; i += size) {
+      const chunk = ids.slice(i, i + size);
+      batches.push({ name: 'batch', data: { replyIds: chunk }, opts: { jobId: repliesJobId(chunk), priority } });
+    }
+  }
+  return batches;
+}
 
 const followupJobId = (f: Followup) => (f.kind === 'charge' ? chargeJobId(f.orderId) : replyJobId(f.subject, f.replyKind));
 
@@ -44,14 +80,6 @@ export async function enqueueFollowups(queues: Pick<Queues, 'charges' | 'replies
   const replies = followups.filter((f) => f.kind === 'reply');
   await Promise.all([
     charges.length ? queues.charges.addBulk(chargeBatches(charges.map((f) => f.orderId))) : undefined,
-    replies.length
-      ? queues.replies.addBulk(
-          replies.map((f) => ({
-            name: f.replyKind,
-            data: { replyId: f.replyId },
-            opts: { jobId: replyJobId(f.subject, f.replyKind), priority: REPLY_PRIORITY[f.replyKind] },
-          })),
-        )
-      : undefined,
+    replies.length ? queues.replies.addBulk(replyBatches(replies, repliesBatchSizeOf(queues.replies))) : undefined,
   ]);
 }

@@ -1,8 +1,8 @@
 import type { Runtime } from '../runtime';
-import { chargeBatches, replyJobId, enqueueFollowups } from './followups';
-import { replySubject, stalePendingReplies } from '../replies/replies.repository';
+import { chargeBatches, enqueueFollowups, replyBatches } from './followups';
+import { stalePendingReplies } from '../replies/replies.repository';
+import { repliesBatchSizeOf } from './queues';
 import { pruneIdempotencyKeys } from '../http/idempotency';
-import { REPLY_PRIORITY } from '../replies/templates';
 import { rearm, rearmPosts, rearmStripeEvent } from './rearm';
 import { CHARGE_PENDING, sqlStatuses } from '../orders/lifecycle';
 import { createRefundsService } from '../refunds/refunds.service';
@@ -67,10 +67,10 @@ export function startMaintenance(rt: Runtime, everyMs = 30_000): { stop(): void;
     for (const batch of chargeBatches(rows.map((r) => r.id))) {
       if (await rearm(rt.queues.charges, batch.opts.jobId, () => rt.queues.charges.add(batch.name, batch.data, batch.opts))) rearmed++;
     }
-    for (const r of await stalePendingReplies(rt.db, staleAfterS, 500)) {
-      const subject = replySubject(r);
-      if (await rearm(rt.queues.replies, replyJobId(subject, r.kind), () =>
-        rt.queues.replies.add(r.kind, { replyId: r.id }, { jobId: replyJobId(subject, r.kind), priority: REPLY_PRIORITY[r.kind] }))) rearmed++;
+    // Pending replies in batches too: the same stale replies make the same jobs, left alone while they wait.
+    const staleReplies = (await stalePendingReplies(rt.db, staleAfterS, 500)).map((r) => ({ replyId: r.id, replyKind: r.kind }));
+    for (const batch of replyBatches(staleReplies, repliesBatchSizeOf(rt.queues.replies))) {
+      if (await rearm(rt.queues.replies, batch.opts.jobId, () => rt.queues.replies.add(batch.name, batch.data, batch.opts))) rearmed++;
     }
     const events = await rt.db.query<{ id: string; type: string }>(
       `SELECT id, type FROM stripe_events WHERE processed_at IS NULL AND received_at < clock_timestamp() - make_interval(secs => $1)
