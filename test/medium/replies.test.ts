@@ -134,6 +134,17 @@ describe('replies in batches', () => {
     for (const id of postIds) expect(kit.repliesOn(id)).toHaveLength(1);
   });
 
+  it('two batches sharing replies, run at once, post each reply once', async () => {
+    const { postIds, replyIds, job } = await oneBatch('BuyOverlapCup', ['overlap_a', 'overlap_b', 'overlap_c', 'overlap_d', 'overlap_e', 'overlap_f']);
+    const first = { ...job, data: { replyIds: replyIds.slice(0, 4) } };
+    const second = { ...job, id: `${job.id}-b`, data: { replyIds: replyIds.slice(2) } };
+    // Each shared reply goes out from one of them; a batch that meets one held by the other waits.
+    await Promise.all([kit.runJob('replies', first), kit.runJob('replies', second)]);
+    for (const id of postIds) expect(kit.repliesOn(id)).toHaveLength(1);
+    expect(callsFor(postIds)).toBe(6);
+    expect((await replyRows(replyIds)).map((r) => r.status)).toEqual(Array(6).fill('posted'));
+  });
+
   it('X saying 429 mid-batch: what went out is recorded, nothing more is sent before the reset, then the rest once each', async () => {
     // X lets two replies through per window; the batch has four calls in flight, so the window is
     // spent mid-batch and X answers the calls after it with 429.
