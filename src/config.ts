@@ -67,6 +67,8 @@ const envSchema = z.object({
   TWEETS_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
   CHARGES_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
   REPLIES_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
+  // Replies one `replies` job carries: claimed and recorded in one statement each; X still gets one call per reply.
+  REPLIES_BATCH_SIZE: z.coerce.number().int().min(1).max(500).default(50),
   // Posts waiting to be matched above which replies and charges pause (0: never).
   MATCHING_FIRST_BACKLOG: z.coerce.number().int().min(0).default(500),
   JOB_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),

@@ -39,7 +39,7 @@ export function createRuntime(config: Config, log: Logger, databaseUrl: string, 
   // BullMQ does not close a connection it was handed: close() below does.
   const queueConnection = createRedis(config.REDIS_URL, { connectionName: `hc-${role}-queues` });
   queueConnection.on('error', (err) => log.warn({ err: err.message }, 'redis connection error (queues)'));
-  const queues = createQueues(queueConnection, config.QUEUE_PREFIX);
+  const queues = createQueues(queueConnection, config.QUEUE_PREFIX, { repliesBatchSize: config.REPLIES_BATCH_SIZE });
   const payments = createStripeAdapter({
     secretKey: config.STRIPE_SECRET_KEY!,
     webhookSecret: () => config.STRIPE_WEBHOOK_SECRET,

@@ -2,7 +2,7 @@ import { Worker, type WorkerOptions } from 'bullmq';
 import type { Runtime } from '../src/runtime';
 import { createRedis } from '../src/redis';
 import { QUEUE_NAMES, type QueueKey } from '../src/queue/queues';
-import { chargeBatchJob, postBatchJob, replyJob, singleChargeJob, singlePostJob, stripeEventJob } from '../src/queue/registry';
+import { chargeBatchJob, postBatchJob, repliesBatchJob, singleChargeJob, singlePostJob, stripeEventJob } from '../src/queue/registry';
 import { checkHandlers, handle, routeByName, type JobHandler, type JobProcessor } from '../src/queue/job-router';
 import type { RunningWorkers, WorkerHooks } from '../src/queue/worker-role';
 import { startMaintenance } from '../src/queue/maintenance';
@@ -39,7 +39,7 @@ export function jobHandlers(p: Record<QueueKey, JobProcessor>): JobHandler[] {
     ...handle(singlePostJob, p.tweets),
     ...handle(chargeBatchJob, p.charges),
     ...handle(singleChargeJob, p.charges),
-    ...handle(replyJob, p.replies),
+    ...handle(repliesBatchJob, p.replies),
     ...handle(stripeEventJob, p.stripeEvents),
   ];
 }

@@ -2,8 +2,10 @@ import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Db } from '../src/db/pool';
 import type { Logger } from '../src/logger';
-import { replyJobSchema } from '../src/queue/payloads';
-import { claimReply, findReply, finishReply, releaseReplyClaim } from '../src/replies/replies.repository';
+import { repliesJobSchema } from '../src/queue/payloads';
+import {
+  claimReplies, failPendingReplies, finishReplies, releaseReplyClaims, type ClaimedReply, type ReplyOutcome,
+} from '../src/replies/replies.repository';
 import { XRateLimitedError, XRefusedError, type XRepliesPort } from '../src/x/x.port';
 
 export interface RepliesDeps {
@@ -16,6 +18,13 @@ export interface RepliesDeps {
   onRateLimit?: (remaining: number, resetAt: number) => void;
 }
 
+/** What a batch did: replies posted or refused by this run, and those it found finished already. */
+export interface RepliesJobResult {
+  posted: number;
+  refused: number;
+  alreadyFinished: number;
+}
+
 /** Shared by every worker process: once X says wait, nobody posts until the window resets. */
 const gateKey = (prefix: string) => `${prefix}:x:replies:until`;
 
@@ -23,13 +32,29 @@ const gateKey = (prefix: string) => `${prefix}:x:replies:until`;
 // retry looks on X for it before posting again.
 const CLAIM_S = 30;
 const GATE_CACHE_MS = 250;
+// Calls to X one batch has in flight: enough that a batch is not one round trip per reply in a
+// row, few enough that a 429 finds little already on its way.
+const X_CALLS_IN_FLIGHT = 4;
+
+/** How posting a batch's claimed replies ended. */
+interface PostingRun {
+  outcomes: ReplyOutcome[];
+  /** Claimed but not posted: X said wait first (or an unknown error stopped the batch). */
+  notPosted: string[];
+  /** X's window reset, when it said wait (429 or remaining 0). */
+  resetAt?: number;
+  /** The first error whose result is unknown (a timeout, X down): the job is retried. */
+  error?: Error;
+}
 
 /**
- * Queue `replies`. Idempotent: a reply is claimed in PostgreSQL before it is posted (so two
- * runs of one job never post twice), the posted id is recorded, and a reply whose earlier
- * attempt has an unknown result is looked up on X first. Paced by X's rate-limit headers: at
- * remaining 0 or on 429 a shared gate in Redis holds every reply job (delayed, not retried)
- * until the reset, so X is not called again before then.
+ * Queue `replies`: a `batch` job carries up to REPLIES_BATCH_SIZE replies (a job from before
+ * batches, one). The gate is read once; the batch's replies are claimed in one statement (so two
+ * runs never post one reply twice), posted to X a few at a time (one call per reply), and their
+ * outcomes recorded in one statement. A reply whose earlier attempt has an unknown result is
+ * looked up on X first. Paced by X's rate-limit headers: at remaining 0 or on 429 the batch stops
+ * posting, gives back the claims it did not use, and a shared gate in Redis holds every reply job
+ * (delayed, not retried) until the reset, so X is not called again before then.
  */
 export function repliesProcessor(d: RepliesDeps) {
   // The gate is read at most every GATE_CACHE_MS per process: a sold-out wave is thousands of
@@ -47,71 +72,119 @@ export function repliesProcessor(d: RepliesDeps) {
     await job.moveToDelayed(until + Math.floor(Math.random() * 250), token);
     throw new DelayedError();
   };
-
   const gateUntil = async (): Promise<number> => {
     if (Date.now() - gate.readAt >= GATE_CACHE_MS) gate = { until: Number(await d.redis.get(gateKey(d.prefix))), readAt: Date.now() };
     return gate.until;
   };
 
-  return async (job: Job, token?: string): Promise<{ status: string; xReplyId?: string }> => {
-    const parsed = replyJobSchema.safeParse(job.data);
-    if (!parsed.success) throw new UnrecoverableError('malformed reply payload');
+  /** One reply to X: a result to record, or a rate-limit / unknown error for the batch to act on. */
+  async function postOne(reply: ClaimedReply, log: Logger): Promise<ReplyOutcome> {
+    if (reply.previous_attempts > 0) {
+      const existing = await d.x.findOwnReply(reply.in_reply_to_tweet_id);
+      if (existing) {
+        log.info({ reply_id: reply.id, x_reply_id: existing }, 'reply was already on X; recorded it');
+        return { id: reply.id, status: 'posted', xReplyId: existing };
+      }
+    }
+    try {
+      const posted = await d.x.postReply(reply.in_reply_to_tweet_id, reply.text);
+      d.onOutcome?.('posted');
+      log.info({ reply_id: reply.id, order_id: reply.order_id, post_id: reply.in_reply_to_tweet_id, x_reply_id: posted.id, kind: reply.kind }, 'reply posted');
+      if (posted.rateLimit) {
+        d.onRateLimit?.(posted.rateLimit.remaining, posted.rateLimit.resetAt);
+        if (posted.rateLimit.remaining <= 0) throw new WindowSpent(reply.id, posted.id, posted.rateLimit.resetAt);
+      }
+      return { id: reply.id, status: 'posted', xReplyId: posted.id };
+    } catch (err) {
+      if (!(err instanceof XRefusedError)) throw err;
+      d.onOutcome?.('refused');
+      log.warn({ reply_id: reply.id, post_id: reply.in_reply_to_tweet_id, status: err.status, reason: err.reason }, 'X refused the reply; recorded, not retried');
+      return { id: reply.id, status: 'refused', error: `${err.status} ${err.reason}: ${err.message}`.slice(0, 500) };
+    }
+  }
+
+  /** The claimed replies to X, X_CALLS_IN_FLIGHT at a time; the first "wait" or unknown error stops new calls. */
+  async function postClaimed(claimed: ClaimedReply[], log: Logger): Promise<PostingRun> {
+    const run: PostingRun = { outcomes: [], notPosted: [] };
+    let next = 0;
+    const stopped = () => run.resetAt !== undefined || run.error !== undefined;
+    const lane = async () => {
+      while (!stopped() && next < claimed.length) {
+        const reply = claimed[next++]!;
+        try {
+          run.outcomes.push(await postOne(reply, log));
+        } catch (err) {
+          if (err instanceof WindowSpent) {
+            run.outcomes.push({ id: err.replyId, status: 'posted', xReplyId: err.xReplyId });
+            run.resetAt = Math.max(run.resetAt ?? 0, err.resetAt);
+          } else if (err instanceof XRateLimitedError) {
+            d.onOutcome?.('rate_limited');
+            run.notPosted.push(reply.id);
+            run.resetAt = Math.max(run.resetAt ?? 0, err.resetAt);
+          } else {
+            // The result is unknown (a timeout may have posted it): the claim stays, so the
+            // retry looks on X before posting again.
+            d.onOutcome?.('error');
+            log.warn({ reply_id: reply.id, err: (err as Error).message }, 'reply attempt failed; retried after its claim lapses');
+            run.error ??= err as Error;
+          }
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(X_CALLS_IN_FLIGHT, claimed.length) }, lane));
+    run.notPosted.push(...claimed.slice(next).map((r) => r.id));
+    return run;
+  }
+
+  return async (job: Job, token?: string): Promise<RepliesJobResult> => {
+    const parsed = repliesJobSchema.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError('malformed replies payload');
     const until = await gateUntil();
     if (until > Date.now()) return waitFor(job, token, until);
 
-    const reply = await claimReply(d.db, parsed.data.replyId, CLAIM_S);
-    if (!reply) {
-      const current = await findReply(d.db, parsed.data.replyId);
-      if (!current) throw new UnrecoverableError(`reply ${parsed.data.replyId} not found`);
-      if (current.status !== 'pending') return { status: current.status, xReplyId: current.x_reply_id ?? undefined };
-      return waitFor(job, token, Date.now() + CLAIM_S * 1000);
+    const replyIds = [...new Set(parsed.data.replyIds)];
+    const log = d.log.child({ job_id: job.id });
+    const { claimed, others } = await claimReplies(d.db, replyIds, CLAIM_S);
+    if (!claimed.length && !others.length) throw new UnrecoverableError(`replies not found: ${replyIds.join(', ')}`.slice(0, 500));
+    if (claimed.length + others.length < replyIds.length) log.warn({ replies: replyIds.length, found: claimed.length + others.length }, 'some replies of the batch do not exist; skipped');
+    const heldElsewhere = others.filter((r) => r.status === 'pending').length;
+
+    const run = claimed.length ? await postClaimed(claimed, log) : { outcomes: [], notPosted: [] };
+    await finishReplies(d.db, run.outcomes);
+    const result: RepliesJobResult = {
+      posted: run.outcomes.filter((o) => o.status === 'posted').length,
+      refused: run.outcomes.filter((o) => o.status === 'refused').length,
+      alreadyFinished: others.length - heldElsewhere,
+    };
+    if (run.resetAt !== undefined) {
+      const reset = await closeGate(run.resetAt);
+      log.warn({ reset_at: new Date(run.resetAt).toISOString(), waiting: run.notPosted.length }, 'X said wait (429 or window spent); replies wait for the reset');
+      if (!run.notPosted.length && !heldElsewhere) return result;
+      // Not posted: given back, so the run after the reset posts them straight away.
+      await releaseReplyClaims(d.db, run.notPosted);
+      return waitFor(job, token, reset);
     }
-    const log = d.log.child({ reply_id: reply.id, order_id: reply.order_id, post_id: reply.in_reply_to_tweet_id, job_id: job.id });
-    try {
-      if (reply.previous_attempts > 0) {
-        const existing = await d.x.findOwnReply(reply.in_reply_to_tweet_id);
-        if (existing) {
-          await finishReply(d.db, reply.id, { status: 'posted', xReplyId: existing });
-          log.info({ x_reply_id: existing }, 'reply was already on X; recorded it');
-          return { status: 'posted', xReplyId: existing };
-        }
-      }
-      const posted = await d.x.postReply(reply.in_reply_to_tweet_id, reply.text);
-      await finishReply(d.db, reply.id, { status: 'posted', xReplyId: posted.id });
-      d.onOutcome?.('posted');
-      log.info({ x_reply_id: posted.id, kind: reply.kind }, 'reply posted');
-      if (posted.rateLimit) {
-        d.onRateLimit?.(posted.rateLimit.remaining, posted.rateLimit.resetAt);
-        if (posted.rateLimit.remaining <= 0) {
-          await closeGate(posted.rateLimit.resetAt);
-          log.warn({ reset_at: new Date(posted.rateLimit.resetAt).toISOString() }, 'X reply window spent; replies wait for the reset');
-        }
-      }
-      return { status: 'posted', xReplyId: posted.id };
-    } catch (err) {
-      if (err instanceof XRateLimitedError) {
-        // Not posted: release the claim so the retry after the reset posts straight away.
-        await releaseReplyClaim(d.db, reply.id);
-        log.warn({ reset_at: new Date(err.resetAt).toISOString() }, 'X answered 429; replies wait for the reset');
-        d.onOutcome?.('rate_limited');
-        return waitFor(job, token, await closeGate(err.resetAt));
-      }
-      if (err instanceof XRefusedError) {
-        await finishReply(d.db, reply.id, { status: 'refused', error: `${err.status} ${err.reason}: ${err.message}`.slice(0, 500) });
-        d.onOutcome?.('refused');
-        log.warn({ status: err.status, reason: err.reason }, 'X refused the reply; recorded, not retried');
-        return { status: 'refused' };
-      }
-      d.onOutcome?.('error');
-      throw err;
+    if (run.error) {
+      await releaseReplyClaims(d.db, run.notPosted);
+      throw run.error;
     }
+    // Another attempt holds some: this job comes back once its claim has lapsed and takes what is left.
+    if (heldElsewhere) return waitFor(job, token, Date.now() + CLAIM_S * 1000);
+    return result;
   };
 }
 
-/** After the last attempt, the reply keeps a recorded reason instead of staying pending. */
+/** A reply went out and X said its window is now spent: recorded as posted, and the batch stops. */
+class WindowSpent extends Error {
+  constructor(readonly replyId: string, readonly xReplyId: string, readonly resetAt: number) {
+    super('X reply window spent');
+  }
+}
+
+/** After the last attempt, each reply of the job still pending keeps a recorded reason instead. */
 export async function recordReplyGaveUp(db: Db, job: Job | undefined, err: Error): Promise<void> {
-  const parsed = replyJobSchema.safeParse(job?.data);
+  const parsed = repliesJobSchema.safeParse(job?.data);
   if (!parsed.success || !job) return;
   if (job.attemptsMade < (job.opts.attempts ?? 1) && !(err instanceof UnrecoverableError)) return;
-  await finishReply(db, parsed.data.replyId, { status: 'failed', error: err.message.slice(0, 500) });
+  await failPendingReplies(db, parsed.data.replyIds, err.message.slice(0, 500));
 }

@@ -1,6 +1,7 @@
 import type { Queues } from './queues';
-import type { ReplyKind } from '../replies/templates';
-import { addJobs, chargeBatchJob, jobIdOf, replyJob, singleChargeJob } from './registry';
+import { repliesBatchSizeOf } from './queues';
+import { REPLY_PRIORITY, type ReplyKind } from '../replies/templates';
+import { addJobs, chargeBatchJob, jobIdOf, jobOf, repliesBatchJob, replyJobId, singleChargeJob, type JobSpec } from './registry';
 
 /** Work a committed transaction leaves behind; enqueued after commit, idempotent by job id. */
 export type Followup =
@@ -18,8 +19,33 @@ export function chargeBatches(orderIds: string[], size = CHARGE_BATCH_SIZE): str
   return batches;
 }
 
-const replyInput = (f: Extract<Followup, { kind: 'reply' }>) => ({ replyId: f.replyId, kind: f.replyKind, subject: f.subject });
-const followupJobId = (f: Followup) => f.kind === 'charge' ? jobIdOf(singleChargeJob, f.orderId) : jobIdOf(replyJob, replyInput(f));
+/** Reply ids in `batch` jobs: the input of the registry's `repliesBatchJob`. */
+type RepliesBatch = { replyIds: string[]; priority: number };
+
+/**
+ * Reply ids in `batch` jobs of `size` at most. Replies of one priority go together (a receipt is
+ * not held behind a sold-out notice); within it ids are sorted and without duplicates.
+ */
+export function replyBatchInputs(replies: Array<{ replyId: string; replyKind: ReplyKind }>, size: number): RepliesBatch[] {
+  const byPriority = new Map<number, Set<string>>();
+  for (const r of replies) {
+    const priority = REPLY_PRIORITY[r.replyKind];
+    byPriority.set(priority, (byPriority.get(priority) ?? new Set()).add(r.replyId));
+  }
+  const batches: RepliesBatch[] = [];
+  for (const priority of [...byPriority.keys()].sort((a, b) => a - b)) {
+    const ids = [...byPriority.get(priority)!].sort();
+    for (let i = 0; i < ids.length; i += size) batches.push({ replyIds: ids.slice(i, i + size), priority });
+  }
+  return batches;
+}
+
+/** The same batches as the jobs BullMQ takes. */
+export function replyBatches(replies: Array<{ replyId: string; replyKind: ReplyKind }>, size: number): Array<JobSpec<{ replyIds: string[] }>> {
+  return replyBatchInputs(replies, size).map((b) => jobOf(repliesBatchJob, b) as JobSpec<{ replyIds: string[] }>);
+}
+
+const followupJobId = (f: Followup) => (f.kind === 'charge' ? jobIdOf(singleChargeJob, f.orderId) : replyJobId(f.subject, f.replyKind));
 
 /** One entry per job: lists merged from a fresh write and a "still pending" read overlap. */
 export function uniqueFollowups(followups: Followup[]): Followup[] {
@@ -34,9 +60,11 @@ export function uniqueFollowups(followups: Followup[]): Followup[] {
 
 export async function enqueueFollowups(queues: Pick<Queues, 'charges' | 'replies'>, followups: Followup[]): Promise<void> {
   const charges = followups.flatMap((f) => (f.kind === 'charge' ? [f.orderId] : []));
-  const replies = followups.flatMap((f) => (f.kind === 'reply' ? [replyInput(f)] : []));
+  const replies = followups.flatMap((f) => (f.kind === 'reply' ? [{ replyId: f.replyId, replyKind: f.replyKind }] : []));
   await Promise.all([
     addJobs(queues.charges, chargeBatchJob, chargeBatches(charges)),
-    addJobs(queues.replies, replyJob, replies),
+    addJobs(queues.replies, repliesBatchJob, replyBatchInputs(replies, repliesBatchSizeOf(queues.replies))),
   ]);
 }
+
+export { repliesJobId } from './registry';

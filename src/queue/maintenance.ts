@@ -1,9 +1,10 @@
 import type { Runtime } from '../runtime';
-import { chargeBatches, enqueueFollowups } from './followups';
-import { replySubject, stalePendingReplies } from '../replies/replies.repository';
+import { chargeBatches, enqueueFollowups, replyBatchInputs } from './followups';
+import { stalePendingReplies } from '../replies/replies.repository';
+import { repliesBatchSizeOf } from './queues';
 import { pruneIdempotencyKeys } from '../http/idempotency';
 import { rearmJob, rearmPosts, rearmStripeEvent } from './rearm';
-import { chargeBatchJob, replyJob } from './registry';
+import { chargeBatchJob, repliesBatchJob } from './registry';
 import { CHARGE_PENDING, sqlStatuses } from '../orders/lifecycle';
 import { createRefundsService } from '../refunds/refunds.service';
 import { pruneFinishedDeliveries } from '../webhooks/deliveries.repository';
@@ -68,8 +69,10 @@ export function startMaintenance(rt: Runtime, everyMs = 30_000): { stop(): void;
     for (const batch of chargeBatches(rows.map((r) => r.id))) {
       if (await rearmJob(rt.queues.charges, chargeBatchJob, batch)) rearmed++;
     }
-    for (const r of await stalePendingReplies(rt.db, staleAfterS, 500)) {
-      if (await rearmJob(rt.queues.replies, replyJob, { replyId: r.id, kind: r.kind, subject: replySubject(r) })) rearmed++;
+    // Pending replies in batches too: the same stale replies make the same jobs, left alone while they wait.
+    const staleReplies = (await stalePendingReplies(rt.db, staleAfterS, 500)).map((r) => ({ replyId: r.id, replyKind: r.kind }));
+    for (const batch of replyBatchInputs(staleReplies, repliesBatchSizeOf(rt.queues.replies))) {
+      if (await rearmJob(rt.queues.replies, repliesBatchJob, batch)) rearmed++;
     }
     const events = await staleStripeEvents(rt.db, Math.min(STRIPE_EVENT_STALE_S, staleAfterS), 500);
     for (const ev of events) if (await rearmStripeEvent(rt.queues.stripeEvents, ev.id, ev.type)) rearmed++;

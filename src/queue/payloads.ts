@@ -24,5 +24,11 @@ export const postIdSchema = z.object({ id: z.string().regex(/^\d{1,20}$/), autho
 export const chargeJobSchema = z.object({ orderId: z.string().startsWith('ord_') });
 /** A `charges` job: the orders a batch (or the sweep) handed on. */
 export const chargesJobSchema = z.object({ orderIds: z.array(z.string().startsWith('ord_')).min(1).max(500) });
+/** A single-reply job, as queued before batches (named by the reply's kind); still processed. */
 export const replyJobSchema = z.object({ replyId: z.string().startsWith('rep_') });
+/** A `replies` job: a `batch` of replies, or one reply from before batches (a batch of one). */
+export const repliesJobSchema = z.union([
+  z.object({ replyIds: z.array(z.string().startsWith('rep_')).min(1).max(500) }),
+  replyJobSchema.transform((p) => ({ replyIds: [p.replyId] })),
+]);
 export const stripeEventJobSchema = z.object({ eventId: z.string().startsWith('evt_') });

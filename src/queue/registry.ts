@@ -1,10 +1,11 @@
 import { STRIPE_EVENTS_HANDLED } from '../payments/stripe-event-translation';
+import { createHash } from 'node:crypto';
 import type { JobsOptions, Queue } from 'bullmq';
 import type { z } from 'zod';
 import { compareIds } from '../ingest/ids';
 import { REPLY_PRIORITY, type ReplyKind } from '../replies/templates';
 import type { InboundPost } from '../x/x.port';
-import { chargeJobSchema, chargesJobSchema, inboundPostSchema, postBatchJobSchema, replyJobSchema, stripeEventJobSchema } from './payloads';
+import { chargeJobSchema, chargesJobSchema, inboundPostSchema, postBatchJobSchema, repliesJobSchema, stripeEventJobSchema } from './payloads';
 import { QUEUE_NAMES, type QueueKey } from './queues';
 
 /**
@@ -70,13 +71,21 @@ export const singleChargeJob = defineJob({
   build: (orderId: string) => ({ name: 'charge', data: { orderId }, id: jobId('charge', orderId) }),
 });
 
-// --- replies: one job per reply, named after its kind; the subject (order or post) and kind make the id.
+// --- replies: `batch` jobs of reply ids, one priority each; a job named after a reply kind (one
+// reply, from before batches) is still processed: the payload schema reads it as a batch of one.
 export const REPLY_KINDS = Object.keys(REPLY_PRIORITY) as ReplyKind[];
-export interface ReplyJobInput { replyId: string; kind: ReplyKind; subject: string }
+/** The id a single-reply job had before batches; still what tells two follow-ups for one reply apart. */
 export const replyJobId = (subject: string, kind: ReplyKind) => jobId('reply', subject, kind);
-export const replyJob = defineJob({
-  kind: 'reply', queue: 'replies', names: REPLY_KINDS, payload: replyJobSchema,
-  build: (r: ReplyJobInput) => ({ name: r.kind, data: { replyId: r.replyId }, id: replyJobId(r.subject, r.kind), options: { priority: REPLY_PRIORITY[r.kind] } }),
+/**
+ * A batch's id from its (sorted) reply ids: the same replies batched again make the same job. A
+ * digest of every id, so two batches that share their first reply and their size stay two jobs.
+ */
+export const repliesJobId = (replyIds: string[]) =>
+  jobId('replies', replyIds[0]!, String(replyIds.length), createHash('sha256').update(replyIds.join(',')).digest('hex').slice(0, 16));
+export interface RepliesBatchInput { replyIds: string[]; priority: number }
+export const repliesBatchJob = defineJob({
+  kind: 'repliesBatch', queue: 'replies', names: ['batch', ...REPLY_KINDS], payload: repliesJobSchema,
+  build: (b: RepliesBatchInput) => ({ name: 'batch', data: { replyIds: b.replyIds }, id: repliesJobId(b.replyIds), options: { priority: b.priority } }),
 });
 // --- end of replies
 
@@ -89,7 +98,7 @@ export const stripeEventJob = defineJob({
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a list of kinds whose inputs differ
 export type AnyJobKind = JobKind<any, z.ZodType>;
-export const JOB_KINDS: readonly AnyJobKind[] = [postBatchJob, singlePostJob, chargeBatchJob, singleChargeJob, replyJob, stripeEventJob];
+export const JOB_KINDS: readonly AnyJobKind[] = [postBatchJob, singlePostJob, chargeBatchJob, singleChargeJob, repliesBatchJob, stripeEventJob];
 
 export class JobRegistryError extends Error {
   override name = 'JobRegistryError';

@@ -41,33 +41,82 @@ export async function findReply(db: Queryable, id: string): Promise<ReplyRow | u
   return rows[0];
 }
 
-export async function finishReply(
-  db: Queryable,
-  id: string,
-  outcome: { status: 'posted'; xReplyId: string } | { status: 'refused' | 'failed'; error: string },
-): Promise<void> {
-  // One statement: the reply and its order's reply_status change together.
+/** What became of a reply's attempt: on X (its post id), or not to be posted (why). */
+export type ReplyOutcome = { id: string; status: 'posted'; xReplyId: string } | { id: string; status: 'refused' | 'failed'; error: string };
+
+/**
+ * Records the outcomes of a batch in one statement: each reply still pending takes its outcome
+ * and its order's reply_status follows (an order with several replies in the batch takes its
+ * latest). A reply already finished is left as it is.
+ */
+export async function finishReplies(db: Queryable, outcomes: ReplyOutcome[]): Promise<void> {
+  if (!outcomes.length) return;
   await db.query(
-    `WITH done AS (
-       UPDATE replies SET status = $2, x_reply_id = $3, error = $4, posted_at = CASE WHEN $2 = 'posted' THEN clock_timestamp() END
-       WHERE id = $1 AND status = 'pending' RETURNING order_id)
-     UPDATE orders SET reply_status = $2, updated_at = clock_timestamp() FROM done WHERE orders.id = done.order_id`,
-    [id, outcome.status, outcome.status === 'posted' ? outcome.xReplyId : null, outcome.status === 'posted' ? null : outcome.error],
+    `WITH outcome AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS o (id, status, x_reply_id, error)),
+     done AS (
+       UPDATE replies r SET status = o.status, x_reply_id = o.x_reply_id, error = o.error,
+         posted_at = CASE WHEN o.status = 'posted' THEN clock_timestamp() END
+       FROM outcome o WHERE r.id = o.id AND r.status = 'pending' RETURNING r.order_id, r.status, r.created_at, r.id),
+     latest AS (SELECT DISTINCT ON (order_id) order_id, status FROM done WHERE order_id IS NOT NULL ORDER BY order_id, created_at DESC, id DESC)
+     UPDATE orders SET reply_status = latest.status, updated_at = clock_timestamp() FROM latest WHERE orders.id = latest.order_id`,
+    [
+      outcomes.map((o) => o.id),
+      outcomes.map((o) => o.status),
+      outcomes.map((o) => (o.status === 'posted' ? o.xReplyId : null)),
+      outcomes.map((o) => (o.status === 'posted' ? null : o.error)),
+    ],
   );
 }
 
+/** Every reply of these still pending gets failed with one reason (a job that gave up); one statement. */
+export async function failPendingReplies(db: Queryable, ids: string[], error: string): Promise<void> {
+  await finishReplies(db, ids.map((id) => ({ id, status: 'failed' as const, error })));
+}
+
+export type ClaimedReply = ReplyRow & { previous_attempts: number };
+
 /**
- * Claims a pending reply for one attempt. Null when it is finished, or when another attempt
- * holds it (started less than claimSeconds ago and its result is not known yet).
+ * Claims the pending replies of a batch for one attempt, in one statement. `claimed` are this
+ * attempt's to post; `others` are finished, or held by another attempt (started less than
+ * claimSeconds ago, result not known yet, or being claimed right now); ids not found are in neither.
  */
-export async function claimReply(db: Queryable, id: string, claimSeconds: number): Promise<(ReplyRow & { previous_attempts: number }) | null> {
-  const { rows } = await db.query<ReplyRow & { previous_attempts: number }>(
-    `UPDATE replies SET attempts = attempts + 1, last_attempt_at = clock_timestamp()
-     WHERE id = $1 AND status = 'pending' AND (last_attempt_at IS NULL OR last_attempt_at < clock_timestamp() - make_interval(secs => $2))
-     RETURNING *, attempts - 1 AS previous_attempts`,
-    [id, claimSeconds],
+export async function claimReplies(
+  db: Queryable,
+  ids: string[],
+  claimSeconds: number,
+): Promise<{ claimed: ClaimedReply[]; others: Array<Pick<ReplyRow, 'id' | 'status' | 'x_reply_id'>> }> {
+  // Rows locked in id order and locked rows skipped: two batches sharing replies never deadlock
+  // nor wait for each other; what one holds the other sees as held.
+  const { rows } = await db.query<ClaimedReply & { claimed: boolean }>(
+    `WITH free AS (
+       SELECT id FROM replies WHERE id = ANY($1::text[]) AND status = 'pending'
+         AND (last_attempt_at IS NULL OR last_attempt_at < clock_timestamp() - make_interval(secs => $2))
+       ORDER BY id FOR UPDATE SKIP LOCKED),
+     claimed AS (
+       UPDATE replies r SET attempts = r.attempts + 1, last_attempt_at = clock_timestamp() FROM free WHERE r.id = free.id
+       RETURNING r.*, r.attempts - 1 AS previous_attempts)
+     SELECT claimed.*, true AS claimed FROM claimed
+     UNION ALL
+     SELECT r.*, r.attempts AS previous_attempts, false AS claimed FROM replies r
+     WHERE r.id = ANY($1::text[]) AND NOT EXISTS (SELECT 1 FROM claimed WHERE claimed.id = r.id)`,
+    [ids, claimSeconds],
   );
-  return rows[0] ?? null;
+  const claimed: ClaimedReply[] = [];
+  const others: Array<Pick<ReplyRow, 'id' | 'status' | 'x_reply_id'>> = [];
+  for (const { claimed: mine, ...row } of rows) {
+    if (mine) claimed.push(row);
+    else others.push({ id: row.id, status: row.status, x_reply_id: row.x_reply_id });
+  }
+  return { claimed, others };
+}
+
+/** Claims of replies not posted after all (X said wait before their turn): the next attempt posts them straight away. */
+export async function releaseReplyClaims(db: Queryable, ids: string[]): Promise<void> {
+  if (!ids.length) return;
+  await db.query(
+    `UPDATE replies SET attempts = attempts - 1, last_attempt_at = NULL WHERE id = ANY($1::text[]) AND status = 'pending'`,
+    [ids],
+  );
 }
 
 /** Gives back a claim whose attempt never reached X (rate limited): the next attempt may start at once and is not counted twice. */
@@ -83,7 +132,3 @@ export async function stalePendingReplies(db: Queryable, olderThanS: number, lim
   );
   return rows;
 }
-
-/** The job subject of a reply: its own subject (a refund) when it has one, else its order or post. */
-export const replySubject = (r: Pick<ReplyRow, 'subject_key' | 'order_id' | 'in_reply_to_tweet_id'>): string =>
-  r.subject_key ?? r.order_id ?? r.in_reply_to_tweet_id;

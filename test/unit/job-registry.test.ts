@@ -3,7 +3,7 @@ import pino from 'pino';
 import { jobHandlers, startWorkers } from '../../workers';
 import { checkHandlers, routeByName, type JobHandler, type JobProcessor } from '../../src/queue/job-router';
 import {
-  addJobs, chargeBatchJob, jobNames, jobOf, JobRegistryError, JOB_KINDS, postBatchJob, replyJob, singleChargeJob, singlePostJob, stripeEventJob,
+  addJobs, chargeBatchJob, jobNames, jobOf, JobRegistryError, JOB_KINDS, postBatchJob, repliesBatchJob, repliesJobId, singleChargeJob, singlePostJob, stripeEventJob,
 } from '../../src/queue/registry';
 import type { QueueKey } from '../../src/queue/queues';
 import type { Runtime } from '../../src/runtime';
@@ -91,8 +91,8 @@ describe('the job registry spells each job once', () => {
     expect(jobOf(singlePostJob, post('77')).opts.jobId).toBe('tweet-77');
     expect(jobOf(chargeBatchJob, ['ord_a', 'ord_b', 'ord_c'])).toEqual({ name: 'charges', data: { orderIds: ['ord_a', 'ord_b', 'ord_c'] }, opts: { jobId: 'charges-ord_a-ord_c-3' } });
     expect(jobOf(singleChargeJob, 'ord_a').opts.jobId).toBe('charge-ord_a');
-    expect(jobOf(replyJob, { replyId: 'rep_1', kind: 'sold_out', subject: '12345' })).toEqual({
-      name: 'sold_out', data: { replyId: 'rep_1' }, opts: { jobId: 'reply-12345-sold_out', priority: 10 },
+    expect(jobOf(repliesBatchJob, { replyIds: ['rep_1', 'rep_2'], priority: 10 })).toEqual({
+      name: 'batch', data: { replyIds: ['rep_1', 'rep_2'] }, opts: { jobId: repliesJobId(['rep_1', 'rep_2']), priority: 10 },
     });
     expect(jobOf(stripeEventJob, { eventId: 'evt_1', type: 'charge.refunded' })).toEqual({ name: 'charge.refunded', data: { eventId: 'evt_1' }, opts: { jobId: 'stripe-evt_1' } });
   });
@@ -101,14 +101,14 @@ describe('the job registry spells each job once', () => {
     expect(jobOf(chargeBatchJob, ['ord_a:1']).opts.jobId).toBe('charges-ord_a_1-ord_a_1-1');
     const ids = [
       jobOf(postBatchJob, [post('1')]).opts.jobId, jobOf(singlePostJob, post('1')).opts.jobId,
-      jobOf(replyJob, { replyId: 'rep_1', kind: 'receipt', subject: '1' }).opts.jobId,
+      jobOf(repliesBatchJob, { replyIds: ['rep_1'], priority: 1 }).opts.jobId,
     ];
     for (const id of ids) expect(id).not.toMatch(/^\d+$|:/);
   });
 
   it('refuses a payload its schema refuses, or a name the kind does not have, where the job is added', () => {
     expect(() => jobOf(chargeBatchJob, ['not-an-order'])).toThrow('job chargeBatch: invalid payload: orderIds.0');
-    expect(() => jobOf(replyJob, { replyId: 'oops', kind: 'receipt', subject: '1' })).toThrow('job reply: invalid payload: replyId');
+    expect(() => jobOf(repliesBatchJob, { replyIds: ['oops'], priority: 1 })).toThrow('job repliesBatch: invalid payload');
     expect(() => jobOf(stripeEventJob, { eventId: 'evt_1', type: 'customer.created' })).toThrow('"customer.created" is not one of its names');
   });
 

@@ -139,8 +139,10 @@ describe('a charges job', () => {
     const fifty = await statementsFor(50);
     expect(fifty).toBeLessThanOrEqual(3);
     expect(fifty).toBe(ten);
-    // Every receipt is on its way to X: one reply job per order.
-    expect(await queues.replies.getJobCounts('prioritized', 'waiting')).toMatchObject({ prioritized: 60 });
+    // Every receipt is on its way to X, in reply batches as the charge batches handed them on.
+    const replyJobs = await queues.replies.getJobs(['prioritized', 'waiting']);
+    expect(replyJobs.map((j) => j.data.replyIds.length).sort((a, b) => a - b)).toEqual([10, 50]);
+    expect(new Set(replyJobs.flatMap((j) => j.data.replyIds)).size).toBe(60);
   });
 
   it('settles the orders Stripe answered for when it fails for some, and retries only the others', async () => {

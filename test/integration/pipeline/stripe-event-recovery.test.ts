@@ -9,6 +9,7 @@ import { createRuntime, type Runtime } from '../../../src/runtime';
 import { createApp } from '../../../src/http/app';
 import { pipelineMounts } from '../../../src/http/mounts';
 import { startMaintenance } from '../../../src/queue/maintenance';
+import { repliesJobId } from '../../../src/queue/followups';
 import { stripeEventsProcessor } from '../../../workers/stripe-events';
 
 const SECRET = 'whsec_recoverytest0123456789';
@@ -113,8 +114,8 @@ describe('a Stripe event stored but never applied', () => {
     await storeOnly(event);
     const process = stripeEventsProcessor({ db: rt.db, charging: rt.charging, buyers: rt.buyers, payments: rt.payments, queues: rt.queues, log: rt.log });
     await process({ id: 'stripe-evt_applied_5', data: { eventId: event.id } } as Job);
-    const receipt = await rt.queues.replies.getJob(`reply-${ids.orderId}-receipt`);
-    expect(receipt?.data).toEqual({ replyId: ids.replyId });
+    const receipt = await rt.queues.replies.getJob(repliesJobId([ids.replyId]));
+    expect(receipt).toMatchObject({ name: 'batch', data: { replyIds: [ids.replyId] } });
     expect((await rt.db.query('SELECT processed_at FROM stripe_events WHERE id = $1', [event.id])).rows[0].processed_at).not.toBeNull();
   });
 });

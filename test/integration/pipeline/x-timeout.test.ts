@@ -88,7 +88,7 @@ describe('a call to X that never answers', () => {
     // The retry comes once the claim of the unanswered attempt has lapsed; X answers again.
     emu.clearFaults();
     await db.query(`UPDATE replies SET last_attempt_at = last_attempt_at - interval '1 hour' WHERE id = 'rep_t1'`);
-    await expect(process(job)).resolves.toMatchObject({ status: 'posted' });
+    await expect(process(job)).resolves.toEqual({ posted: 1, refused: 0, alreadyFinished: 0 });
     expect(emu.tweets({ in_reply_to_tweet_id: post.id, source: 'api' })).toHaveLength(1);
   });
 });
