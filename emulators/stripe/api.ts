@@ -49,7 +49,8 @@ export function wrap(idempotency: IdempotencyStore, handler: Handler) {
     };
     const run = async (): Promise<StoredResponse> => {
       try {
-        const body = await handler({ params, path: req.params as Record<string, string>, info, req });
+        const stripeAccount = req.get('stripe-account') || null;
+        const body = await handler({ params, path: req.params as Record<string, string>, info, req, stripeAccount });
         return { status: 200, body: JSON.stringify(body) };
       } catch (err) {
         if (!(err instanceof ApiError)) req.app.locals.logger?.error?.(err, 'stripe emulator: handler failed');
@@ -61,7 +62,7 @@ export function wrap(idempotency: IdempotencyStore, handler: Handler) {
       return send(res, r.status, r.body);
     }
     if (key.length > 255) return sendError(res, new ApiError(400, { type: 'invalid_request_error', message: 'Idempotency-Key must be at most 255 characters long.' }));
-    const scope = `${res.locals.apiKey ?? ''}\u0000${key}`;
+    const scope = `${res.locals.apiKey ?? ''}\u0000${req.get('stripe-account') ?? ''}\u0000${key}`;
     const fingerprint = `${req.method} ${req.path}\n${JSON.stringify(req.body ?? {})}`;
     for (;;) {
       const existing = idempotency.get(scope);

@@ -31,6 +31,8 @@ export interface ApiCall {
   path: Record<string, string>;
   info: RequestInfo;
   req: Request;
+  /** The `Stripe-Account` header: the connected account the request acts on, or null for the platform. */
+  stripeAccount: string | null;
 }
 
 export type ApiResult = { status: number; body: unknown } | ApiError;

@@ -30,12 +30,14 @@ export class EventBus {
     this.dispatcher = dispatcher;
   }
 
-  emit(type: string, object: StripeObject, info: RequestInfo | null, previous?: Record<string, unknown>): StoredEvent {
+  /** `account` is set on events that happened on a connected account (Connect webhooks carry it). */
+  emit(type: string, object: StripeObject, info: RequestInfo | null, previous?: Record<string, unknown>, account?: string): StoredEvent {
     const id = newId('evt_');
     const created = nowSeconds();
     const event = {
       id,
       object: 'event',
+      ...(account ? { account } : {}),
       api_version: info?.apiVersion ?? this.defaultApiVersion,
       created,
       data: previous ? { object, previous_attributes: previous } : { object },

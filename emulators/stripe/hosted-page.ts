@@ -5,7 +5,7 @@ import { TEST_CARDS } from './cards';
 import { completeSession, expireIfDue } from './checkout';
 import type { CheckoutSession } from './store';
 
-function esc(s: unknown): string {
+export function esc(s: unknown): string {
   return String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
@@ -17,7 +17,7 @@ export function formatAmount(amount: number, currency: string): string {
   }
 }
 
-function page(title: string, body: string): string {
+export function page(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>

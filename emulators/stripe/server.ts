@@ -17,6 +17,8 @@ import { registerCheckout } from './checkout';
 import { registerHostedPage } from './hosted-page';
 import { registerWebhookEndpoints } from './webhook-endpoints';
 import { registerControl } from './control';
+import { registerAccounts } from './accounts';
+import { registerOnboardingPage } from './onboarding-page';
 
 export interface AppOptions {
   /** Called lazily: the port is only known once listening. */
@@ -85,6 +87,7 @@ export function createStripeEmulatorApp(opts: AppOptions): EmulatorApp {
   app.use(control);
   const hosted = express.Router();
   registerHostedPage(hosted, ctx);
+  registerOnboardingPage(hosted, ctx);
   app.use(hosted);
 
   const api = express.Router();
@@ -97,6 +100,7 @@ export function createStripeEmulatorApp(opts: AppOptions): EmulatorApp {
   registerRefunds(api, ctx, w);
   registerCheckout(api, ctx, w);
   registerWebhookEndpoints(api, ctx, dispatcher, w);
+  registerAccounts(api, ctx, w);
   api.use((req: Request, res: Response) => {
     sendError(res, new ApiError(404, { type: 'invalid_request_error', message: `Unrecognized request URL (${req.method}: ${req.path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.` }));
   });

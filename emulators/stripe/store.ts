@@ -86,11 +86,70 @@ export interface WebhookEndpoint extends StripeObject {
   secret?: string;
 }
 
+export interface Account extends StripeObject {
+  type: string;
+  charges_enabled: boolean;
+  payouts_enabled: boolean;
+  details_submitted: boolean;
+  capabilities: Record<string, string>;
+  requirements: { currently_due: string[]; eventually_due: string[]; past_due: string[]; disabled_reason: string | null; current_deadline: number | null; [k: string]: unknown };
+  country: string;
+  default_currency: string;
+  email: string | null;
+  metadata: Metadata;
+}
+
+/** An Account Link's hosted page state (never serialised: the API answer is built from it). */
+export interface AccountLinkState {
+  token: string;
+  account: string;
+  refreshUrl: string;
+  returnUrl: string;
+  expiresAt: number;
+  /** The page was shown: a second visit goes to refresh_url, as Stripe's links are visited once. */
+  opened: boolean;
+  /** A button was pressed. */
+  used: boolean;
+}
+
+export interface Transfer extends StripeObject {
+  amount: number;
+  amount_reversed: number;
+  currency: string;
+  destination: string;
+  reversed: boolean;
+  reversals: { object: 'list'; data: StripeObject[]; has_more: boolean; total_count: number; url: string };
+}
+
+export interface ApplicationFee extends StripeObject {
+  account: string;
+  amount: number;
+  amount_refunded: number;
+  currency: string;
+  refunded: boolean;
+  refunds: { object: 'list'; data: StripeObject[]; has_more: boolean; total_count: number; url: string };
+}
+
+export interface Payout extends StripeObject {
+  amount: number;
+  currency: string;
+  status: string;
+}
+
+/** One account's money in one currency (minor units). */
+export interface BalanceBucket {
+  available: number;
+  pending: number;
+}
+
 /** What a payment method does when used; kept beside the object so it never leaks into responses. */
 export interface CardState {
   card: TestCard;
   setUpOffSession: boolean;
 }
+
+/** Balance key of the platform (the API key's own account). */
+export const PLATFORM = 'platform';
 
 export class Store {
   customers = new Map<string, Customer>();
@@ -103,6 +162,13 @@ export class Store {
   refunds = new Map<string, Refund>();
   checkoutSessions = new Map<string, CheckoutSession>();
   checkoutExtras = new Map<string, CheckoutExtras>();
+  accounts = new Map<string, Account>();
+  accountLinks = new Map<string, AccountLinkState>();
+  transfers = new Map<string, Transfer>();
+  applicationFees = new Map<string, ApplicationFee>();
+  /** Keyed by connected account id, or PLATFORM for the platform itself. */
+  balances = new Map<string, Map<string, BalanceBucket>>();
+  payouts = new Map<string, Payout>();
   // Per-customer indexes keep list-by-customer off full scans.
   pmsByCustomer = new Map<string, Set<string>>();
   pisByCustomer = new Map<string, Set<string>>();
@@ -128,6 +194,10 @@ export class Store {
       case 'ch_': return this.charges.get(id);
       case 're_': return this.refunds.get(id);
       case 'cs_': return this.checkoutSessions.get(id);
+      case 'acct_': return this.accounts.get(id);
+      case 'tr_': return this.transfers.get(id);
+      case 'fee_': return this.applicationFees.get(id);
+      case 'po_': return this.payouts.get(id);
       default: return undefined;
     }
   }
