@@ -4,7 +4,8 @@ import type { Logger } from '../src/logger';
 import type { ChargingService } from '../src/orders/charging.service';
 import type { BuyersService } from '../src/buyers/buyers.service';
 import type { PaymentsPort } from '../src/payments/payments.port';
-import { refundFromEvent } from '../src/payments/stripe.adapter';
+import { accountFromEvent, refundFromEvent } from '../src/payments/stripe.adapter';
+import { applyAccountUpdated } from '../src/merchants/connect.service';
 import { createRefundsService } from '../src/refunds/refunds.service';
 import { enqueueFollowups, type Followup } from '../src/queue/followups';
 import { stripeEventJobSchema } from '../src/queue/payloads';
@@ -41,7 +42,7 @@ export function stripeEventsProcessor(d: StripeEventsDeps) {
     return followups;
   }
 
-  async function apply(type: string, obj: Obj): Promise<Followup[]> {
+  async function apply(type: string, obj: Obj, created: number): Promise<Followup[]> {
     const md = obj.metadata ?? {};
     switch (type) {
       case 'checkout.session.completed': {
@@ -66,6 +67,11 @@ export function stripeEventsProcessor(d: StripeEventsDeps) {
         const refund = refundFromEvent(obj);
         return refund ? refunds.applyStripeRefund(refund) : [];
       }
+      case 'account.updated': {
+        const account = accountFromEvent(obj);
+        if (account) await applyAccountUpdated(d.db, account, created);
+        return [];
+      }
       default:
         return [];
     }
@@ -74,14 +80,14 @@ export function stripeEventsProcessor(d: StripeEventsDeps) {
   return async (job: Job): Promise<{ type: string }> => {
     const parsed = stripeEventJobSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError('malformed stripe-event payload');
-    const { rows } = await d.db.query<{ type: string; payload: { object: Obj }; processed_at: Date | null }>(
+    const { rows } = await d.db.query<{ type: string; payload: { object: Obj; created: number }; processed_at: Date | null }>(
       'SELECT type, payload, processed_at FROM stripe_events WHERE id = $1',
       [parsed.data.eventId],
     );
     const ev = rows[0];
     if (!ev) throw new UnrecoverableError(`event ${parsed.data.eventId} not stored`);
     if (ev.processed_at) return { type: ev.type };
-    const followups = await apply(ev.type, ev.payload.object);
+    const followups = await apply(ev.type, ev.payload.object, ev.payload.created);
     failpoint('before_stripe_event_followups');
     await enqueueFollowups(d.queues, followups);
     await d.db.query('UPDATE stripe_events SET processed_at = clock_timestamp() WHERE id = $1', [parsed.data.eventId]);

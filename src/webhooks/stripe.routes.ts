@@ -38,6 +38,8 @@ async function alreadySettled(db: Db, event: WebhookEvent): Promise<boolean> {
 /** The event types the service acts on: what its webhook endpoint subscribes to. */
 export const STRIPE_EVENTS_HANDLED = [
   'checkout.session.completed', 'payment_intent.succeeded', 'charge.refunded', 'refund.updated', 'charge.refund.updated',
+  // Connect: a merchant's connected account changed (charges or payouts enabled, requirements due).
+  'account.updated',
 ] as const;
 const HANDLED = new Set<string>(STRIPE_EVENTS_HANDLED);
 
@@ -66,7 +68,7 @@ export function stripeWebhookRouter(db: Db, payments: PaymentsPort, queue: Queue
     }
     const stored = await db.query(
       `INSERT INTO stripe_events (id, type, payload) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`,
-      [event.id, event.type, { object: event.object, created: event.created }],
+      [event.id, event.type, { object: event.object, created: event.created, account: event.account ?? null }],
     );
     failpoint('after_stripe_event_stored');
     if (stored.rowCount === 1) {
