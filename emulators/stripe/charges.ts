@@ -5,6 +5,7 @@ import { resourceMissing } from './errors';
 import { newId, nowSeconds, randomSuffix } from './ids';
 import { expand, expandPaths, list, str } from './params';
 import type { Charge, PaymentIntent, PaymentMethod } from './store';
+import { settleCharge } from './destination-charges';
 
 export interface Failure {
   code: string;
@@ -22,6 +23,7 @@ export function createCharge(ctx: Ctx, pi: PaymentIntent, pm: PaymentMethod, fai
     amount_refunded: 0,
     application: null,
     application_fee: null,
+    application_fee_amount: null,
     balance_transaction: ok ? newId('txn_') : null,
     billing_details: pm.billing_details,
     calculated_statement_descriptor: 'HASHTAG CHECKOUT',
@@ -30,12 +32,14 @@ export function createCharge(ctx: Ctx, pi: PaymentIntent, pm: PaymentMethod, fai
     currency: pi.currency,
     customer: pi.customer,
     description: pi.description ?? null,
+    destination: null,
     disputed: false,
     failure_code: failure?.code ?? null,
     failure_message: failure?.message ?? null,
     fraud_details: {},
     livemode: false,
     metadata: { ...pi.metadata },
+    on_behalf_of: null,
     outcome: ok
       ? { network_status: 'approved_by_network', reason: null, risk_level: 'normal', risk_score: 32, seller_message: 'Payment complete.', type: 'authorized' }
       : { network_status: 'declined_by_network', reason: failure.declineCode, risk_level: 'normal', risk_score: 32, seller_message: 'The bank did not return any further details with this decline.', type: 'issuer_declined' },
@@ -61,7 +65,12 @@ export function createCharge(ctx: Ctx, pi: PaymentIntent, pm: PaymentMethod, fai
     receipt_url: ok ? `https://pay.stripe.com/receipts/payment/${randomSuffix(40)}` : null,
     refunded: false,
     status: ok ? 'succeeded' : 'failed',
+    transfer: null,
+    transfer_data: null,
+    transfer_group: null,
   };
+  // Money moves (and a destination charge gets its transfer and fee) before charge.succeeded is sent.
+  if (ok) settleCharge(ctx, pi, charge, info);
   ctx.store.charges.set(charge.id, charge);
   ctx.events.emit(ok ? 'charge.succeeded' : 'charge.failed', charge, info);
   return charge;

@@ -9,6 +9,7 @@ import { createSetupIntent, confirmSetupIntent } from './setup-intents';
 import { confirmPaymentIntent, createPaymentIntent } from './payment-intents';
 import { testCard } from './cards';
 import type { CheckoutExtras, CheckoutSession, StripeObject } from './store';
+import { connectParams } from './destination-charges';
 
 function lineItems(params: Params): { items: StripeObject[]; total: number; currency: string } {
   const raw = asArray(params.line_items);
@@ -98,6 +99,7 @@ export function completeSession(ctx: Ctx, session: CheckoutSession, input: Compl
           metadata: pid.metadata,
           description: pid.description ?? undefined,
           setup_future_usage: pid.setup_future_usage ?? undefined,
+          ...pid.connect,
         },
         info,
       );
@@ -143,6 +145,13 @@ export function registerCheckout(router: Router, ctx: Ctx, w: (h: Handler) => Re
       throw invalidRequest('currency is required in setup mode when payment_method_types is not passed (dynamic payment methods).', 'currency', 'parameter_missing');
     }
     const pid = asParams(params.payment_intent_data);
+    // Destination-charge fields are checked now, as Stripe does, and passed to the PaymentIntent on payment.
+    const connect: Params = {};
+    for (const k of ['transfer_data', 'application_fee_amount', 'on_behalf_of', 'transfer_group'] as const) if (pid[k] !== undefined) connect[k] = pid[k];
+    if (Object.keys(connect).length > 0) {
+      if (mode !== 'payment') throw invalidRequest('payment_intent_data can only be used in payment mode.', 'payment_intent_data');
+      connectParams(ctx, connect, total ?? 0);
+    }
     const created = nowSeconds();
     const id = newId('cs_test_', 58);
     const session: CheckoutSession = {
@@ -180,6 +189,7 @@ export function registerCheckout(router: Router, ctx: Ctx, w: (h: Handler) => Re
         metadata: metadata(pid) ?? {},
         description: str(pid, 'description') ?? null,
         setup_future_usage: str(pid, 'setup_future_usage') || null,
+        connect,
       },
       customerCreation: str(params, 'customer_creation') ?? null,
     };

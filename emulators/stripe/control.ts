@@ -5,6 +5,9 @@ import type { WebhookDispatcher } from './webhooks';
 import type { RateLimiter } from './api';
 import { testCard } from './cards';
 import { settleRefund } from './refunds';
+import { release } from './ledger';
+import { payOutAvailable } from './connect-money';
+import { PLATFORM } from './store';
 
 const REFUND_FAILURES = ['lost_or_stolen_card', 'expired_or_canceled_card', 'charge_for_pending_refund_disputed', 'insufficient_funds', 'declined', 'merchant_request', 'unknown'];
 
@@ -82,6 +85,25 @@ export function registerControl(router: Router, ctx: Ctx, deps: ControlDeps): vo
     const reason = body.failure_reason === undefined ? undefined : String(body.failure_reason);
     if (reason !== undefined && !REFUND_FAILURES.includes(reason)) return void res.status(400).json({ error: `failure_reason must be one of ${REFUND_FAILURES.join(', ')}` });
     res.json(settleRefund(ctx, refund, { status: body.status, ...(reason ? { failure_reason: reason } : {}) }));
+  });
+
+  router.get('/_emulator/accounts', (_req, res) => void res.json({ data: Array.from(store.accounts.values()) }));
+
+  /** `{account?: 'acct_...' | 'platform'}`: pending funds become available (Stripe waits out the payout delay); all accounts without one. */
+  router.post('/_emulator/balance/release', json, (req, res) => {
+    const account = (req.body as Record<string, unknown> | undefined)?.account;
+    if (account !== undefined && account !== PLATFORM && (typeof account !== 'string' || !store.accounts.has(account))) {
+      return void res.status(404).json({ error: 'no such account' });
+    }
+    release(ctx, account as string | undefined);
+    res.status(204).end();
+  });
+
+  /** `{account?: 'acct_...'}` (platform without one): the automatic daily payout, paying out every currency's available balance. */
+  router.post('/_emulator/payouts', json, (req, res) => {
+    const account = (req.body as Record<string, unknown> | undefined)?.account;
+    if (account !== undefined && (typeof account !== 'string' || !store.accounts.has(account))) return void res.status(404).json({ error: 'no such account' });
+    res.json({ data: payOutAvailable(ctx, (account as string | undefined) ?? null) });
   });
 
   router.post('/_emulator/reset', (_req, res) => {

@@ -4,7 +4,9 @@ import { createStripeEmulatorApp } from './server';
 import { parseFault, type Fault } from './faults';
 import type { Logger } from './context';
 import type { DeliveryRecord } from './webhooks';
-import type { CheckoutSession, Customer, PaymentIntent } from './store';
+import type { Account, CheckoutSession, Customer, PaymentIntent, Payout } from './store';
+import { release } from './ledger';
+import { payOutAvailable } from './connect-money';
 
 export { createStripeEmulatorApp } from './server';
 export type { AppOptions, EmulatorApp } from './server';
@@ -48,6 +50,12 @@ export interface StripeEmulator {
   paymentIntents(): PaymentIntent[];
   customers(): Customer[];
   checkoutSessions(): CheckoutSession[];
+  /** Connected accounts. */
+  accounts(): Account[];
+  /** Pending balance becomes available, for one connected account ('platform' for the platform) or for all. */
+  releaseBalance(account?: string): void;
+  /** The automatic daily payout: pays out the account's (or, without one, the platform's) available balance, per currency. */
+  payOut(account?: string): Payout[];
   webhookDeliveries(): DeliveryRecord[];
   /** Resolves when no webhook delivery is queued, in flight or waiting to retry. */
   webhooksIdle(): Promise<void>;
@@ -104,6 +112,9 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
     paymentIntents: () => Array.from(emu.ctx.store.paymentIntents.values()),
     customers: () => Array.from(emu.ctx.store.customers.values()),
     checkoutSessions: () => Array.from(emu.ctx.store.checkoutSessions.values()),
+    accounts: () => Array.from(emu.ctx.store.accounts.values()),
+    releaseBalance: (account) => release(emu.ctx, account),
+    payOut: (account) => payOutAvailable(emu.ctx, account ?? null),
     webhookDeliveries: () => emu.dispatcher.deliveries(),
     webhooksIdle: () => emu.dispatcher.idle(),
   };

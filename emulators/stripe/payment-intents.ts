@@ -8,6 +8,7 @@ import { shippingParam } from './shipping';
 import { getCustomer } from './customers';
 import { attach, cardState, resolvePaymentMethod } from './payment-methods';
 import { createCharge, type Failure } from './charges';
+import { checkFeeWithin, connectParams } from './destination-charges';
 import type { PaymentIntent, PaymentMethod } from './store';
 
 const CONFIRMABLE = ['requires_payment_method', 'requires_confirmation', 'requires_action'];
@@ -48,6 +49,7 @@ export function createPaymentIntent(ctx: Ctx, params: Params, info: RequestInfo 
   const currency = requiredStr(params, 'currency').toLowerCase();
   if (!/^[a-z]{3}$/.test(currency)) throw invalidRequest(`Invalid currency: ${currency}. Stripe currently supports these currencies: usd, eur, gbp, ...`, 'currency');
   checkAmount(amount, currency);
+  const connect = connectParams(ctx, params, amount);
   const captureMethod = str(params, 'capture_method') ?? 'automatic';
   if (captureMethod === 'manual') throw invalidRequest('The Stripe emulator supports capture_method automatic only.', 'capture_method');
   const customer = str(params, 'customer') || null;
@@ -63,7 +65,7 @@ export function createPaymentIntent(ctx: Ctx, params: Params, info: RequestInfo 
     amount_details: { tip: {} },
     amount_received: 0,
     application: null,
-    application_fee_amount: null,
+    application_fee_amount: connect.application_fee_amount,
     automatic_payment_methods: null,
     canceled_at: null,
     cancellation_reason: null,
@@ -79,7 +81,7 @@ export function createPaymentIntent(ctx: Ctx, params: Params, info: RequestInfo 
     livemode: false,
     metadata: metadata(params) ?? {},
     next_action: null,
-    on_behalf_of: null,
+    on_behalf_of: connect.on_behalf_of,
     payment_method: pm?.id ?? null,
     payment_method_options: { card: { installments: null, mandate_options: null, network: null, request_three_d_secure: 'automatic' } },
     payment_method_types: ['card'],
@@ -91,8 +93,8 @@ export function createPaymentIntent(ctx: Ctx, params: Params, info: RequestInfo 
     statement_descriptor: str(params, 'statement_descriptor') ?? null,
     statement_descriptor_suffix: null,
     status: pm ? 'requires_confirmation' : 'requires_payment_method',
-    transfer_data: null,
-    transfer_group: null,
+    transfer_data: connect.transfer_data,
+    transfer_group: str(params, 'transfer_group') || null,
   };
   ctx.store.paymentIntents.set(pi.id, pi);
   if (customer) ctx.store.indexAdd(ctx.store.pisByCustomer, customer, pi.id);
@@ -220,6 +222,7 @@ export function registerPaymentIntents(router: Router, ctx: Ctx, w: (h: Handler)
     const amount = int(params, 'amount');
     if (amount !== undefined) {
       checkAmount(amount, pi.currency);
+      checkFeeWithin(pi, amount);
       pi.amount = amount;
     }
     const description = str(params, 'description');

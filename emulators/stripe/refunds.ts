@@ -3,7 +3,9 @@ import type { Ctx } from './context';
 import type { Handler } from './api';
 import { invalidRequest, resourceMissing } from './errors';
 import { newId, nowSeconds } from './ids';
-import { expand, expandPaths, int, list, metadata, str } from './params';
+import { bool, expand, expandPaths, int, list, metadata, str } from './params';
+import { settleRefundMoney } from './destination-charges';
+import { credit } from './ledger';
 import type { Charge, Refund } from './store';
 
 const REASONS = ['duplicate', 'fraudulent', 'requested_by_customer'];
@@ -46,6 +48,7 @@ export function registerRefunds(router: Router, ctx: Ctx, w: (h: Handler) => Req
       );
     }
     const reason = str(params, 'reason') ?? null;
+    const connectOptions = { reverseTransfer: bool(params, 'reverse_transfer') ?? false, refundApplicationFee: bool(params, 'refund_application_fee') ?? false };
     const paidWith = typeof charge.payment_method === 'string' ? store.cardStates.get(charge.payment_method) : undefined;
     const pending = paidWith?.card.refundsPending === true;
     if (reason && !REASONS.includes(reason)) throw invalidRequest(`Invalid reason: must be one of ${REASONS.join(', ')}`, 'reason');
@@ -74,6 +77,7 @@ export function registerRefunds(router: Router, ctx: Ctx, w: (h: Handler) => Req
     const previous = { amount_refunded: charge.amount_refunded, refunded: charge.refunded };
     charge.amount_refunded += amount;
     charge.refunded = charge.amount_refunded >= charge.amount;
+    settleRefundMoney(ctx, charge, refund, connectOptions, info);
     ctx.events.emit('refund.created', refund, info);
     ctx.events.emit('charge.refunded', charge, info, previous);
     return expand(refund, expandPaths(params), store);
@@ -111,6 +115,8 @@ export function settleRefund(ctx: Ctx, refund: Refund, outcome: { status: 'succe
     if (charge) {
       charge.amount_refunded = Math.max(0, charge.amount_refunded - refund.amount);
       charge.refunded = charge.amount_refunded >= charge.amount;
+      // The platform gets the money back; a transfer reversal or fee refund it made stays (see README).
+      credit(ctx, null, charge.currency, refund.amount);
     }
   }
   ctx.events.emit('refund.updated', refund, null, previous);

@@ -18,6 +18,7 @@ import { registerHostedPage } from './hosted-page';
 import { registerWebhookEndpoints } from './webhook-endpoints';
 import { registerControl } from './control';
 import { registerAccounts } from './accounts';
+import { registerConnectMoney } from './connect-money';
 import { registerOnboardingPage } from './onboarding-page';
 
 export interface AppOptions {
@@ -101,6 +102,7 @@ export function createStripeEmulatorApp(opts: AppOptions): EmulatorApp {
   registerCheckout(api, ctx, w);
   registerWebhookEndpoints(api, ctx, dispatcher, w);
   registerAccounts(api, ctx, w);
+  registerConnectMoney(api, ctx, w);
   api.use((req: Request, res: Response) => {
     sendError(res, new ApiError(404, { type: 'invalid_request_error', message: `Unrecognized request URL (${req.method}: ${req.path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.` }));
   });

@@ -76,7 +76,7 @@ export interface CheckoutSession extends StripeObject {
 export interface CheckoutExtras {
   lineItems: StripeObject[];
   setupIntentMetadata: Metadata;
-  paymentIntentData: { metadata: Metadata; description: string | null; setup_future_usage: string | null };
+  paymentIntentData: { metadata: Metadata; description: string | null; setup_future_usage: string | null; connect: Record<string, unknown> };
   customerCreation: string | null;
 }
 
