@@ -63,7 +63,21 @@ export function connectMerchantRouters(connect: ConnectService, merchants: Merch
   return { account, balance, payouts };
 }
 
-const stillDue = (m: MerchantRow): string[] => [...new Set([...m.requirements.past_due, ...m.requirements.currently_due])];
+/** Stripe's requirement names (`representative.dob.day`, `tos_acceptance.ip`) grouped into what a person would call them. */
+const REQUIREMENT_LABELS: Array<[RegExp, string]> = [
+  [/^external_account/, 'a bank account for payouts'],
+  [/^tos_acceptance\./, "acceptance of Stripe's terms"],
+  [/^business_profile\./, 'business details'],
+  [/^business_type$/, 'the type of business'],
+  [/^(representative|individual|person_[^.]+)\./, "the representative's personal details"],
+  [/^(company|owners|directors|executives)\b/, 'company details'],
+  [/^documents?\b/, 'identity documents'],
+];
+
+const stillDue = (m: MerchantRow): string[] => [
+  ...new Set([...m.requirements.past_due, ...m.requirements.currently_due].map((field) =>
+    REQUIREMENT_LABELS.find(([pattern]) => pattern.test(field))?.[1] ?? field.replace(/[._]/g, ' '))),
+];
 
 /**
  * Where Stripe sends a merchant during onboarding: /connect/refresh/<token> when its link expired
@@ -91,7 +105,7 @@ export function connectPages(connect: ConnectService): Router {
       heading: 'Onboarding is not finished yet',
       lines: [
         m.charges_enabled ? `${m.name} can take payments, but Stripe still needs a few details.` : `${m.name} cannot take payments until Stripe has what it needs.`,
-        ...(due.length ? [`Still due: ${due.map((f) => f.replace(/[._]/g, ' ')).join(', ')}.`] : ['Stripe is reviewing the details; this can take a few minutes.']),
+        ...(due.length ? [`Still due: ${due.join(', ')}.`] : ['Stripe is reviewing the details; this can take a few minutes.']),
       ],
       linkHref: `/connect/refresh/${String(req.params.token)}`,
       linkText: 'Continue onboarding',

@@ -76,7 +76,8 @@ describe('onboarding a merchant to Stripe Connect', () => {
     const html = await page.text();
     expect(html).toContain('Onboarding is not finished yet');
     expect(html).toContain('Still due:');
-    expect(html).toContain('external account');
+    expect(html).toContain('a bank account for payouts');
+    expect(html).toContain('acceptance of Stripe&#39;s terms');
     // The return page read the account itself: the API says the same thing at once.
     expect(await merchantView(m.id)).toMatchObject({ charges_enabled: false, requirements: { currently_due: expect.arrayContaining(['external_account']) } });
 
