@@ -99,6 +99,27 @@ describe('a paid order splits into the merchant transfer and the platform fee, t
   });
 });
 
+describe('a payment the buyer must confirm (3-D Secure)', () => {
+  it('goes to the merchant less the fee too, when the buyer completes it on the Checkout page', async () => {
+    const buyer = '777000222';
+    await request(kit.app).post('/v1/sandbox/buyers').set('Authorization', `Bearer ${kit.admin}`).send({ x_user_id: buyer, x_username: 'bankbuyer', payment_method: 'pm_card_authenticationRequired' }).expect(201);
+    const product = await request(kit.app).post('/v1/products').set(key(shop.apiKey)).send({ name: 'Bank Lamp', hashtag: `BuyBank${++tweet}`, unit_amount: 3000, currency: 'eur', shipping: 'none' }).expect(201);
+    const placed = await withTransaction(kit.rt.db, (tx) => placeOrder(tx, {
+      id: newId('ord'), merchantId: shop.id, productId: product.body.id, tweetId: String(tweet), chainId: String(tweet),
+      buyerXUserId: buyer, buyerXUsername: 'bankbuyer', buyerId: null, quantity: 1, amount: 3000, currency: 'eur',
+    }, { id: newId('rep'), text: 'sold out' }));
+    await kit.rt.charging.chargeOrder(placed!.id);
+    const order = (await kit.rt.db.query('SELECT status, checkout_session_id, application_fee_amount FROM orders WHERE id = $1', [placed!.id])).rows[0];
+    expect(order).toMatchObject({ status: 'requires_action', application_fee_amount: 112 }); // 87 + 25
+    const session = await kit.stripe.checkout.sessions.retrieve(order.checkout_session_id);
+    const confirmed = await fetch(session.url!, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'payment_method=pm_card_authenticationRequired' });
+    expect(confirmed.status).toBe(303);
+    const paid = (await kit.stripe.paymentIntents.list({ limit: 100 })).data.filter((pi) => pi.metadata.order_id === placed!.id && pi.status === 'succeeded');
+    expect(paid).toHaveLength(1);
+    expect(paid[0]).toMatchObject({ amount: 3000, transfer_data: { destination: shop.account }, application_fee_amount: 112 });
+  });
+});
+
 describe('charges that stay on the platform', () => {
   it('test mode: a merchant not onboarded can sell; its charges carry no transfer and no fee', async () => {
     const m = await kit.createMerchant('Not Yet Onboarded');
