@@ -66,6 +66,8 @@ describe('a paid order splits into the merchant transfer and the platform fee, t
     const before = await pendingBalance(currency);
     const order = await paidOrder(shop, currency, amount);
     expect(order).toMatchObject({ transfer_destination: shop.account, application_fee_amount: fee, transfer_id: expect.stringMatching(/^tr_/) });
+    // The merchant sees the split on its order.
+    expect((await request(kit.app).get(`/v1/orders/${order.id}`).set(key(shop.apiKey)).expect(200)).body).toMatchObject({ amount, transfer_destination: shop.account, application_fee_amount: fee, transfer: order.transfer_id });
 
     const charge = await chargeOf(order.payment_intent_id);
     expect(charge).toMatchObject({ amount, currency, transfer: order.transfer_id, transfer_data: { destination: shop.account }, application_fee_amount: fee });
