@@ -101,6 +101,17 @@ describe('a paid order splits into the merchant transfer and the platform fee, t
   });
 });
 
+describe('a payment that arrived after its order ended', () => {
+  it('is given back whole: the transfer reversed and the fee refunded', async () => {
+    const order = await paidOrder(shop, 'eur', 1999); // fee 83
+    // What the Stripe events worker does with a late payment (workers/stripe-events.ts).
+    await kit.rt.payments.refund({ paymentIntentId: order.payment_intent_id, idempotencyKey: `${order.id}-late-refund` });
+    const fee = await feeOf((await chargeOf(order.payment_intent_id)).id);
+    expect((await kit.stripe.transfers.listReversals(order.transfer_id!)).data.map((r) => r.amount)).toEqual([1999]);
+    expect((await kit.stripe.applicationFees.listRefunds(fee.id)).data.map((r) => r.amount)).toEqual([83]);
+  });
+});
+
 describe('a payment the buyer must confirm (3-D Secure)', () => {
   it('goes to the merchant less the fee too, when the buyer completes it on the Checkout page', async () => {
     const buyer = '777000222';
