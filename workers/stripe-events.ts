@@ -69,7 +69,10 @@ export function stripeEventsProcessor(d: StripeEventsDeps) {
       }
       case 'account.updated': {
         const account = accountFromEvent(obj);
-        if (account) await applyAccountUpdated(d.db, account, created);
+        const merchant = account ? await applyAccountUpdated(d.db, account, created) : undefined;
+        if (merchant) {
+          d.log.info({ merchant_id: merchant.id, charges_enabled: merchant.charges_enabled, payouts_enabled: merchant.payouts_enabled, currently_due: merchant.requirements.currently_due.length }, 'merchant stripe account updated');
+        }
         return [];
       }
       default:
