@@ -14,6 +14,8 @@ import { pipelineMounts } from '../../../src/http/mounts';
 import { stripeEventsProcessor } from '../../../workers/stripe-events';
 
 export const WEBHOOK_SECRET = 'whsec_connecttest0123456789';
+/** Stripe signs Connect events with the Connect endpoint's own secret. */
+export const CONNECT_WEBHOOK_SECRET = 'whsec_connectendpoint0123456789';
 const X_ENV = { X_BEARER_TOKEN: 'b', X_API_KEY: 'k', X_API_SECRET: 's', X_ACCESS_TOKEN: '1-t', X_ACCESS_SECRET: 'a', X_CLIENT_ID: 'c' };
 
 export interface ConnectKit {
@@ -47,7 +49,7 @@ export async function startConnectKit(env: Record<string, string> = {}, opts: { 
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const config = testConfig({
     DATABASE_URL: database.url, PUBLIC_BASE_URL: base,
-    STRIPE_SECRET_KEY: 'sk_test_connect', STRIPE_API_BASE: emu.url, STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    STRIPE_SECRET_KEY: 'sk_test_connect', STRIPE_API_BASE: emu.url, STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET, STRIPE_CONNECT_WEBHOOK_SECRET: CONNECT_WEBHOOK_SECRET,
     PLATFORM_FEE_BPS: '290', PLATFORM_FEE_FIXED: 'usd:30, eur:25, jpy:0',
     ...X_ENV, ...env,
   });

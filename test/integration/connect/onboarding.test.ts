@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
 import request from 'supertest';
 import { conformanceProblems } from '../../support/openapi-recorder';
-import { startConnectKit, WEBHOOK_SECRET, type ConnectKit } from './kit';
+import { CONNECT_WEBHOOK_SECRET, startConnectKit, WEBHOOK_SECRET, type ConnectKit } from './kit';
 
 jest.setTimeout(60_000);
 
@@ -64,6 +64,21 @@ describe('onboarding a merchant to Stripe Connect', () => {
       .set('Stripe-Signature', Stripe.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET })).send(payload).expect(200);
     expect(await kit.processStripeEvents()).toEqual(['account.updated']);
     expect(await merchantView(m.id)).toMatchObject({ charges_enabled: true, requirements: { currently_due: [] } });
+  });
+
+  it("takes account.updated signed with the Connect endpoint's secret, and refuses other signatures", async () => {
+    const m = await kit.createMerchant('Connect Endpoint Co');
+    const link = await request(kit.app).post('/v1/account/onboarding_link').set(key(m.apiKey)).expect(201);
+    const event = (id: string, chargesEnabled: boolean) => JSON.stringify({
+      id, object: 'event', type: 'account.updated', account: link.body.account, created: Math.floor(Date.now() / 1000) + 5,
+      data: { object: { id: link.body.account, object: 'account', charges_enabled: chargesEnabled, payouts_enabled: false, details_submitted: true, requirements: { currently_due: [], eventually_due: ['external_account'], past_due: [], disabled_reason: null, current_deadline: null } } },
+    });
+    const deliver = (payload: string, secret: string) => request(kit.app).post('/webhooks/stripe').set('Content-Type', 'application/json')
+      .set('Stripe-Signature', Stripe.webhooks.generateTestHeaderString({ payload, secret })).send(payload);
+    expect((await deliver(event('evt_connect_forged', true), 'whsec_someone_else').expect(400)).body.code).toBe('signature_invalid');
+    await deliver(event('evt_connect_endpoint', true), CONNECT_WEBHOOK_SECRET).expect(200);
+    expect(await kit.processStripeEvents()).toEqual(['account.updated']);
+    expect(await merchantView(m.id)).toMatchObject({ charges_enabled: true, payouts_enabled: false, details_submitted: true, requirements: { currently_due: [], eventually_due: ['external_account'] } });
   });
 
   it('our return page says what is still due; our refresh page mints a new link; forged links are refused', async () => {
