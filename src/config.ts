@@ -3,6 +3,7 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import net from 'node:net';
 import { z } from 'zod';
+import { MAX_FEE_BPS, parseFixedFees } from './merchants/platform-fee';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
@@ -36,6 +37,20 @@ const envSchema = z.object({
     z.string().regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]+$/, 'must look like sk_test_... or sk_live_...').optional(),
   ),
   STRIPE_WEBHOOK_SECRET: optionalString.pipe(z.string().startsWith('whsec_', 'must start with whsec_').optional()),
+  // Connect endpoints (events about connected accounts, e.g. account.updated) have their own secret.
+  STRIPE_CONNECT_WEBHOOK_SECRET: optionalString.pipe(z.string().startsWith('whsec_', 'must start with whsec_').optional()),
+  // The platform's fee on each sale: basis points of the amount plus a fixed part per currency
+  // (minor units), e.g. PLATFORM_FEE_BPS=290 PLATFORM_FEE_FIXED=usd:30,eur:25,jpy:0.
+  PLATFORM_FEE_BPS: z.coerce.number().int('must be a whole number of basis points').min(0).max(MAX_FEE_BPS, `must be at most ${MAX_FEE_BPS} (100 %)`).default(0),
+  PLATFORM_FEE_FIXED: z
+    .string()
+    .default('')
+    .transform((value, ctx) => {
+      const parsed = parseFixedFees(value);
+      if (parsed.ok) return parsed.fixed;
+      for (const problem of parsed.problems) ctx.addIssue({ code: 'custom', message: problem });
+      return z.NEVER;
+    }),
   STRIPE_API_BASE: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
   STRIPE_OPS_PER_SECOND: z.coerce.number().int().min(1).default(25),
   X_BEARER_TOKEN: optionalString,

@@ -42,7 +42,7 @@ export const REDACT_PATHS = [
  * codes, states) is dropped.
  */
 export function loggablePath(url: string): string {
-  return url.split('?')[0]!.replace(/^(\/+(?:link|pay)\/)[^/]+/i, '$1:token');
+  return url.split('?')[0]!.replace(/^(\/+(?:link|pay|connect\/(?:refresh|return))\/)[^/]+/i, '$1:token');
 }
 
 /** Readable lines for a person at a terminal during development; JSON for everything else (files, pipes, production). */

@@ -10,6 +10,7 @@ import { createXPorts, type XPorts } from './x/x.adapter';
 import type { XRepliesPort } from './x/x.port';
 import { createLinkSigner, type LinkSigner } from './links/links';
 import { createChargingService, type ChargingService } from './orders/charging.service';
+import { createChargeSplitter } from './merchants/charge-split';
 import { createCancelPath } from './posts/cancel-request';
 import { createMatchingService, type MatchingService } from './posts/matching.service';
 import { createBuyersService, type BuyersService } from './buyers/buyers.service';
@@ -43,6 +44,7 @@ export function createRuntime(config: Config, log: Logger, databaseUrl: string, 
   const payments = createStripeAdapter({
     secretKey: config.STRIPE_SECRET_KEY!,
     webhookSecret: () => config.STRIPE_WEBHOOK_SECRET,
+    connectWebhookSecret: () => config.STRIPE_CONNECT_WEBHOOK_SECRET,
     apiBase: config.STRIPE_API_BASE,
   });
   const x = createXPorts({
@@ -53,7 +55,8 @@ export function createRuntime(config: Config, log: Logger, databaseUrl: string, 
     timeoutMs: config.X_TIMEOUT_MS,
   });
   const signer = createLinkSigner(config.SIGNING_SECRET);
-  const charging = createChargingService({ db, payments, signer, publicBaseUrl: config.PUBLIC_BASE_URL, log, actionTtlHours: config.ACTION_TTL_HOURS });
+  const splitter = createChargeSplitter(db, { bps: config.PLATFORM_FEE_BPS, fixed: config.PLATFORM_FEE_FIXED });
+  const charging = createChargingService({ db, payments, signer, publicBaseUrl: config.PUBLIC_BASE_URL, log, actionTtlHours: config.ACTION_TTL_HOURS, splitter });
   const buyers = createBuyersService({ db, payments, charging, log });
   return {
     config, log, db, redis, queues, payments, x, signer, charging, buyers,

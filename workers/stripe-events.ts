@@ -5,6 +5,7 @@ import type { ChargingService } from '../src/orders/charging.service';
 import type { BuyersService } from '../src/buyers/buyers.service';
 import type { PaymentEvent, PaymentsPort } from '../src/payments/payments.port';
 import { findStripeEvent, markStripeEventApplied } from '../src/webhooks/stripe-events.repository';
+import { applyAccountUpdated } from '../src/merchants/connect.service';
 import { createRefundsService } from '../src/refunds/refunds.service';
 import { enqueueFollowups, type Followup } from '../src/queue/followups';
 import { stripeEventJobSchema } from '../src/queue/payloads';
@@ -49,6 +50,13 @@ export function stripeEventsProcessor(deps: StripeEventsDeps) {
         });
         deps.onSetupLinked?.(meaning.xUserId);
         return followups;
+      }
+      case 'account_updated': {
+        const merchant = await applyAccountUpdated(deps.db, meaning.account, meaning.created);
+        if (merchant) {
+          deps.log.info({ merchant_id: merchant.id, charges_enabled: merchant.charges_enabled, payouts_enabled: merchant.payouts_enabled, currently_due: merchant.requirements.currently_due.length }, 'merchant stripe account updated');
+        }
+        return [];
       }
       case 'charge_refunded':
         await deps.charging.applyRefund(meaning.paymentIntentId, meaning.amountRefunded);

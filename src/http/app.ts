@@ -31,6 +31,9 @@ import { eventsRouter } from '../events/events.routes';
 import { webhookEndpointsRouter } from '../webhooks/endpoints.routes';
 import { createEndpointsService } from '../webhooks/endpoints.service';
 import { createSecretBox } from '../webhooks/secret-box';
+import { assertCanSell, createConnectService } from '../merchants/connect.service';
+import { connectMerchantRouters, connectOperatorRouter, connectPages } from '../merchants/connect.routes';
+import { createLinkSigner } from '../links/links';
 
 export interface AppDeps {
   config: Config;
@@ -89,6 +92,11 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(health(db, redis));
   for (const mount of deps.mountBefore ?? []) mount(app);
+  const platformFee = { bps: config.PLATFORM_FEE_BPS, fixed: config.PLATFORM_FEE_FIXED };
+  const connect = createConnectService({
+    db, payments: deps.payments, signer: createLinkSigner(config.SIGNING_SECRET), publicBaseUrl: config.PUBLIC_BASE_URL, platformFee, log,
+  });
+  app.use(connectPages(connect));
 
   const v1 = express.Router();
   v1.use(requireJson, express.json({ limit: BODY_LIMIT, strict: true, type: 'application/json' }), limitJsonDepth());
@@ -99,8 +107,13 @@ export function createApp(deps: AppDeps): Express {
   const merchant = requireMerchant(db, config.apiKeyMode, authFailures);
 
   const merchants = createMerchantsService(db, config.apiKeyMode);
-  const products = createProductsService(db, hashtagLimits(config), deps.onProductsChanged);
-  v1.use('/merchants', operator, limiter, idem, merchantsRouter(merchants));
+  // Live mode sells only for merchants Stripe lets take charges; test and sandbox let anyone (charges stay on the platform).
+  const products = createProductsService(db, hashtagLimits(config), deps.onProductsChanged, config.apiKeyMode === 'live' ? assertCanSell : undefined);
+  v1.use('/merchants', operator, limiter, idem, merchantsRouter(merchants, platformFee), connectOperatorRouter(connect));
+  const merchantConnect = connectMerchantRouters(connect, merchants);
+  v1.use('/account', merchant, limiter, idem, merchantConnect.account);
+  v1.use('/balance', merchant, limiter, merchantConnect.balance);
+  v1.use('/payouts', merchant, limiter, merchantConnect.payouts);
   v1.use('/products', merchant, limiter, idem, productsRouter(products));
   const enqueue = deps.enqueueFollowups;
   v1.use('/orders', merchant, limiter, idem, ordersRouter(db, createFulfillmentService({ db, enqueue }), createCancelService({ db, enqueue })),

@@ -25,6 +25,7 @@ const STATUS_TEXT: Record<number, string> = {
   422: 'Idempotency-Key reused with a different request',
   429: 'Rate limited; see Retry-After',
   500: 'Unexpected server error; the body carries a request id to quote',
+  502: 'Stripe refused the request; the detail carries its code',
   503: 'A dependency is unavailable',
 };
 

@@ -3,6 +3,7 @@ import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-ope
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import { registerMerchantPaths } from '../merchants/merchants.schema';
+import { registerConnectPaths } from '../merchants/connect.schema';
 import { registerProductPaths } from '../products/products.schema';
 import { registerOrderPaths } from '../orders/orders.schema';
 import { registerSandboxPaths } from '../sandbox/sandbox.routes';
@@ -11,7 +12,7 @@ import { registerEventPaths } from '../events/events.schema';
 import { registerEndpointPaths } from '../webhooks/endpoints.schema';
 
 /** Extra path registrations from later features (webhooks, sandbox) add themselves here. */
-export const pathRegistrations: Array<(r: OpenAPIRegistry) => void> = [registerMerchantPaths, registerProductPaths, registerOrderPaths, registerRefundPaths, registerSandboxPaths, registerWebhookPaths, registerEventPaths, registerEndpointPaths];
+export const pathRegistrations: Array<(r: OpenAPIRegistry) => void> = [registerMerchantPaths, registerConnectPaths, registerProductPaths, registerOrderPaths, registerRefundPaths, registerSandboxPaths, registerWebhookPaths, registerEventPaths, registerEndpointPaths];
 
 function registerOps(r: OpenAPIRegistry): void {
   r.registerPath({

@@ -5,9 +5,21 @@ import { unix } from '../http/time';
 import { shownOnce } from '../http/idempotency';
 import type { ApiKeyRow, MerchantRow } from './merchants.repository';
 import type { MerchantsService } from './merchants.service';
+import { effectiveRule, type FeeRule } from './platform-fee';
 import { createKeyBody, createMerchantBody, listMerchantsQuery } from './merchants.schema';
 
-export const presentMerchant = (m: MerchantRow) => ({ id: m.id, object: 'merchant' as const, name: m.name, created: unix(m.created_at)! });
+export const presentMerchant = (m: MerchantRow, fee: FeeRule & { source: 'platform' | 'merchant' }) => ({
+  id: m.id,
+  object: 'merchant' as const,
+  name: m.name,
+  created: unix(m.created_at)!,
+  stripe_account: m.stripe_account_id,
+  charges_enabled: m.charges_enabled,
+  payouts_enabled: m.payouts_enabled,
+  details_submitted: m.details_submitted,
+  requirements: m.requirements,
+  platform_fee: { bps: fee.bps, fixed: fee.fixed, source: fee.source },
+});
 
 export const presentKey = (k: ApiKeyRow) => ({
   id: k.id,
@@ -20,21 +32,22 @@ export const presentKey = (k: ApiKeyRow) => ({
 });
 
 /** Operator endpoints; the caller mounts them behind requireAdmin. */
-export function merchantsRouter(service: MerchantsService): Router {
+export function merchantsRouter(service: MerchantsService, platformFee: FeeRule): Router {
   const r = Router();
+  const present = (m: MerchantRow) => presentMerchant(m, effectiveRule(platformFee, { bps: m.fee_bps, fixed: m.fee_fixed }));
   r.post('/', async (req, res) => {
     const body = parseBody(createMerchantBody, req.body);
     const { merchant, key, secret } = await service.create(body.name);
     shownOnce(res, ['api_key']);
-    res.status(201).json({ ...presentMerchant(merchant), api_key: secret, api_key_id: key.id });
+    res.status(201).json({ ...present(merchant), api_key: secret, api_key_id: key.id });
   });
   r.get('/', async (req, res) => {
     const q = parseQuery(listMerchantsQuery, req.query);
     const rows = await service.list(q.limit, q.starting_after);
-    res.json(toPage(rows, q.limit, '/v1/merchants', presentMerchant));
+    res.json(toPage(rows, q.limit, '/v1/merchants', present));
   });
   r.get('/:id', async (req, res) => {
-    res.json(presentMerchant(await service.get(pathId(req.params.id, 'mer', 'merchant'))));
+    res.json(present(await service.get(pathId(req.params.id, 'mer', 'merchant'))));
   });
   r.post('/:id/api_keys', async (req, res) => {
     parseBody(createKeyBody, req.body);

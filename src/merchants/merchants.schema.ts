@@ -12,12 +12,36 @@ export const createKeyBody = z.strictObject({});
 
 export const listMerchantsQuery = z.strictObject({ ...listQuery });
 
+export const accountRequirements = z
+  .object({
+    currently_due: z.array(z.string()).meta({ description: 'What Stripe needs now before charges or payouts are (or stay) enabled' }),
+    eventually_due: z.array(z.string()),
+    past_due: z.array(z.string()),
+    disabled_reason: z.string().nullable().meta({ description: "Why Stripe disabled the account's charges or payouts, if it did" }),
+    current_deadline: z.number().int().nullable().meta({ description: 'Unix seconds by which currently_due must be given' }),
+  })
+  .meta({ id: 'AccountRequirements' });
+
+export const platformFeeRule = z
+  .object({
+    bps: z.number().int().meta({ description: 'Basis points of each sale (290 = 2.9 %), rounded to the nearest minor unit, halves up' }),
+    fixed: z.record(z.string(), z.number().int()).meta({ description: 'Fixed part per currency in minor units; a currency not listed has none', example: { usd: 30, eur: 25, jpy: 0 } }),
+    source: z.enum(['platform', 'merchant']).meta({ description: "`platform`: PLATFORM_FEE_BPS / PLATFORM_FEE_FIXED; `merchant`: the operator's override for this merchant" }),
+  })
+  .meta({ id: 'PlatformFeeRule' });
+
 export const merchant = z
   .object({
     id: z.string().meta({ example: 'mer_4Bq9Zt2cW1xYk8LmN0pQ' }),
     object: z.literal('merchant'),
     name: z.string(),
     created: z.number().int(),
+    stripe_account: z.string().nullable().meta({ description: "The merchant's Stripe Express connected account, created by its first onboarding link", example: 'acct_1Nv0FGQ9RKHgCVdK' }),
+    charges_enabled: z.boolean().meta({ description: 'Stripe lets the account take charges: sales are paid out to it, less the platform fee. Needed to sell in live mode' }),
+    payouts_enabled: z.boolean().meta({ description: 'Stripe pays the account out to its bank' }),
+    details_submitted: z.boolean(),
+    requirements: accountRequirements,
+    platform_fee: platformFeeRule,
   })
   .meta({ id: 'Merchant' });
 

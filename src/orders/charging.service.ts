@@ -2,7 +2,8 @@ import type { Db, Tx } from '../db/pool';
 import { withTransaction } from '../db/pool';
 import type { Logger } from '../logger';
 import { uniqueFollowups, type Followup } from '../queue/followups';
-import { PaymentsRejectedError, PaymentsUnavailableError, type ChargeRequest, type ChargeResult, type PaymentsPort } from '../payments/payments.port';
+import { PaymentsRejectedError, PaymentsUnavailableError, type ChargeRequest, type ChargeResult, type ChargeSplit, type PaymentsPort } from '../payments/payments.port';
+import type { ChargeSplitter } from '../merchants/charge-split';
 import { unpaced, type RateBudget } from '../payments/rate-budget';
 import type { ChargeOutcome } from '../ops/charge-hook';
 import { insertReply } from '../replies/replies.repository';
@@ -27,6 +28,8 @@ export interface ChargingDeps {
   log: Logger;
   /** How long a buyer has to complete a payment that needs them. */
   actionTtlHours?: number;
+  /** Splits each charge between the merchant's connected account and the platform's fee; without it charges stay on the platform. */
+  splitter?: ChargeSplitter;
 }
 
 export interface ChargeBatchResult {
@@ -113,7 +116,7 @@ export function createChargingService(d: ChargingDeps) {
   });
 
   /** A charge that did not succeed, settled on its own order (declines and 3-D Secure are the rare case). */
-  async function settleUnpaid(order: ChargeStart, result: Exclude<ChargeResult, { outcome: 'succeeded' }>, budget: RateBudget): Promise<Followup[]> {
+  async function settleUnpaid(order: ChargeStart, result: Exclude<ChargeResult, { outcome: 'succeeded' }>, budget: RateBudget, split: ChargeSplit | null): Promise<Followup[]> {
     if (result.outcome === 'declined') {
       d.log.info({ order_id: order.id, code: result.code, decline_code: result.declineCode }, 'charge declined');
       const message = result.declineCode ? `${result.message} (${result.declineCode})` : result.message;
@@ -128,6 +131,7 @@ export function createChargingService(d: ChargingDeps) {
       cancelUrl: `${payLink(order.id)}?canceled=1`,
       metadata: { order_id: order.id, purpose: 'order_action' },
       paymentIntentMetadata: { order_id: order.id, tweet_id: order.tweet_id, product_id: order.product_id, merchant_id: order.merchant_id },
+      split,
     })]);
     if (opened!.status === 'rejected') throw opened!.reason;
     const session = opened!.value;
@@ -163,17 +167,18 @@ export function createChargingService(d: ChargingDeps) {
       followups.push(...(await fail(order.id, 'buyer_unlinked', 'the buyer removed their card before the charge', 'failed')));
       outcomes.push({ orderId: order.id, outcome: 'failed' });
     }
-    const answers = await budget.paced(linked.map((order) => () => d.payments.chargeOrder(chargeRequest(order))));
+    const splits = d.splitter ? await d.splitter.decide(linked.map((o) => o.id)) : new Map<string, ChargeSplit | null>();
+    const answers = await budget.paced(linked.map((order) => () => d.payments.chargeOrder({ ...chargeRequest(order), split: splits.get(order.id) ?? null })));
     // Only after Stripe was asked: a re-run that finds its orders settled asks Stripe nothing.
     if (linked.length) failpoint('after_stripe_charge');
 
-    const paid: Array<{ order: ChargeStart; paymentIntentId: string }> = [];
+    const paid: Array<{ order: ChargeStart; paymentIntentId: string; transferId?: string | null }> = [];
     const unpaid: Array<{ order: ChargeStart; result: Exclude<ChargeResult, { outcome: 'succeeded' }> }> = [];
     const rejected: Array<{ order: ChargeStart; err: PaymentsRejectedError }> = [];
     linked.forEach((order, i) => {
       const answer = answers[i]!;
       if (answer.status === 'fulfilled') {
-        if (answer.value.outcome === 'succeeded') paid.push({ order, paymentIntentId: answer.value.paymentIntentId });
+        if (answer.value.outcome === 'succeeded') paid.push({ order, paymentIntentId: answer.value.paymentIntentId, transferId: answer.value.transferId });
         else unpaid.push({ order, result: answer.value });
         return;
       }
@@ -191,6 +196,7 @@ export function createChargingService(d: ChargingDeps) {
       orderId: order.id, paymentIntentId,
       receipt: { id: newId('rep'), text: renderReply('receipt', { orderId: order.id, product: order.product_name, quantity: order.quantity, amount: order.amount, currency: order.currency }) },
     })));
+    await d.splitter?.recordTransfers(paid.flatMap(({ order, transferId }) => (transferId ? [{ orderId: order.id, transferId }] : [])));
     const rerun = settled.filter((r) => !r.receipt_reply_id).map((r) => r.order_id);
     for (const r of settled) {
       if (r.receipt_reply_id) followups.push({ kind: 'reply', replyId: r.receipt_reply_id, replyKind: 'receipt', subject: r.order_id });
@@ -205,7 +211,7 @@ export function createChargingService(d: ChargingDeps) {
     }
     for (const { order, result } of unpaid) {
       try {
-        followups.push(...(await settleUnpaid(order, result, budget)));
+        followups.push(...(await settleUnpaid(order, result, budget, splits.get(order.id) ?? null)));
         outcomes.push({ orderId: order.id, outcome: result.outcome });
       } catch (err) {
         if (!(err instanceof PaymentsUnavailableError)) throw err;

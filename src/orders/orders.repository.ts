@@ -33,6 +33,11 @@ export interface OrderRow {
   fulfilled_at: Date | null;
   created_at: Date;
   updated_at: Date;
+  /** The merchant's connected account the charge paid (a destination charge); null when it stayed on the platform. */
+  transfer_destination: string | null;
+  /** The platform's fee taken from a destination charge, in minor units. */
+  application_fee_amount: number | null;
+  transfer_id: string | null;
 }
 
 export interface OrderFilter {

@@ -27,6 +27,9 @@ export function presentOrder(o: OrderRow) {
     failure_message: o.failure_message,
     payment_intent: o.payment_intent_id,
     amount_refunded: o.amount_refunded,
+    transfer_destination: o.transfer_destination ?? null,
+    application_fee_amount: o.application_fee_amount ?? null,
+    transfer: o.transfer_id ?? null,
     fulfillment_status: o.fulfillment_status,
     fulfillment: o.fulfilled_at
       ? { carrier: o.fulfillment_carrier, tracking_number: o.fulfillment_tracking_number, tracking_url: o.fulfillment_tracking_url, fulfilled: unix(o.fulfilled_at)! }

@@ -39,6 +39,9 @@ export const order = z
     failure_message: z.string().nullable(),
     payment_intent: z.string().nullable(),
     amount_refunded: z.number().int(),
+    transfer_destination: z.string().nullable().meta({ description: "The merchant's Stripe account the charge pays (a destination charge); null while not charged, or when it stayed on the platform (a merchant not onboarded, outside live mode)" }),
+    application_fee_amount: z.number().int().nullable().meta({ description: "The platform's fee on this sale in minor units; the merchant gets amount − fee. Null when there is no destination" }),
+    transfer: z.string().nullable().meta({ description: "Stripe's transfer to the merchant's account, once known" }),
     fulfillment_status: z.enum(['unfulfilled', 'fulfilled']).meta({ description: 'Kept apart from `status` (the payment status)' }),
     fulfillment: z
       .object({

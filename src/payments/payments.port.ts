@@ -15,10 +15,18 @@ export interface ChargeRequest {
   idempotencyKey: string;
   /** Where the order ships (the order's snapshot); null when the product does not ship. */
   shipping: ShippingAddress | null;
+  /** A destination charge: the merchant's connected account gets the amount less the platform's fee. Absent: the charge stays on the platform. */
+  split?: ChargeSplit | null;
+}
+
+/** Where a sale's money goes: `amount - applicationFee` to `destination`, the fee to the platform. */
+export interface ChargeSplit {
+  destination: string;
+  applicationFee: number;
 }
 
 export type ChargeResult =
-  | { outcome: 'succeeded'; paymentIntentId: string }
+  | { outcome: 'succeeded'; paymentIntentId: string; /** The transfer a destination charge made, when Stripe said. */ transferId?: string | null }
   | { outcome: 'declined'; paymentIntentId: string | null; code: string; declineCode: string | null; message: string }
   | { outcome: 'requires_action'; paymentIntentId: string; code: string };
 
@@ -69,6 +77,8 @@ export interface RefundRequest {
   metadata: Record<string, string>;
   /** Derived from our refund id: a retry reaches the same Stripe refund. */
   idempotencyKey: string;
+  /** A destination charge: take back the merchant's transfer and the platform's fee in proportion. */
+  reverseTransfer?: boolean;
 }
 
 /** What Stripe made of a refund: `pending` refunds settle later (refund.updated / charge.refunded). */
@@ -92,13 +102,57 @@ export type PaymentEvent =
   | { kind: 'card_saved'; customerId: string; setupIntentId: string; xUserId: string; xUsername: string | null }
   | { kind: 'charge_refunded'; paymentIntentId: string; amountRefunded: number }
   | { kind: 'refund_updated'; refund: RefundUpdate }
+  /** A merchant's connected account changed (Connect); `created` orders the updates (Unix seconds). */
+  | { kind: 'account_updated'; account: ConnectedAccount; created: number }
   /** `unhandled_type`: not an event the service acts on; `malformed`: one it acts on, lacking what it needs (`detail` says what). */
   | { kind: 'ignored'; type: string; reason: 'unhandled_type' | 'malformed'; detail?: string };
+
+/** A merchant's Stripe connected account, as far as the service cares. */
+export interface ConnectedAccount {
+  id: string;
+  chargesEnabled: boolean;
+  payoutsEnabled: boolean;
+  detailsSubmitted: boolean;
+  requirements: AccountRequirements;
+}
+
+export interface AccountRequirements {
+  currently_due: string[];
+  eventually_due: string[];
+  past_due: string[];
+  disabled_reason: string | null;
+  /** Unix seconds by which `currently_due` must be given, or null. */
+  current_deadline: number | null;
+}
+
+export interface Money {
+  amount: number;
+  currency: string;
+}
+
+export interface AccountBalance {
+  available: Money[];
+  pending: Money[];
+}
+
+export interface Payout {
+  id: string;
+  amount: number;
+  currency: string;
+  status: string;
+  /** Unix seconds: when the money is expected in the bank. */
+  arrivalDate: number;
+  created: number;
+  method: string;
+  description: string | null;
+  failureCode: string | null;
+  failureMessage: string | null;
+}
 
 export interface PaymentsPort {
   chargeOrder(req: ChargeRequest): Promise<ChargeResult>;
   /** A hosted page where the buyer completes a payment that needed them (3-D Secure). */
-  createPaymentCheckout(req: CheckoutRequest & { amount: number; currency: string; productName: string; quantity: number; paymentIntentMetadata: Record<string, string> }): Promise<{ id: string; url: string }>;
+  createPaymentCheckout(req: CheckoutRequest & { amount: number; currency: string; productName: string; quantity: number; paymentIntentMetadata: Record<string, string>; split?: ChargeSplit | null }): Promise<{ id: string; url: string }>;
   /** A hosted page where a buyer saves a card for later off-session charges. */
   createSetupCheckout(req: CheckoutRequest & { currency: string }): Promise<{ id: string; url: string }>;
   getCheckoutUrl(sessionId: string): Promise<{ url: string | null; status: string }>;
@@ -113,6 +167,15 @@ export interface PaymentsPort {
   refund(input: { paymentIntentId: string; amount?: number; idempotencyKey: string }): Promise<{ id: string; amount: number }>;
   /** A merchant's refund. Throws PaymentsRejectedError (no money moved) or PaymentsUnavailableError (unknown: retry with the same key). */
   refundPayment(req: RefundRequest): Promise<RefundResult>;
+  /** An Express connected account for a merchant; the key makes a retried first use reach the same account. */
+  createConnectedAccount(input: { merchantId: string; idempotencyKey: string }): Promise<ConnectedAccount>;
+  /** A short-lived, single-use link to Stripe's hosted onboarding for the account. */
+  createAccountLink(input: { account: string; refreshUrl: string; returnUrl: string }): Promise<{ url: string; expiresAt: number }>;
+  retrieveAccount(account: string): Promise<ConnectedAccount>;
+  /** The connected account's own balance (what its payouts draw from). */
+  balance(account: string): Promise<AccountBalance>;
+  /** The connected account's payouts, newest first; `startingAfter` is a payout id from an earlier page. */
+  payouts(account: string, page: { limit: number; startingAfter?: string }): Promise<{ data: Payout[]; hasMore: boolean }>;
   /** Verifies the signature on the raw body; throws on a bad or missing signature. */
   verifyWebhook(rawBody: Buffer, signature: string | undefined): WebhookEvent;
   /** What a verified event means to the service (no network call; the same event always translates the same). */

@@ -1,4 +1,5 @@
 import type Stripe from 'stripe';
+import { accountFromEvent } from './stripe.connect';
 import type { PaymentEvent, RefundResult, RefundUpdate, WebhookEvent } from './payments.port';
 
 /**
@@ -81,12 +82,20 @@ const refundUpdated: Translate = (event) => {
   return { kind: 'refund_updated', refund: update };
 };
 
+/** Connect: a merchant's connected account changed (charges or payouts enabled, requirements due). */
+const accountUpdated: Translate = (event) => {
+  const account = accountFromEvent(event.object);
+  if (!account) return malformed(event, 'object is not a connected account');
+  return { kind: 'account_updated', account, created: event.created };
+};
+
 const TRANSLATIONS = {
   'checkout.session.completed': checkoutCompleted,
   'payment_intent.succeeded': paymentIntentSucceeded,
   'charge.refunded': chargeRefunded,
   'refund.updated': refundUpdated,
   'charge.refund.updated': refundUpdated,
+  'account.updated': accountUpdated,
 } satisfies Record<string, Translate>;
 
 export type HandledStripeEventType = keyof typeof TRANSLATIONS;

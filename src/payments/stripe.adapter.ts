@@ -1,7 +1,6 @@
 import Stripe from 'stripe';
 import {
   PaymentsRejectedError,
-  PaymentsUnavailableError,
   type ChargeResult,
   type PaymentsPort,
   type SavedCard,
@@ -9,10 +8,14 @@ import {
 } from './payments.port';
 import type { ShippingAddress } from '../shipping/address';
 import { refundResultOf, translateStripeEvent } from './stripe-event-translation';
+import { translate } from './stripe.errors';
+import { connectMethods } from './stripe.connect';
 
 export interface StripeAdapterOptions {
   secretKey: string;
   webhookSecret: () => string | undefined;
+  /** The Connect endpoint's secret: events about connected accounts are signed with it. */
+  connectWebhookSecret?: () => string | undefined;
   /** The emulator's base URL (refused in production by config). */
   apiBase?: string;
   timeoutMs?: number;
@@ -26,24 +29,6 @@ function clientOptions(o: StripeAdapterOptions): Stripe.StripeConfig {
   return { ...base, host: u.hostname, port: Number(u.port || (u.protocol === 'https:' ? 443 : 80)), protocol: u.protocol.replace(':', '') as 'http' | 'https' };
 }
 
-/** Sorts Stripe's errors into: retry later, or give up and record why. */
-function translate(err: unknown): never {
-  if (err instanceof Stripe.errors.StripeError) {
-    const status = err.statusCode ?? 0;
-    // 409: a concurrent request holds the idempotency key; it resolves on its own.
-    const retryable =
-      err instanceof Stripe.errors.StripeConnectionError ||
-      err instanceof Stripe.errors.StripeAPIError ||
-      err instanceof Stripe.errors.StripeRateLimitError ||
-      status >= 500 || status === 429 || status === 409;
-    if (retryable) {
-      throw new PaymentsUnavailableError(`Stripe unavailable: ${err.message}`, status === 429 ? 1000 : undefined, { cause: err });
-    }
-    throw new PaymentsRejectedError(err.code ?? err.type ?? 'stripe_error', err.message, { cause: err });
-  }
-  throw new PaymentsUnavailableError(`Stripe call failed: ${(err as Error)?.message ?? String(err)}`, undefined, { cause: err });
-}
-
 /** Our address in Stripe's `shipping` shape (customers and PaymentIntents share it). */
 export function stripeShipping(a: ShippingAddress): Stripe.CustomerUpdateParams.Shipping {
   return {
@@ -52,6 +37,12 @@ export function stripeShipping(a: ShippingAddress): Stripe.CustomerUpdateParams.
     address: { line1: a.line1, line2: a.line2 ?? '', city: a.city, state: a.state ?? '', postal_code: a.postal_code ?? '', country: a.country },
   };
 }
+
+const transferOf = (pi: Stripe.PaymentIntent): string | null => {
+  const charge = pi.latest_charge;
+  if (!charge || typeof charge === 'string') return null;
+  return typeof charge.transfer === 'string' ? charge.transfer : (charge.transfer?.id ?? null);
+};
 
 function card(pm: Stripe.PaymentMethod): SavedCard {
   return { paymentMethodId: pm.id, brand: pm.card?.brand ?? null, last4: pm.card?.last4 ?? null };
@@ -83,10 +74,15 @@ export function createStripeAdapter(o: StripeAdapterOptions): PaymentsPort {
             description: req.description,
             metadata: req.metadata,
             ...(req.shipping ? { shipping: stripeShipping(req.shipping) } : {}),
+            // A destination charge: the buyer's card is the platform's; the merchant's account gets
+            // the amount less the fee by a transfer Stripe makes with the charge.
+            ...(req.split
+              ? { transfer_data: { destination: req.split.destination }, application_fee_amount: req.split.applicationFee, expand: ['latest_charge'] }
+              : {}),
           },
           { idempotencyKey: req.idempotencyKey },
         );
-        if (pi.status === 'succeeded') return { outcome: 'succeeded', paymentIntentId: pi.id };
+        if (pi.status === 'succeeded') return { outcome: 'succeeded', paymentIntentId: pi.id, transferId: transferOf(pi) };
         if (pi.status === 'requires_action') return { outcome: 'requires_action', paymentIntentId: pi.id, code: 'authentication_required' };
         return { outcome: 'declined', paymentIntentId: pi.id, code: 'payment_incomplete', declineCode: null, message: `payment ended as ${pi.status}` };
       } catch (err) {
@@ -106,7 +102,10 @@ export function createStripeAdapter(o: StripeAdapterOptions): PaymentsPort {
           mode: 'payment',
           customer: req.customerId,
           line_items: [{ quantity: req.quantity, price_data: { currency: req.currency, unit_amount: Math.round(req.amount / req.quantity), product_data: { name: req.productName } } }],
-          payment_intent_data: { metadata: req.paymentIntentMetadata },
+          payment_intent_data: {
+            metadata: req.paymentIntentMetadata,
+            ...(req.split ? { transfer_data: { destination: req.split.destination }, application_fee_amount: req.split.applicationFee } : {}),
+          },
           metadata: req.metadata,
           success_url: req.successUrl,
           cancel_url: req.cancelUrl,
@@ -195,7 +194,11 @@ export function createStripeAdapter(o: StripeAdapterOptions): PaymentsPort {
 
     async refund({ paymentIntentId, amount, idempotencyKey }) {
       try {
-        const r = await stripe.refunds.create({ payment_intent: paymentIntentId, ...(amount ? { amount } : {}) }, { idempotencyKey });
+        // A payment that arrived too late is given back whole: from a destination charge that
+        // means the merchant's transfer and the platform's fee too.
+        const pi = await stripe.paymentIntents.retrieve(paymentIntentId);
+        const reverse = pi.transfer_data?.destination ? { reverse_transfer: true, refund_application_fee: true } : {};
+        const r = await stripe.refunds.create({ payment_intent: paymentIntentId, ...(amount ? { amount } : {}), ...reverse }, { idempotencyKey });
         return { id: r.id, amount: r.amount };
       } catch (err) {
         translate(err);
@@ -205,7 +208,11 @@ export function createStripeAdapter(o: StripeAdapterOptions): PaymentsPort {
     async refundPayment(req) {
       try {
         const r = await stripe.refunds.create(
-          { payment_intent: req.paymentIntentId, amount: req.amount, ...(req.reason ? { reason: req.reason } : {}), metadata: req.metadata },
+          {
+            payment_intent: req.paymentIntentId, amount: req.amount, ...(req.reason ? { reason: req.reason } : {}), metadata: req.metadata,
+            // Stripe reverses the transfer and refunds the fee in proportion to the amount refunded.
+            ...(req.reverseTransfer ? { reverse_transfer: true, refund_application_fee: true } : {}),
+          },
           { idempotencyKey: req.idempotencyKey },
         );
         return refundResultOf(r);
@@ -214,16 +221,23 @@ export function createStripeAdapter(o: StripeAdapterOptions): PaymentsPort {
       }
     },
 
+    ...connectMethods(stripe),
+
     verifyWebhook(rawBody, signature): WebhookEvent {
-      const secret = o.webhookSecret();
-      if (!secret) throw new PaymentsRejectedError('webhook_not_configured', 'No webhook secret is configured');
+      // The platform's endpoint and the Connect endpoint sign with different secrets; either may have sent it.
+      const secrets = [o.webhookSecret(), o.connectWebhookSecret?.()].filter((s): s is string => Boolean(s));
+      if (!secrets.length) throw new PaymentsRejectedError('webhook_not_configured', 'No webhook secret is configured');
       if (!signature) throw new PaymentsRejectedError('signature_missing', 'Missing Stripe-Signature header');
-      try {
-        const ev = stripe.webhooks.constructEvent(rawBody, signature, secret);
-        return { id: ev.id, type: ev.type, created: ev.created, account: ev.account ?? null, object: ev.data.object as unknown as WebhookEvent['object'] };
-      } catch (err) {
-        throw new PaymentsRejectedError('signature_invalid', (err as Error).message, { cause: err });
+      let failure: unknown;
+      for (const secret of secrets) {
+        try {
+          const ev = stripe.webhooks.constructEvent(rawBody, signature, secret);
+          return { id: ev.id, type: ev.type, created: ev.created, account: ev.account ?? null, object: ev.data.object as unknown as WebhookEvent['object'] };
+        } catch (err) {
+          failure = err;
+        }
       }
+      throw new PaymentsRejectedError('signature_invalid', (failure as Error).message, { cause: failure });
     },
 
     translateEvent: translateStripeEvent,

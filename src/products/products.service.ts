@@ -30,9 +30,16 @@ function conflictFrom(err: unknown, tag: string | undefined): never {
 }
 
 /**
- * Product rules. `onChanged` lets the ingest re-sync stream rules within seconds of an edit.
+ * Product rules. `onChanged` lets the ingest re-sync stream rules within seconds of an edit;
+ * `mayActivate` refuses a new live product to a merchant who may not sell (live mode: Stripe
+ * has not enabled charges on its connected account).
  */
-export function createProductsService(db: Db, limits: HashtagLimits, onChanged: () => void = () => undefined): ProductsService {
+export function createProductsService(
+  db: Db,
+  limits: HashtagLimits,
+  onChanged: () => void = () => undefined,
+  mayActivate: (db: Db, merchantId: string) => Promise<void> = async () => undefined,
+): ProductsService {
   async function get(merchantId: string, id: string) {
     const p = await repo.findProduct(db, merchantId, id);
     if (!p) throw errors.notFound('product', id);
@@ -40,6 +47,7 @@ export function createProductsService(db: Db, limits: HashtagLimits, onChanged: 
   }
   return {
     async create(merchantId, input) {
+      await mayActivate(db, merchantId);
       try {
         const p = await withTransaction(db, async (tx) => repo.insertProduct(tx, {
           ...(await claimHashtag(tx, limits, { merchantId, hashtag: input.hashtag, productId: null })),

@@ -76,12 +76,12 @@ export function createRefundsService(d: RefundsDeps) {
   }
 
   /** Asks Stripe; a refusal is a failed refund with Stripe's reason, an outage leaves it pending for the sweep. */
-  async function callStripe(refund: repo.RefundRow, paymentIntentId: string): Promise<repo.RefundRow> {
+  async function callStripe(refund: repo.RefundRow, paymentIntentId: string, reverseTransfer: boolean): Promise<repo.RefundRow> {
     let result: RefundResult;
     try {
       result = await d.payments!.refundPayment({
         paymentIntentId, amount: refund.amount, ...(refund.reason ? { reason: refund.reason } : {}),
-        metadata: { order_id: refund.order_id, refund_id: refund.id }, idempotencyKey: `${refund.id}-stripe`,
+        metadata: { order_id: refund.order_id, refund_id: refund.id }, idempotencyKey: `${refund.id}-stripe`, reverseTransfer,
       });
     } catch (err) {
       if (err instanceof PaymentsRejectedError) {
@@ -101,7 +101,7 @@ export function createRefundsService(d: RefundsDeps) {
 
   return {
     async refund(merchantId: string, orderId: string, body: CreateRefund): Promise<repo.RefundRow> {
-      const { refund, paymentIntentId } = await withTransaction(d.db, async (tx) => {
+      const { refund, paymentIntentId, reverseTransfer } = await withTransaction(d.db, async (tx) => {
         const order = await lockOrder(tx, orderId);
         if (!order || order.merchant_id !== merchantId) throw errors.notFound('order', orderId);
         if (!REFUNDABLE.includes(order.status) || !order.payment_intent_id) {
@@ -115,9 +115,9 @@ export function createRefundsService(d: RefundsDeps) {
         const row = await repo.insertRefund(tx, {
           id: newId('re'), order_id: orderId, merchant_id: merchantId, amount, currency: order.currency, reason: body.reason ?? null, restock: body.restock ?? false,
         });
-        return { refund: row, paymentIntentId: order.payment_intent_id };
+        return { refund: row, paymentIntentId: order.payment_intent_id, reverseTransfer: order.transfer_destination !== null };
       });
-      return callStripe(refund, paymentIntentId);
+      return callStripe(refund, paymentIntentId, reverseTransfer);
     },
 
     async list(merchantId: string, orderId: string): Promise<repo.RefundRow[]> {
@@ -133,8 +133,8 @@ export function createRefundsService(d: RefundsDeps) {
     async processPending(refundId: string): Promise<repo.RefundRow | undefined> {
       const refund = await repo.findRefund(d.db, refundId);
       if (!refund || refund.status !== 'pending' || !d.payments) return refund;
-      const order = await d.db.query<{ payment_intent_id: string }>('SELECT payment_intent_id FROM orders WHERE id = $1', [refund.order_id]);
-      return callStripe(refund, order.rows[0]!.payment_intent_id);
+      const order = await d.db.query<{ payment_intent_id: string; transfer_destination: string | null }>('SELECT payment_intent_id, transfer_destination FROM orders WHERE id = $1', [refund.order_id]);
+      return callStripe(refund, order.rows[0]!.payment_intent_id, order.rows[0]!.transfer_destination !== null);
     },
 
     /**
@@ -153,8 +153,8 @@ export function createRefundsService(d: RefundsDeps) {
       if (!d.payments) return 0;
       const stale = await repo.staleOpenRefunds(d.db, olderThanS, 100);
       for (const r of stale) {
-        const order = await d.db.query<{ payment_intent_id: string }>('SELECT payment_intent_id FROM orders WHERE id = $1', [r.order_id]);
-        await callStripe(r, order.rows[0]!.payment_intent_id);
+        const order = await d.db.query<{ payment_intent_id: string; transfer_destination: string | null }>('SELECT payment_intent_id, transfer_destination FROM orders WHERE id = $1', [r.order_id]);
+        await callStripe(r, order.rows[0]!.payment_intent_id, order.rows[0]!.transfer_destination !== null);
       }
       return stale.length;
     },

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { createLogger, prettyLogsWanted, prettyStream } from '../../src/logger';
+import { createLogger, loggablePath, prettyLogsWanted, prettyStream } from '../../src/logger';
 
 describe('log format', () => {
   it.each([
@@ -25,5 +25,14 @@ describe('log format', () => {
     expect(text).not.toContain('pretty-secret-token');
     expect(text).toContain('[redacted]');
     expect(text).not.toMatch(/^\{/);
+  });
+});
+
+describe('logged paths', () => {
+  it('never carry the capability tokens of buyer links or merchant onboarding pages', () => {
+    expect(loggablePath('/link/tok_abc.Sig?x=1')).toBe('/link/:token');
+    expect(loggablePath('/connect/return/mer_Abc_1800000000.Sig-_0123456789abcdefgh')).toBe('/connect/return/:token');
+    expect(loggablePath('/connect/refresh/mer_Abc_1800000000.Sig')).toBe('/connect/refresh/:token');
+    expect(loggablePath('/v1/account/onboarding_link')).toBe('/v1/account/onboarding_link');
   });
 });

@@ -64,7 +64,7 @@ describe('Stripe events in our words', () => {
   });
 
   it('subscribes to exactly the types it translates', () => {
-    expect([...STRIPE_EVENTS_HANDLED].sort()).toEqual(['charge.refund.updated', 'charge.refunded', 'checkout.session.completed', 'payment_intent.succeeded', 'refund.updated']);
+    expect([...STRIPE_EVENTS_HANDLED].sort()).toEqual(['account.updated', 'charge.refund.updated', 'charge.refunded', 'checkout.session.completed', 'payment_intent.succeeded', 'refund.updated']);
     for (const type of STRIPE_EVENTS_HANDLED) expect(translate(type, {}).meaning).toMatchObject({ kind: 'ignored', type, reason: 'malformed' });
   });
 

@@ -24,7 +24,13 @@ describe('operator: merchants and API keys', () => {
     expect(rows[0].hint).toBe(`hck_test_…${res.body.api_key.slice(-4)}`);
 
     const got = await request(t.app).get(`/v1/merchants/${res.body.id}`).set(admin()).expect(200);
-    expect(got.body).toEqual({ id: res.body.id, object: 'merchant', name: 'Mug Co', created: res.body.created });
+    expect(got.body).toEqual({
+      id: res.body.id, object: 'merchant', name: 'Mug Co', created: res.body.created,
+      // Not onboarded to Stripe yet: no account, nothing enabled, the platform's fee rule.
+      stripe_account: null, charges_enabled: false, payouts_enabled: false, details_submitted: false,
+      requirements: { currently_due: [], eventually_due: [], past_due: [], disabled_reason: null, current_deadline: null },
+      platform_fee: { bps: 0, fixed: {}, source: 'platform' },
+    });
   });
 
   it('refuses merchant endpoints without the operator token, and merchant keys there', async () => {

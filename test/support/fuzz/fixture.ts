@@ -33,8 +33,12 @@ export async function prepareTarget(app: Express | string, adminToken: string): 
   };
 }
 
-/** What createApp serves on its own: the sandbox and the Stripe webhook need the pipeline's mounts. */
-export const servedInProcess = (op: Operation): boolean => !op.template.startsWith('/v1/sandbox') && !op.template.startsWith('/webhooks/');
+/**
+ * What createApp serves on its own: the sandbox and the Stripe webhook need the pipeline's mounts,
+ * and onboarding links need Stripe itself (test/integration/connect covers them against the emulator).
+ */
+export const servedInProcess = (op: Operation): boolean =>
+  !op.template.startsWith('/v1/sandbox') && !op.template.startsWith('/webhooks/') && !op.template.endsWith('/onboarding_link');
 
 /**
  * The fuzz sends many wrong credentials from one address on purpose; with the production limits
