@@ -2,11 +2,15 @@ import type { Queryable } from '../db/pool';
 import { newestFirst, type Condition } from '../db/keyset';
 import type { OrderStatus } from './lifecycle';
 import type { ShippingAddress } from '../shipping/address';
+import type { OrderVariant } from '../variants/variants.schema';
 
 export interface OrderRow {
   id: string;
   merchant_id: string;
   product_id: string;
+  /** The variant bought and what it was then; null for a product without variants. */
+  variant_id: string | null;
+  variant: OrderVariant | null;
   tweet_id: string;
   buyer_x_user_id: string;
   buyer_x_username: string | null;

@@ -16,6 +16,7 @@ export function presentOrder(o: OrderRow) {
     object: 'order' as const,
     status: o.status,
     product: o.product_id,
+    variant: o.variant,
     quantity: o.quantity,
     amount: o.amount,
     currency: o.currency,

@@ -5,6 +5,7 @@ import { MAX_UNIX_SECONDS } from '../http/time';
 import { idParam, jsonBody, listOf, problemResponses } from '../http/openapi-helpers';
 import { plainText } from '../http/text';
 import { ORDER_STATUSES } from './lifecycle';
+import { orderVariant } from '../variants/variants.schema';
 
 export { ORDER_STATUSES, type OrderStatus } from './lifecycle';
 
@@ -28,6 +29,7 @@ export const order = z
     object: z.literal('order'),
     status: z.enum(ORDER_STATUSES),
     product: z.string(),
+    variant: orderVariant,
     quantity: z.number().int(),
     amount: z.number().int().meta({ description: 'Total in minor units' }),
     currency: z.string(),

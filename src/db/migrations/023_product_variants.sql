@@ -22,7 +22,9 @@ CREATE TABLE product_variants (
 );
 CREATE INDEX product_variants_product ON product_variants (product_id, position) WHERE live;
 CREATE UNIQUE INDEX product_variants_one_per_combination ON product_variants (product_id, options) WHERE live;
-CREATE UNIQUE INDEX product_variants_sku ON product_variants (merchant_id, sku) WHERE live AND sku IS NOT NULL;
+-- A SKU is unique among a merchant's live variants of active products: checked under a per-merchant
+-- lock (src/variants/variants.service.ts), since archiving a product frees its SKUs.
+CREATE INDEX product_variants_sku ON product_variants (merchant_id, sku) WHERE live AND sku IS NOT NULL;
 
 -- The variant an order bought, and what it was then (id, sku, options): the order's record.
 ALTER TABLE orders ADD COLUMN variant_id text REFERENCES product_variants (id), ADD COLUMN variant jsonb;
