@@ -11,7 +11,8 @@ export interface EventEnvelope {
   object: 'event';
   type: EventType;
   created: number;
-  data: { object: ReturnType<typeof presentOrder> | ReturnType<typeof presentProduct> };
+  /** `variant`: which variant a `product.variant_sold_out` is about. */
+  data: { object: ReturnType<typeof presentOrder> | ReturnType<typeof presentProduct>; variant?: unknown };
 }
 
 /**
@@ -32,6 +33,7 @@ export async function presentEvents(db: Queryable, rows: EventRow[]): Promise<Ev
   return rows.map((r) => {
     if (r.payload) return r.payload as unknown as EventEnvelope;
     const object = isProduct(r) ? productById.get(productId(r)) : orderById.get(r.order_id);
-    return { id: eventId(r.id), object: 'event', type: publicType(r.type)!, created: unix(r.created_at)!, data: { object: object! } };
+    const data = r.data.variant ? { object: object!, variant: r.data.variant } : { object: object! };
+    return { id: eventId(r.id), object: 'event', type: publicType(r.type)!, created: unix(r.created_at)!, data };
   });
 }

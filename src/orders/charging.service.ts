@@ -11,13 +11,14 @@ import type { LinkSigner } from '../links/links';
 import type { OrderRow } from './orders.repository';
 import { failpoint } from '../failpoints';
 import { lockBuyerLimit, spentToday } from '../posts/posts.repository';
-import { addSoldOutEventIfLast, findOrderWithProduct, lockOrder, markOrderPaid, markOrdersPaid, releaseStock, reserveStock, shippingNeedOf, startCharges, transitionOrder, type ChargeStart } from './orders.store';
+import { addSoldOutEventIfLast, findOrderWithProduct, lockOrder, markOrderPaid, markOrdersPaid, releaseStock, shippingNeedOf, startCharges, transitionOrder, type ChargeStart } from './orders.store';
 import { canTransition, CHARGE_PENDING, type OrderStatus } from './lifecycle';
 import { needsAddress } from '../shipping/address';
 import { holdForAddress } from './address-hold';
 import { newId } from '../ids';
 import { pendingWorkForOrders } from './pending-work.repository';
 import { pendingRefundTotal } from '../refunds/refunds.repository';
+import { reserveOrderStock } from '../variants/variant-stock';
 
 export interface ChargingDeps {
   db: Db;
@@ -243,7 +244,7 @@ export function createChargingService(d: ChargingDeps) {
           const over = await transitionOrder(tx, order, 'failed', { buyer_id: buyerId, failure_code: 'daily_limit_exceeded', failure_message: "would exceed the buyer's daily spending limit" }, { code: 'daily_limit_exceeded', resumed: true });
           return replyTo(tx, over, 'spending_limit', order.product_name, `${d.publicBaseUrl}/account`);
         }
-        if (await reserveStock(tx, order.product_id, order.quantity)) {
+        if (await reserveOrderStock(tx, order)) {
           const reserved = await transitionOrder(tx, order, 'reserved', { stock_held: true, buyer_id: buyerId }, { resumed: true });
           await addSoldOutEventIfLast(tx, order.id, order.product_id);
           return (await holdForAddress(tx, reserved, order.product_name, d.publicBaseUrl)) ?? [{ kind: 'charge' as const, orderId: order.id }];

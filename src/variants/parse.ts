@@ -40,7 +40,6 @@ interface Word { folded: string; start: number; end: number }
 const WORD = /[^\s,;!?()[\]{}"“”«»|]+/gu;
 const EDGE_PUNCT = /^[\p{P}\p{S}]+|[\p{P}\p{S}]+$/gu;
 const NOT_AN_OPTION_WORD = /^(?:[#＃@＠$＄]|https?:\/\/)/iu;
-const MAX_TERM_WORDS = 3;
 
 function wordsOf(text: string): Word[] {
   const words: Word[] = [];

@@ -111,3 +111,9 @@ export async function syncProductInventory(tx: Queryable, productId: string): Pr
 export async function setProductOptions(tx: Queryable, productId: string, options: unknown): Promise<void> {
   await tx.query('UPDATE products SET options = $2::jsonb, updated_at = clock_timestamp() WHERE id = $1', [productId, JSON.stringify(options)]);
 }
+
+/**
+ * SQL for the item an order is for, as buyers read it: the product's name, with the variant
+ * bought ("Tee (M / black)"). Needs `o` (orders) and `p` (products) in scope.
+ */
+export const ORDER_ITEM_NAME = `p.name || COALESCE(' (' || (o.variant->>'label') || ')', '')`;
