@@ -10,6 +10,9 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => kit.close());
 
+interface VariantBody { id: string; options: Record<string, string>; [field: string]: unknown }
+interface ProductBody { id: string; variants: VariantBody[]; [field: string]: unknown }
+
 const TEE_OPTIONS = [
   { name: 'Size', values: ['S', 'M', 'L'], synonyms: { M: ['medium'], L: ['large'] } },
   { name: 'Colour', values: ['black', 'white'] },
@@ -21,7 +24,7 @@ const teeVariants = (prefix: string, stock: number) => [
   { options: { Size: 'L', Colour: 'black' }, sku: `${prefix}-L-BLK`, inventory: null },
 ];
 
-async function tee(hashtag: string, stock = 5): Promise<Record<string, any>> {
+async function tee(hashtag: string, stock = 5): Promise<ProductBody> {
   const res = await kit.send('post', '/v1/products', {
     name: 'Tee', hashtag, unit_amount: 2000, currency: 'usd', shipping: 'none', max_per_order: 5, options: TEE_OPTIONS, variants: teeVariants(hashtag, stock),
   });
@@ -29,8 +32,8 @@ async function tee(hashtag: string, stock = 5): Promise<Record<string, any>> {
   return res.body;
 }
 
-const variantOf = (product: Record<string, any>, size: string, colour: string) =>
-  (product.variants as Array<Record<string, any>>).find((v) => v.options.Size === size && v.options.Colour === colour)!;
+const variantOf = (product: ProductBody, size: string, colour: string) =>
+  product.variants.find((v) => v.options.Size === size && v.options.Colour === colour)!;
 
 describe('the merchant defines options and variants', () => {
   it('creates a product with variants: each with its options, SKU, price (its own or the product\'s) and stock', async () => {
@@ -46,7 +49,7 @@ describe('the merchant defines options and variants', () => {
     expect(variantOf(p, 'M', 'black').id).toMatch(/^var_/);
     // One variant is unlimited, so the product as a whole is.
     expect(p).toMatchObject({ inventory: null, inventory_remaining: null });
-    expect(await kit.get(`/v1/products/${p.id}`)).toEqual(p);
+    expect(await kit.get<ProductBody>(`/v1/products/${p.id}`)).toEqual(p);
   });
 
   it.each([
@@ -128,7 +131,7 @@ describe('a buyer picks the variant in the post', () => {
     });
     const [receipt] = kit.repliesOn(postId);
     expect(receipt!.text).toMatch(/^Paid: 2 × Tee \(M \/ black\) \(\$50\.00\)/);
-    expect(variantOf(await kit.get(`/v1/products/${p.id}`), 'M', 'black')).toMatchObject({ inventory_remaining: 3 });
+    expect(variantOf(await kit.get<ProductBody>(`/v1/products/${p.id}`), 'M', 'black')).toMatchObject({ inventory_remaining: 3 });
 
     const events = await kit.get<{ data: Array<{ type: string; data: { object: Record<string, unknown> } }> }>('/v1/events?type=order.paid');
     const paid = events.data.find((e) => e.data.object.id === order!.id);
@@ -180,7 +183,7 @@ describe('a buyer picks the variant in the post', () => {
     expect(await kit.ordersOfPost(other)).toMatchObject([{ status: 'paid', variant: { label: 'M / white' } }]);
     expect(kit.repliesOn(second)[0]!.text).toBe('Sorry, Tee (M / black) is sold out. You have not been charged.');
 
-    const events = await kit.get<{ data: Array<{ type: string; data: { object: Record<string, any>; variant?: Record<string, unknown> } }> }>(
+    const events = await kit.get<{ data: Array<{ type: string; data: { object: ProductBody; variant?: Record<string, unknown> } }> }>(
       '/v1/events?type=product.variant_sold_out');
     const soldOut = events.data.filter((e) => e.data.object.id === p.id);
     expect(soldOut).toHaveLength(2);
