@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { startMoneyKit, type MoneyKit } from './kit';
+import { conformanceProblems, recordResponses } from '../support/openapi-recorder';
 
 // Variants as a merchant defines them and a buyer picks them on X: real PostgreSQL, Redis, and the
 // Stripe and X emulators through the real SDKs.
@@ -211,4 +212,23 @@ describe('a buyer picks the variant in the post', () => {
     expect(followups.filter((f) => f.kind === 'charge')).toEqual([]);
     expect(await kit.ordersOfPost(waiting)).toMatchObject([{ status: 'sold_out', variant: { label: 'S / black' } }]);
   });
+});
+
+it('what the API answers about variants is what openapi.yaml describes', async () => {
+  const { app, recorded } = recordResponses(kit.app);
+  const auth = { Authorization: `Bearer ${kit.merchant.apiKey}` };
+  const created = await request(app).post('/v1/products').set(auth).send({
+    name: 'Tee', hashtag: 'BuyTeeSpec', unit_amount: 2000, currency: 'usd', shipping: 'none', options: TEE_OPTIONS, variants: teeVariants('BuyTeeSpec', 1),
+  }).expect(201);
+  await request(app).post('/v1/products').set(auth).send({ name: 'Tee', hashtag: 'BuyTeeSpec2', unit_amount: 1, currency: 'usd', options: TEE_OPTIONS, variants: [] }).expect(400);
+  const postId = await kit.post(await kit.buyer('spec_buyer'), '@shop #BuyTeeSpec S black');
+  await kit.settle();
+  const { rows: [order] } = await kit.rt.db.query<{ id: string }>('SELECT id FROM orders WHERE tweet_id = $1', [postId]);
+  await request(app).get(`/v1/orders/${order!.id}`).set(auth).expect(200);
+  await request(app).get('/v1/orders').set(auth).expect(200);
+  await request(app).get(`/v1/products/${created.body.id}`).set(auth).expect(200);
+  await request(app).get('/v1/events?type=product.variant_sold_out').set(auth).expect(200);
+  await request(app).patch(`/v1/products/${created.body.id}`).set(auth).send({ variants: [{ options: { Size: 'S', Colour: 'black' }, inventory: 0 }] }).expect(409);
+  expect(recorded).toHaveLength(7);
+  expect(conformanceProblems(recorded)).toEqual([]);
 });
