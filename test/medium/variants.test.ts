@@ -192,6 +192,22 @@ describe('a buyer picks the variant in the post', () => {
     expect(variantOf(soldOut[0]!.data.object, 'M', 'black')).toMatchObject({ inventory_remaining: 0 });
   });
 
+  it('a refund with restock puts the unit back on its variant, and the next buyer of that variant gets it', async () => {
+    const p = await tee('BuyTeeBack', 1);
+    const first = await kit.post(await kit.buyer('back_a'), '@shop #BuyTeeBack S black');
+    await kit.settle();
+    const [paid] = await kit.ordersOfPost(first);
+    expect(variantOf(await kit.get<ProductBody>(`/v1/products/${p.id}`), 'S', 'black')).toMatchObject({ inventory_remaining: 0 });
+
+    const refund = await kit.send('post', `/v1/orders/${paid!.id}/refunds`, { restock: true });
+    expect(refund.status).toBe(201);
+    await kit.settle();
+    expect(variantOf(await kit.get<ProductBody>(`/v1/products/${p.id}`), 'S', 'black')).toMatchObject({ inventory_remaining: 1 });
+    const next = await kit.post(await kit.buyer('back_b'), '@shop #BuyTeeBack S black');
+    await kit.settle();
+    expect(await kit.ordersOfPost(next)).toMatchObject([{ status: 'paid', variant: { label: 'S / black' } }]);
+  });
+
   it('a buyer without a card sees the variant on the signup page; if it sold out meanwhile, linking ends the order sold out', async () => {
     await tee('BuyTeeLink', 1);
     const stranger = kit.x.createUser({ username: 'tee_stranger' });
