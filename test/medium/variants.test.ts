@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { startMoneyKit, type MoneyKit } from './kit';
 import { conformanceProblems, recordResponses } from '../support/openapi-recorder';
+import { ordersOfBuyer } from '../../src/buyers/onboarding.repository';
 
 // Variants as a merchant defines them and a buyer picks them on X: real PostgreSQL, Redis, and the
 // Stripe and X emulators through the real SDKs.
@@ -192,6 +193,20 @@ describe('a buyer picks the variant in the post', () => {
     expect(variantOf(soldOut[0]!.data.object, 'M', 'black')).toMatchObject({ inventory_remaining: 0 });
   });
 
+  it("batches matched at once never sell a variant's last unit twice", async () => {
+    await tee('BuyTeeRace', 2);
+    const posts: string[] = [];
+    for (let i = 0; i < 6; i++) posts.push(await kit.post(await kit.buyer(`race_${i}`), '@shop #BuyTeeRace M white'));
+    const jobs = await kit.rt.queues.tweets.getJobs(['waiting', 'prioritized']);
+    expect(jobs.length).toBeGreaterThanOrEqual(2);
+    await Promise.all(jobs.map((job) => kit.runJob('tweets', job)));
+    for (const job of jobs) await job.remove();
+    await kit.settle();
+    const statuses = (await Promise.all(posts.map((id) => kit.ordersOfPost(id)))).map((orders) => orders[0]!.status);
+    expect(statuses.filter((s) => s === 'paid')).toHaveLength(2);
+    expect(statuses.filter((s) => s === 'sold_out')).toHaveLength(4);
+  });
+
   it('a refund with restock puts the unit back on its variant, and the next buyer of that variant gets it', async () => {
     const p = await tee('BuyTeeBack', 1);
     const first = await kit.post(await kit.buyer('back_a'), '@shop #BuyTeeBack S black');
@@ -218,6 +233,8 @@ describe('a buyer picks the variant in the post', () => {
     expect(signup).toMatch(/^Almost there! To buy Tee \(S \/ black\) \(\$20\.00\)/);
     const page = await request(kit.app).get(url.pathname).expect(200);
     expect(page.text).toContain('Tee (S / black)');
+    // The same item name is what /account lists for the buyer's orders.
+    expect((await ordersOfBuyer(kit.rt.db, stranger.id)).map((o) => o.product_name)).toEqual(['Tee (S / black)']);
 
     // The last S/black goes to a linked buyer; the stranger links a card afterwards.
     const quick = await kit.post(await kit.buyer('tee_quick'), '@shop #BuyTeeLink S black');
