@@ -40,6 +40,17 @@ export interface ChargeBatchResult {
 }
 
 /**
+ * What a PaymentIntent carries to find its order again; the variant only for orders of one, so a
+ * retried charge of an order from before variants sends the same parameters under its idempotency key.
+ */
+function chargeMetadata(order: { id: string; tweet_id: string; product_id: string; merchant_id: string; variant_id: string | null }): Record<string, string> {
+  return {
+    order_id: order.id, tweet_id: order.tweet_id, product_id: order.product_id, merchant_id: order.merchant_id,
+    ...(order.variant_id ? { variant_id: order.variant_id } : {}),
+  };
+}
+
+/**
  * The money-moving rules. Every transition locks the order row and checks the state it
  * expects, so a retried job, a duplicate webhook or a crash between Stripe's answer and our
  * write lands in the same place: one charge, one receipt.
@@ -108,7 +119,7 @@ export function createChargingService(d: ChargingDeps) {
   const chargeRequest = (order: ChargeStart): ChargeRequest => ({
     orderId: order.id, customerId: order.stripe_customer_id!, paymentMethodId: order.payment_method_id!, amount: order.amount, currency: order.currency,
     description: `${order.quantity} × ${order.product_name} (${order.id})`,
-    metadata: { order_id: order.id, tweet_id: order.tweet_id, product_id: order.product_id, merchant_id: order.merchant_id },
+    metadata: chargeMetadata(order),
     idempotencyKey: `${order.id}-charge`,
     shipping: order.shipping,
   });
@@ -128,7 +139,7 @@ export function createChargingService(d: ChargingDeps) {
       successUrl: `${payLink(order.id)}?done=1`,
       cancelUrl: `${payLink(order.id)}?canceled=1`,
       metadata: { order_id: order.id, purpose: 'order_action' },
-      paymentIntentMetadata: { order_id: order.id, tweet_id: order.tweet_id, product_id: order.product_id, merchant_id: order.merchant_id },
+      paymentIntentMetadata: chargeMetadata(order),
     })]);
     if (opened!.status === 'rejected') throw opened!.reason;
     const session = opened!.value;

@@ -131,6 +131,8 @@ describe('a buyer picks the variant in the post', () => {
       status: 'paid', quantity: 2, amount: 5000,
       variant: { id: mBlack.id, sku: 'BuyTeeBuy-M-BLK', options: { Size: 'M', Colour: 'black' }, label: 'M / black' },
     });
+    const intent = kit.stripe.paymentIntents().find((pi) => pi.metadata.order_id === order!.id)!;
+    expect(intent).toMatchObject({ amount: 5000, metadata: { variant_id: mBlack.id }, description: `2 × Tee (M / black) (${order!.id})` });
     const [receipt] = kit.repliesOn(postId);
     expect(receipt!.text).toMatch(/^Paid: 2 × Tee \(M \/ black\) \(\$50\.00\)/);
     expect(variantOf(await kit.get<ProductBody>(`/v1/products/${p.id}`), 'M', 'black')).toMatchObject({ inventory_remaining: 3 });
