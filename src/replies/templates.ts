@@ -127,16 +127,22 @@ function shipped(orderId: string | undefined, item: string, c: ReplyContext): st
   return xLength(full) <= 280 ? full : render(false);
 }
 
-/** "Which one?": the choices are clipped to what fits beside the rest. */
+/**
+ * "Which one?": the choices are clipped to what fits beside the rest; with a long product name and
+ * hashtag, the guess and then the example give way first.
+ */
 function whichVariant(c: ReplyContext): string {
   const choices = c.choices ? inertText(c.choices) : '';
   const example = c.example ? clip(inertText(c.example), 40) : '';
   const suggestion = c.suggestion ? clip(inertText(c.suggestion), 40) : '';
-  const render = (listed: string) =>
-    `Which one?${suggestion ? ` Did you mean ${suggestion}?` : ''} ${clip(c.product ?? 'This item')} comes in ${listed}. ` +
-    `Post again with your choice, e.g. ${c.shop ? `@${c.shop} ` : ''}#${c.hashtag ?? 'BuyItem'}${example ? ` ${example}` : ''}. Nothing was charged.`;
-  const room = 280 - xLength(render(''));
-  return render(xLength(choices) <= room ? choices : clip(choices, Math.max(room, 2)));
+  const render = (listed: string, guess: string, eg: string) =>
+    `Which one?${guess ? ` Did you mean ${guess}?` : ''} ${clip(c.product ?? 'This item')} comes in ${listed}. ` +
+    `Post again with your choice, e.g. ${c.shop ? `@${c.shop} ` : ''}#${c.hashtag ?? 'BuyItem'}${eg ? ` ${eg}` : ''}. Nothing was charged.`;
+  for (const [guess, eg] of [[suggestion, example], ['', example], ['', '']] as const) {
+    const room = 280 - xLength(render('', guess, eg));
+    if (room >= Math.min(xLength(choices), 20)) return render(xLength(choices) <= room ? choices : clip(choices, room), guess, eg);
+  }
+  return render(clip(choices, Math.max(280 - xLength(render('', '', '')), 2)), '', '');
 }
 
 /** Length as X counts it: every URL is 23 characters. */
