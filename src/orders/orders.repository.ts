@@ -44,6 +44,7 @@ export interface OrderFilter {
   startingAfter?: string;
   status?: OrderStatus;
   productId?: string;
+  variantId?: string;
   createdGte?: Date;
   createdLt?: Date;
 }
@@ -57,6 +58,7 @@ export async function listOrders(db: Queryable, merchantId: string, f: OrderFilt
   const conditions: Condition[] = [['merchant_id = ?', merchantId]];
   if (f.status) conditions.push(['status = ?', f.status]);
   if (f.productId) conditions.push(['product_id = ?', f.productId]);
+  if (f.variantId) conditions.push(['variant_id = ?', f.variantId]);
   if (f.createdGte) conditions.push(['created_at >= ?', f.createdGte]);
   if (f.createdLt) conditions.push(['created_at < ?', f.createdLt]);
   return newestFirst<OrderRow>(db, 'orders', conditions, f);

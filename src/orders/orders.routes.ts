@@ -52,6 +52,7 @@ export function ordersRouter(db: Db, fulfillment: FulfillmentService, cancellati
       startingAfter: q.starting_after,
       status: q.status,
       productId: q.product,
+      variantId: q.variant,
       createdGte: fromUnix(gte),
       createdLt: fromUnix(lt),
     });

@@ -17,6 +17,7 @@ export const listOrdersQuery = z.strictObject({
   ...listQuery,
   status: z.enum(ORDER_STATUSES).optional(),
   product: z.string().regex(/^prod_[A-Za-z0-9]+$/, 'must be a product id').optional(),
+  variant: z.string().regex(/^var_[A-Za-z0-9]+$/, 'must be a variant id').optional().meta({ description: 'Only orders of this variant' }),
   'created[gte]': unixTime.optional(),
   'created[gt]': unixTime.optional(),
   'created[lte]': unixTime.optional(),

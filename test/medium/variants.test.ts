@@ -137,6 +137,9 @@ describe('a buyer picks the variant in the post', () => {
     expect(receipt!.text).toMatch(/^Paid: 2 × Tee \(M \/ black\) \(\$50\.00\)/);
     expect(variantOf(await kit.get<ProductBody>(`/v1/products/${p.id}`), 'M', 'black')).toMatchObject({ inventory_remaining: 3 });
 
+    const ofVariant = await kit.get<{ data: Array<{ id: string }> }>(`/v1/orders?variant=${mBlack.id}`);
+    expect(ofVariant.data.map((o) => o.id)).toEqual([order!.id]);
+    expect((await kit.get<{ data: unknown[] }>(`/v1/orders?variant=${variantOf(p, 'S', 'black').id}`)).data).toEqual([]);
     const events = await kit.get<{ data: Array<{ type: string; data: { object: Record<string, unknown> } }> }>('/v1/events?type=order.paid');
     const paid = events.data.find((e) => e.data.object.id === order!.id);
     expect(paid!.data.object.variant).toEqual(order!.variant);
@@ -261,9 +264,10 @@ it('what the API answers about variants is what openapi.yaml describes', async (
   const { rows: [order] } = await kit.rt.db.query<{ id: string }>('SELECT id FROM orders WHERE tweet_id = $1', [postId]);
   await request(app).get(`/v1/orders/${order!.id}`).set(auth).expect(200);
   await request(app).get('/v1/orders').set(auth).expect(200);
+  await request(app).get('/v1/orders?variant=prod_1').set(auth).expect(400);
   await request(app).get(`/v1/products/${created.body.id}`).set(auth).expect(200);
   await request(app).get('/v1/events?type=product.variant_sold_out').set(auth).expect(200);
   await request(app).patch(`/v1/products/${created.body.id}`).set(auth).send({ variants: [{ options: { Size: 'S', Colour: 'black' }, inventory: 0 }] }).expect(409);
-  expect(recorded).toHaveLength(7);
+  expect(recorded).toHaveLength(8);
   expect(conformanceProblems(recorded)).toEqual([]);
 });
