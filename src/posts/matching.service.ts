@@ -12,7 +12,7 @@ import { compareIds } from '../ingest/ids';
 import { chainIdOf, planPost, screen, type PostPlan } from './decide';
 import * as batch from './batch.repository';
 import * as turns from './batch-turns';
-import { liveVariants, variantsAvailable } from '../variants/variants.repository';
+import { batchVariants, VariantLedger } from '../variants/variant-ledger';
 
 export interface MatchingDeps {
   db: Db;
@@ -114,8 +114,7 @@ export function createMatchingService(d: MatchingDeps) {
       const mine = open.filter((p) => claim.claimed.has(p.id));
       if (!mine.length) return;
       const products = await batch.liveProducts(q, unique(mine.flatMap((p) => p.hashtags.map(hashtagKey))));
-      const variants = await liveVariants(q, products.filter((p) => p.options.length > 0).map((p) => p.id));
-      const variantsOf = (productId: string) => variants.filter((v) => v.product_id === productId);
+      const variantsOf = await batchVariants(q, products);
 
       // The rules, post by post in id order; an edit chain buys once, with its first version that
       // places an order (whatever becomes of it). A version that cannot buy never decides its chain.
@@ -146,11 +145,9 @@ export function createMatchingService(d: MatchingDeps) {
         : new Map<string, number>();
       const stocked = unique(buying.flatMap((b) => (b.buyer ? [b.plan.product.id] : []))).sort();
       const stock = stocked.length ? await batch.lockStock(q, stocked) : new Map<string, number | null>();
-      // A variant's units left, read under its product's lock (null = unlimited).
-      const variantStock = await variantsAvailable(q, unique(buying.flatMap((b) => (b.buyer && b.plan.variant ? [b.plan.variant.row.id] : []))));
-      const limitedVariant = (productId: string) => variantsOf(productId).some((v) => variantStock.has(v.id) && variantStock.get(v.id) !== null);
+      const variantStock = await VariantLedger.read(q, buying.flatMap((b) => (b.buyer && b.plan.variant ? [b.plan.variant.row.id] : [])));
       // Queued on these locks behind this batch may be one with earlier posts: it goes first.
-      const limitedKeys = unique(products.filter((p) => stock.has(p.id) && (stock.get(p.id) !== null || limitedVariant(p.id))).map((p) => p.hashtag_key));
+      const limitedKeys = unique(products.filter((p) => stock.has(p.id) && (stock.get(p.id) !== null || variantStock.anyLimited(variantsOf(p.id)))).map((p) => p.hashtag_key));
       if (turn && limitedKeys.length) {
         const earlier = await turns.earlierBatches(q, turn.id, turn.firstPostId, limitedKeys);
         if (earlier.length) throw new EarlierBatchesFirst(earlier);
@@ -221,8 +218,7 @@ export function createMatchingService(d: MatchingDeps) {
         }
         const available = stock.has(product.id) ? stock.get(product.id)! : 0;
         // Stock is per variant: the variant's units left bound the product's.
-        const variantLeft = variant ? (variantStock.has(variant.row.id) ? variantStock.get(variant.row.id)! : 0) : null;
-        if ((available !== null && available < quantity) || (variantLeft !== null && variantLeft < quantity)) {
+        if ((available !== null && available < quantity) || !variantStock.has(variant, quantity)) {
           order('sold_out', { stockHeld: false, failureCode: 'sold_out', replied: true });
           reply(placed('sold_out', null), post.id, orderId, 'sold_out', renderReply('sold_out', ctx));
           continue;
@@ -230,9 +226,9 @@ export function createMatchingService(d: MatchingDeps) {
         const left = available === null ? null : available - quantity;
         stock.set(product.id, left);
         taken.set(product.id, (taken.get(product.id) ?? 0) + quantity);
-        if (variant && variantLeft !== null) variantStock.set(variant.row.id, variantLeft - quantity);
+        const variantSoldOut = variantStock.take(variant, quantity, orderId, product.id);
         const row = order('reserved', { stockHeld: true, replied: false });
-        if (variant && variantLeft === quantity) w.events.push({ order_id: orderId, type: 'product.variant_sold_out', data: { product: product.id, variant: variant.snapshot } });
+        if (variantSoldOut) w.events.push(variantSoldOut);
         // The order that took the last unit carries the product's sold-out event.
         if (left === 0) w.events.push({ order_id: orderId, type: 'product.sold_out', data: { product: product.id } });
         // Digital goods skip the address look-up; a product that ships waits for an address it ships to.
