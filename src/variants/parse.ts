@@ -37,7 +37,8 @@ export function foldTerm(text: string): string {
 
 interface Word { folded: string; start: number; end: number }
 
-const WORD = /[^\s,;!?()[\]{}"“”«»|]+/gu;
+// Full-width punctuation separates words too (a post is read before NFKC, so offsets stay true).
+const WORD = /[^\s,;!?()[\]{}"“”«»|，；！？（）【】「」]+/gu;
 const EDGE_PUNCT = /^[\p{P}\p{S}]+|[\p{P}\p{S}]+$/gu;
 const NOT_AN_OPTION_WORD = /^(?:[#＃@＠$＄]|https?:\/\/)/iu;
 

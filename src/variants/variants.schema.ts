@@ -15,7 +15,9 @@ export const MAX_VARIANTS = 100;
 const term = plainText(z.string().trim().min(1, 'must not be empty').max(40, 'must be at most 40 characters'))
   .refine((t) => /[\p{L}\p{N}]/u.test(t), 'must contain a letter or a digit')
   .refine((t) => !/[#＃@＠$＄]|:\/\//u.test(t), 'must not contain #, @, $ or a link: buyers type it as a plain word')
-  .refine((t) => t.split(/\s+/u).length <= 3, 'must be at most 3 words');
+  .refine((t) => t.split(/\s+/u).length <= 3, 'must be at most 3 words')
+  // What separates words in a post (src/variants/parse.ts) cannot be inside one.
+  .refine((t) => !/[,;!?()[\]{}"“”«»|，；！？（）【】「」]/u.test(t), 'must not contain , ; ! ? | brackets or quotes: a post splits words there');
 
 export const optionInput = z.strictObject({
   name: plainText(z.string().trim().min(1, 'is required').max(40, 'must be at most 40 characters')).meta({ example: 'Size' }),

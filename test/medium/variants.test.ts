@@ -64,6 +64,7 @@ describe('the merchant defines options and variants', () => {
     ['one SKU twice', { options: TEE_OPTIONS, variants: [{ options: { Size: 'M', Colour: 'black' }, sku: 'A' }, { options: { Size: 'S', Colour: 'black' }, sku: 'A' }] }, 'variants.1.sku'],
     ['options without variants', { options: TEE_OPTIONS, variants: [] }, 'variants'],
     ['inventory on a product with variants', { inventory: 5, options: TEE_OPTIONS, variants: [{ options: { Size: 'M', Colour: 'black' } }] }, 'inventory'],
+    ['a value a post would split in two', { options: [{ name: 'Size', values: ['1,5'] }], variants: [{ options: { Size: '1,5' } }] }, 'options.0.values.0'],
     ['a value that is a hashtag', { options: [{ name: 'Size', values: ['#M'] }], variants: [{ options: { Size: '#M' } }] }, 'options.0.values.0'],
   ])('refuses %s with a 400 naming the field', async (_name, fields, field) => {
     const res = await kit.send('post', '/v1/products', { name: 'Tee', hashtag: 'BuyBadTee', unit_amount: 2000, currency: 'usd', ...fields });

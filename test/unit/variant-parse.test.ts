@@ -29,6 +29,7 @@ const TABLE: Array<[string, string, Expected]> = [
   ['multi-word synonym', '@shop #BuyTee extra large black', 'var_XL_black'],
   // unicode: full-width letters (NFKC), ß folding, invisible characters
   ['full-width letters', '@shop #BuyTee Ｍ ｂｌａｃｋ', 'var_M_black'],
+  ['full-width comma between words', '@shop #BuyTee Ｍ，ｂｌａｃｋ！', 'var_M_black'],
   ['sharp s folds to ss', '@shop #BuyTee S WEISS', 'var_S_white'],
   ['sharp s as typed', '@shop #BuyTee s weiß', 'var_S_white'],
   ['invisible characters ignored', '@shop #BuyTee M bl\u200Back', 'var_M_black'],
