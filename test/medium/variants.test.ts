@@ -213,6 +213,17 @@ describe('a buyer picks the variant in the post', () => {
     expect(statuses.filter((s) => s === 'sold_out')).toHaveLength(4);
   });
 
+  it('a declined card frees the variant\'s unit at once', async () => {
+    const p = await tee('BuyTeeDecl', 1);
+    const declined = await kit.post(await kit.buyer('decl_a', 'pm_card_chargeCustomerFail'), '@shop #BuyTeeDecl S black');
+    await kit.settle();
+    expect(await kit.ordersOfPost(declined)).toMatchObject([{ status: 'failed', variant: { label: 'S / black' } }]);
+    expect(variantOf(await kit.get<ProductBody>(`/v1/products/${p.id}`), 'S', 'black')).toMatchObject({ inventory_remaining: 1 });
+    const next = await kit.post(await kit.buyer('decl_b'), '@shop #BuyTeeDecl S black');
+    await kit.settle();
+    expect(await kit.ordersOfPost(next)).toMatchObject([{ status: 'paid' }]);
+  });
+
   it('a refund with restock puts the unit back on its variant, and the next buyer of that variant gets it', async () => {
     const p = await tee('BuyTeeBack', 1);
     const first = await kit.post(await kit.buyer('back_a'), '@shop #BuyTeeBack S black');
