@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/pool';
 import type { OrderStatus } from '../orders/orders.schema';
+import { ORDER_ITEM_NAME } from '../variants/variants.repository';
 
 /** A signup link with the order it was sent for, as the link page needs it. */
 export interface SignupLink {
@@ -19,7 +20,7 @@ export interface SignupLink {
 export async function findSignupLink(db: Queryable, tokenId: string): Promise<SignupLink | undefined> {
   const { rows } = await db.query<SignupLink>(
     `SELECT t.id, t.x_user_id, t.order_id, t.expires_at, t.used_at, o.status AS order_status, o.quantity, o.amount,
-            o.currency, p.name AS product_name, m.name AS merchant_name
+            o.currency, ${ORDER_ITEM_NAME} AS product_name, m.name AS merchant_name
      FROM signup_tokens t JOIN orders o ON o.id = t.order_id JOIN products p ON p.id = o.product_id JOIN merchants m ON m.id = o.merchant_id
      WHERE t.id = $1`,
     [tokenId],
@@ -60,7 +61,7 @@ export interface BuyerOrder {
   fulfilled_at: Date | null;
 }
 
-const ORDER_COLUMNS = `o.id, o.status, o.quantity, o.amount, o.currency, p.name AS product_name, m.name AS merchant_name,
+const ORDER_COLUMNS = `o.id, o.status, o.quantity, o.amount, o.currency, ${ORDER_ITEM_NAME} AS product_name, m.name AS merchant_name,
   o.failure_code, o.created_at, p.shipping AS product_shipping, p.shipping_countries, o.paid_at, o.fulfillment_status,
   o.fulfillment_carrier, o.fulfillment_tracking_number, o.fulfillment_tracking_url, o.fulfilled_at, p.support_email`;
 

@@ -19,6 +19,7 @@ export const EVENT_CATALOGUE = {
   'order.refund_failed': { object: 'order', stored: ['order.refund_failed'], when: "Stripe refused or failed a refund (the merchant's or a buyer's #cancel); data carries the refund id and Stripe's reason. The order's status is unchanged." },
   'order.fulfilled': { object: 'order', stored: ['order.fulfilled'], when: 'The merchant marked the order shipped (fulfillment_status `fulfilled`); the buyer was told.' },
   'product.sold_out': { object: 'product', stored: ['product.sold_out'], when: "An order took a product's last unit." },
+  'product.variant_sold_out': { object: 'product', stored: ['product.variant_sold_out'], when: "An order took a variant's last unit; data.variant names it (id, sku, options). Other variants may still sell." },
 } as const satisfies Record<string, { object: 'order' | 'product'; stored: readonly string[]; when: string }>;
 
 export type EventType = keyof typeof EVENT_CATALOGUE;

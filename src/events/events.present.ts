@@ -4,13 +4,15 @@ import { presentOrder } from '../orders/orders.routes';
 import { presentProduct } from '../products/products.routes';
 import { EVENT_CATALOGUE, eventId, publicType, type EventType } from './catalogue';
 import { ordersByIds, productsByIds, type EventRow } from './events.repository';
+import { withVariants } from '../variants/variants.service';
 
 export interface EventEnvelope {
   id: string;
   object: 'event';
   type: EventType;
   created: number;
-  data: { object: ReturnType<typeof presentOrder> | ReturnType<typeof presentProduct> };
+  /** `variant`: which variant a `product.variant_sold_out` is about. */
+  data: { object: ReturnType<typeof presentOrder> | ReturnType<typeof presentProduct>; variant?: unknown };
 }
 
 /**
@@ -24,13 +26,14 @@ export async function presentEvents(db: Queryable, rows: EventRow[]): Promise<Ev
   const isProduct = (r: EventRow) => EVENT_CATALOGUE[publicType(r.type)!].object === 'product';
   const [orders, products] = await Promise.all([
     ordersByIds(db, [...new Set(pending.filter((r) => !isProduct(r)).map((r) => r.order_id))]),
-    productsByIds(db, [...new Set(pending.filter(isProduct).map(productId))]),
+    productsByIds(db, [...new Set(pending.filter(isProduct).map(productId))]).then((rows) => withVariants(db, rows)),
   ]);
   const orderById = new Map(orders.map((o) => [o.id, presentOrder(o)]));
   const productById = new Map(products.map((p) => [p.id, presentProduct(p)]));
   return rows.map((r) => {
     if (r.payload) return r.payload as unknown as EventEnvelope;
     const object = isProduct(r) ? productById.get(productId(r)) : orderById.get(r.order_id);
-    return { id: eventId(r.id), object: 'event', type: publicType(r.type)!, created: unix(r.created_at)!, data: { object: object! } };
+    const data = r.data.variant ? { object: object!, variant: r.data.variant } : { object: object! };
+    return { id: eventId(r.id), object: 'event', type: publicType(r.type)!, created: unix(r.created_at)!, data };
   });
 }

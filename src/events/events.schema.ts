@@ -5,6 +5,7 @@ import { idParam, listOf, problemResponses } from '../http/openapi-helpers';
 import { order } from '../orders/orders.schema';
 import { product } from '../products/products.schema';
 import { EVENT_CATALOGUE, EVENT_TYPES } from './catalogue';
+import { orderVariant } from '../variants/variants.schema';
 
 const unixTime = z.coerce.number().int('must be unix seconds').min(0);
 const prefixes = [...new Set(EVENT_TYPES.map((t) => `${t.split('.')[0]}.*`))];
@@ -34,6 +35,7 @@ export const event = z
     created: z.number().int(),
     data: z.object({
       object: z.union([order, product]).meta({ description: 'The order (or, for product.* events, the product) when the event was dispatched' }),
+      variant: orderVariant.unwrap().optional().meta({ description: 'For `product.variant_sold_out`: the variant that sold out' }),
     }),
   })
   .meta({ id: 'Event' });

@@ -12,13 +12,14 @@ import type { LinkSigner } from '../links/links';
 import type { OrderRow } from './orders.repository';
 import { failpoint } from '../failpoints';
 import { lockBuyerLimit, spentToday } from '../posts/posts.repository';
-import { addSoldOutEventIfLast, findOrderWithProduct, lockOrder, markOrderPaid, markOrdersPaid, releaseStock, reserveStock, shippingNeedOf, startCharges, transitionOrder, type ChargeStart } from './orders.store';
+import { addSoldOutEventIfLast, findOrderWithProduct, lockOrder, markOrderPaid, markOrdersPaid, releaseStock, shippingNeedOf, startCharges, transitionOrder, type ChargeStart } from './orders.store';
 import { canTransition, CHARGE_PENDING, type OrderStatus } from './lifecycle';
 import { needsAddress } from '../shipping/address';
 import { holdForAddress } from './address-hold';
 import { newId } from '../ids';
 import { pendingWorkForOrders } from './pending-work.repository';
 import { pendingRefundTotal } from '../refunds/refunds.repository';
+import { reserveOrderStock } from '../variants/variant-stock';
 
 export interface ChargingDeps {
   db: Db;
@@ -39,6 +40,17 @@ export interface ChargeBatchResult {
   unavailable: Array<{ orderId: string; error: Error }>;
   /** How each order's charge ended (metrics); `noop` for one found already settled. */
   outcomes: Array<{ orderId: string; outcome: ChargeOutcome }>;
+}
+
+/**
+ * What a PaymentIntent carries to find its order again; the variant only for orders of one, so a
+ * retried charge of an order from before variants sends the same parameters under its idempotency key.
+ */
+function chargeMetadata(order: { id: string; tweet_id: string; product_id: string; merchant_id: string; variant_id: string | null }): Record<string, string> {
+  return {
+    order_id: order.id, tweet_id: order.tweet_id, product_id: order.product_id, merchant_id: order.merchant_id,
+    ...(order.variant_id ? { variant_id: order.variant_id } : {}),
+  };
 }
 
 /**
@@ -110,7 +122,7 @@ export function createChargingService(d: ChargingDeps) {
   const chargeRequest = (order: ChargeStart): ChargeRequest => ({
     orderId: order.id, customerId: order.stripe_customer_id!, paymentMethodId: order.payment_method_id!, amount: order.amount, currency: order.currency,
     description: `${order.quantity} × ${order.product_name} (${order.id})`,
-    metadata: { order_id: order.id, tweet_id: order.tweet_id, product_id: order.product_id, merchant_id: order.merchant_id },
+    metadata: chargeMetadata(order),
     idempotencyKey: `${order.id}-charge`,
     shipping: order.shipping,
   });
@@ -130,7 +142,7 @@ export function createChargingService(d: ChargingDeps) {
       successUrl: `${payLink(order.id)}?done=1`,
       cancelUrl: `${payLink(order.id)}?canceled=1`,
       metadata: { order_id: order.id, purpose: 'order_action' },
-      paymentIntentMetadata: { order_id: order.id, tweet_id: order.tweet_id, product_id: order.product_id, merchant_id: order.merchant_id },
+      paymentIntentMetadata: chargeMetadata(order),
       split,
     })]);
     if (opened!.status === 'rejected') throw opened!.reason;
@@ -249,7 +261,7 @@ export function createChargingService(d: ChargingDeps) {
           const over = await transitionOrder(tx, order, 'failed', { buyer_id: buyerId, failure_code: 'daily_limit_exceeded', failure_message: "would exceed the buyer's daily spending limit" }, { code: 'daily_limit_exceeded', resumed: true });
           return replyTo(tx, over, 'spending_limit', order.product_name, `${d.publicBaseUrl}/account`);
         }
-        if (await reserveStock(tx, order.product_id, order.quantity)) {
+        if (await reserveOrderStock(tx, order)) {
           const reserved = await transitionOrder(tx, order, 'reserved', { stock_held: true, buyer_id: buyerId }, { resumed: true });
           await addSoldOutEventIfLast(tx, order.id, order.product_id);
           return (await holdForAddress(tx, reserved, order.product_name, d.publicBaseUrl)) ?? [{ kind: 'charge' as const, orderId: order.id }];

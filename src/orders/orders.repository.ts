@@ -2,11 +2,15 @@ import type { Queryable } from '../db/pool';
 import { newestFirst, type Condition } from '../db/keyset';
 import type { OrderStatus } from './lifecycle';
 import type { ShippingAddress } from '../shipping/address';
+import type { OrderVariant } from '../variants/variants.schema';
 
 export interface OrderRow {
   id: string;
   merchant_id: string;
   product_id: string;
+  /** The variant bought and what it was then; null for a product without variants. */
+  variant_id: string | null;
+  variant: OrderVariant | null;
   tweet_id: string;
   buyer_x_user_id: string;
   buyer_x_username: string | null;
@@ -45,6 +49,7 @@ export interface OrderFilter {
   startingAfter?: string;
   status?: OrderStatus;
   productId?: string;
+  variantId?: string;
   createdGte?: Date;
   createdLt?: Date;
 }
@@ -58,6 +63,7 @@ export async function listOrders(db: Queryable, merchantId: string, f: OrderFilt
   const conditions: Condition[] = [['merchant_id = ?', merchantId]];
   if (f.status) conditions.push(['status = ?', f.status]);
   if (f.productId) conditions.push(['product_id = ?', f.productId]);
+  if (f.variantId) conditions.push(['variant_id = ?', f.variantId]);
   if (f.createdGte) conditions.push(['created_at >= ?', f.createdGte]);
   if (f.createdLt) conditions.push(['created_at < ?', f.createdLt]);
   return newestFirst<OrderRow>(db, 'orders', conditions, f);

@@ -16,6 +16,7 @@ export function presentOrder(o: OrderRow) {
     object: 'order' as const,
     status: o.status,
     product: o.product_id,
+    variant: o.variant,
     quantity: o.quantity,
     amount: o.amount,
     currency: o.currency,
@@ -54,6 +55,7 @@ export function ordersRouter(db: Db, fulfillment: FulfillmentService, cancellati
       startingAfter: q.starting_after,
       status: q.status,
       productId: q.product,
+      variantId: q.variant,
       createdGte: fromUnix(gte),
       createdLt: fromUnix(lt),
     });

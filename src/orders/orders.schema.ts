@@ -5,6 +5,7 @@ import { MAX_UNIX_SECONDS } from '../http/time';
 import { idParam, jsonBody, listOf, problemResponses } from '../http/openapi-helpers';
 import { plainText } from '../http/text';
 import { ORDER_STATUSES } from './lifecycle';
+import { orderVariant } from '../variants/variants.schema';
 
 export { ORDER_STATUSES, type OrderStatus } from './lifecycle';
 
@@ -16,6 +17,7 @@ export const listOrdersQuery = z.strictObject({
   ...listQuery,
   status: z.enum(ORDER_STATUSES).optional(),
   product: z.string().regex(/^prod_[A-Za-z0-9]+$/, 'must be a product id').optional(),
+  variant: z.string().regex(/^var_[A-Za-z0-9]+$/, 'must be a variant id').optional().meta({ description: 'Only orders of this variant' }),
   'created[gte]': unixTime.optional(),
   'created[gt]': unixTime.optional(),
   'created[lte]': unixTime.optional(),
@@ -28,6 +30,7 @@ export const order = z
     object: z.literal('order'),
     status: z.enum(ORDER_STATUSES),
     product: z.string(),
+    variant: orderVariant,
     quantity: z.number().int(),
     amount: z.number().int().meta({ description: 'Total in minor units' }),
     currency: z.string(),

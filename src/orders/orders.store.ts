@@ -2,6 +2,7 @@ import type { Queryable } from '../db/pool';
 import type { OrderRow } from './orders.repository';
 import { assertTransition, CHARGE_PENDING, INITIAL_STATUSES, MONEY_TAKEN, sourcesOf, sqlStatuses, type OrderStatus } from './lifecycle';
 import type { ShippingAddress } from '../shipping/address';
+import { ORDER_ITEM_NAME } from '../variants/variants.repository';
 
 /** Write-side SQL of the purchase pipeline. Every function runs inside the caller's transaction. */
 
@@ -74,7 +75,7 @@ export async function releaseStock(tx: Queryable, productId: string, quantity: n
 /** Locks the order row (not the product's: stock changes lock that one briefly on their own). */
 export async function lockOrder(tx: Queryable, id: string): Promise<(OrderRow & { product_name: string }) | undefined> {
   const { rows } = await tx.query<OrderRow & { product_name: string }>(
-    'SELECT o.*, p.name AS product_name FROM orders o JOIN products p ON p.id = o.product_id WHERE o.id = $1 FOR UPDATE OF o',
+    `SELECT o.*, ${ORDER_ITEM_NAME} AS product_name FROM orders o JOIN products p ON p.id = o.product_id WHERE o.id = $1 FOR UPDATE OF o`,
     [id],
   );
   return rows[0];
@@ -83,7 +84,7 @@ export async function lockOrder(tx: Queryable, id: string): Promise<(OrderRow & 
 /** The order with its product's name, read without a lock (what a receipt's text needs). */
 export async function findOrderWithProduct(db: Queryable, id: string): Promise<(OrderRow & { product_name: string }) | undefined> {
   const { rows } = await db.query<OrderRow & { product_name: string }>(
-    'SELECT o.*, p.name AS product_name FROM orders o JOIN products p ON p.id = o.product_id WHERE o.id = $1',
+    `SELECT o.*, ${ORDER_ITEM_NAME} AS product_name FROM orders o JOIN products p ON p.id = o.product_id WHERE o.id = $1`,
     [id],
   );
   return rows[0];
@@ -185,7 +186,7 @@ export async function startCharges(db: Queryable, orderIds: string[]): Promise<C
        FROM prev WHERE orders.id = prev.id
        RETURNING orders.*, prev.status AS previous_status),
      e AS (INSERT INTO order_events (order_id, type, data) SELECT id, 'order.charging', '{}' FROM o WHERE previous_status = 'reserved' ORDER BY id)
-     SELECT o.*, p.name AS product_name, b.stripe_customer_id, b.payment_method_id
+     SELECT o.*, ${ORDER_ITEM_NAME} AS product_name, b.stripe_customer_id, b.payment_method_id
      FROM o JOIN products p ON p.id = o.product_id LEFT JOIN buyers b ON b.x_user_id = o.buyer_x_user_id ORDER BY o.id`,
     [orderIds],
   );

@@ -5,6 +5,7 @@ import type { ReplyKind } from '../replies/templates';
 import type { ShippingAddress } from '../shipping/address';
 import { CHARGE_PENDING, COMMITS_SPEND, sqlStatuses, type OrderStatus } from '../orders/lifecycle';
 import { LIVE_BATCH } from './batch-turns';
+import type { OrderVariant } from '../variants/variants.schema';
 
 /**
  * The matcher's SQL for a whole batch of posts: a fixed number of set-based statements however
@@ -118,7 +119,7 @@ export async function lockStock(tx: Queryable, productIds: string[]): Promise<Ma
 }
 
 export interface OrderWrite {
-  id: string; merchant_id: string; product_id: string; tweet_id: string; chain_id: string; buyer_x_user_id: string;
+  id: string; merchant_id: string; product_id: string; variant_id: string | null; variant: OrderVariant | null; tweet_id: string; chain_id: string; buyer_x_user_id: string;
   buyer_x_username: string | null; buyer_id: string | null; quantity: number; amount: number; currency: string;
   status: OrderStatus; stock_held: boolean; failure_code: string | null; failure_message: string | null; reply_status: 'none' | 'pending';
 }
@@ -147,11 +148,11 @@ export async function writeDecisions(
        UPDATE products SET reserved = reserved + s.quantity
        FROM json_to_recordset($1::json) AS s (product_id text, quantity integer) WHERE products.id = s.product_id),
      o AS (
-       INSERT INTO orders (id, merchant_id, product_id, tweet_id, chain_id, buyer_x_user_id, buyer_x_username, buyer_id, quantity, amount,
+       INSERT INTO orders (id, merchant_id, product_id, variant_id, variant, tweet_id, chain_id, buyer_x_user_id, buyer_x_username, buyer_id, quantity, amount,
                            currency, status, stock_held, failure_code, failure_message, reply_status)
-       SELECT id, merchant_id, product_id, tweet_id, chain_id, buyer_x_user_id, buyer_x_username, buyer_id, quantity, amount,
+       SELECT id, merchant_id, product_id, variant_id, variant, tweet_id, chain_id, buyer_x_user_id, buyer_x_username, buyer_id, quantity, amount,
               currency, status, stock_held, failure_code, failure_message, reply_status
-       FROM json_to_recordset($2::json) AS x (id text, merchant_id text, product_id text, tweet_id text, chain_id text, buyer_x_user_id text,
+       FROM json_to_recordset($2::json) AS x (id text, merchant_id text, product_id text, variant_id text, variant jsonb, tweet_id text, chain_id text, buyer_x_user_id text,
          buyer_x_username text, buyer_id text, quantity integer, amount bigint, currency text, status text, stock_held boolean,
          failure_code text, failure_message text, reply_status text, n integer)
        ORDER BY n),

@@ -3,6 +3,8 @@ import type { ProductRow } from '../products/products.repository';
 import { renderReply, type ReplyKind } from '../replies/templates';
 import { maxChargeAmount } from '../payments/amount-limit';
 import { parseQuantity } from './quantity';
+import { chooseVariant, type ChosenVariant } from '../variants/choose';
+import type { VariantRow } from '../variants/variants.repository';
 
 /** The decision rules for one post, free of the database: what the matcher records and answers. */
 
@@ -18,7 +20,7 @@ export interface ReplyPlan { kind: ReplyKind; text: string }
 /** A post settled without an order (perhaps with a reply), or a post that buys `quantity` of `product`. */
 export type PostPlan =
   | { kind: 'decided'; outcome: string; reason: string | null; reply?: ReplyPlan }
-  | { kind: 'order'; product: ProductRow; quantity: number };
+  | { kind: 'order'; product: ProductRow; quantity: number; variant: ChosenVariant | null; unitAmount: number };
 
 /** Checks that need no database: who wrote it, what kind of post it is, whether it addresses us. */
 export function screen(post: InboundPost, d: ScreenRules): Decision | null {
@@ -38,7 +40,9 @@ export function screen(post: InboundPost, d: ScreenRules): Decision | null {
  * nothing (with the reason and perhaps a how-to reply), or a quantity of one product. Who buys it,
  * and whether a unit is left, is decided later, under the buyer and product locks.
  */
-export function planPost(post: InboundPost, at: Date, candidates: ProductRow[], shopUsername: string): PostPlan {
+export function planPost(
+  post: InboundPost, at: Date, candidates: ProductRow[], shopUsername: string, variantsOf: (productId: string) => VariantRow[] = () => [],
+): PostPlan {
   if (candidates.length === 0) return { kind: 'decided', outcome: 'ignored', reason: 'no_product' };
   const open = candidates.filter((p) => (!p.starts_at || p.starts_at <= at) && (!p.ends_at || p.ends_at > at));
   if (open.length === 0) {
@@ -48,7 +52,12 @@ export function planPost(post: InboundPost, at: Date, candidates: ProductRow[], 
   const howToBuy = (hashtag: string): ReplyPlan => ({ kind: 'how_to_buy', text: renderReply('how_to_buy', { shop: shopUsername, hashtag }) });
   if (open.length > 1) return { kind: 'decided', outcome: 'ambiguous', reason: 'several_products', reply: howToBuy(open[0]!.hashtag) };
   const product = open[0]!;
-  const q = parseQuantity(post.text, product.hashtag);
+  // A product with variants: the post must say which one (the words that do are not a quantity).
+  const step = chooseVariant(post.text, product, variantsOf(product.id), shopUsername);
+  if (step.kind === 'which_one') return { kind: 'decided', outcome: 'ambiguous', reason: step.reason, reply: step.reply };
+  const variant = step.kind === 'chosen' ? step.variant : null;
+  const unitAmount = variant?.unitAmount ?? product.unit_amount;
+  const q = parseQuantity(variant?.quantityText ?? post.text, product.hashtag);
   if (q.kind === 'ambiguous') return { kind: 'decided', outcome: 'ambiguous', reason: 'quantity_unreadable', reply: howToBuy(product.hashtag) };
   if (q.quantity > product.max_per_order) {
     return {
@@ -58,18 +67,18 @@ export function planPost(post: InboundPost, at: Date, candidates: ProductRow[], 
   }
   // Refused before any order exists: Stripe could never charge it, so no price is promised.
   const maxAmount = maxChargeAmount(product.currency);
-  if (product.unit_amount * q.quantity > maxAmount) {
+  if (unitAmount * q.quantity > maxAmount) {
     return {
       kind: 'decided', outcome: 'rejected', reason: 'amount_too_large',
       reply: {
         kind: 'amount_too_large',
         text: renderReply('amount_too_large', {
-          product: product.name, quantity: q.quantity, amount: product.unit_amount * q.quantity, currency: product.currency, maxAmount,
+          product: variant?.itemName ?? product.name, quantity: q.quantity, amount: unitAmount * q.quantity, currency: product.currency, maxAmount,
         }),
       },
     };
   }
-  return { kind: 'order', product, quantity: q.quantity };
+  return { kind: 'order', product, quantity: q.quantity, variant, unitAmount };
 }
 
 /** The edit chain a post belongs to: the first id of its edit history (its own id if never edited). */

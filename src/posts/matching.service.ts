@@ -12,6 +12,7 @@ import { compareIds } from '../ingest/ids';
 import { chainIdOf, planPost, screen, type PostPlan } from './decide';
 import * as batch from './batch.repository';
 import * as turns from './batch-turns';
+import { batchVariants, VariantLedger } from '../variants/variant-ledger';
 
 export interface MatchingDeps {
   db: Db;
@@ -113,6 +114,7 @@ export function createMatchingService(d: MatchingDeps) {
       const mine = open.filter((p) => claim.claimed.has(p.id));
       if (!mine.length) return;
       const products = await batch.liveProducts(q, unique(mine.flatMap((p) => p.hashtags.map(hashtagKey))));
+      const variantsOf = await batchVariants(q, products);
 
       // The rules, post by post in id order; an edit chain buys once, with its first version that
       // places an order (whatever becomes of it). A version that cannot buy never decides its chain.
@@ -125,7 +127,7 @@ export function createMatchingService(d: MatchingDeps) {
           continue;
         }
         const keys = new Set(post.hashtags.map(hashtagKey));
-        const plan = planPost(post, post.createdAt ? new Date(post.createdAt) : now, products.filter((p) => keys.has(p.hashtag_key)), d.shopUsername);
+        const plan = planPost(post, post.createdAt ? new Date(post.createdAt) : now, products.filter((p) => keys.has(p.hashtag_key)), d.shopUsername, variantsOf);
         if (plan.kind === 'order') chainsBought.add(chain);
         plans.set(post.id, plan);
       }
@@ -143,8 +145,9 @@ export function createMatchingService(d: MatchingDeps) {
         : new Map<string, number>();
       const stocked = unique(buying.flatMap((b) => (b.buyer ? [b.plan.product.id] : []))).sort();
       const stock = stocked.length ? await batch.lockStock(q, stocked) : new Map<string, number | null>();
+      const variantStock = await VariantLedger.read(q, buying.flatMap((b) => (b.buyer && b.plan.variant ? [b.plan.variant.row.id] : [])));
       // Queued on these locks behind this batch may be one with earlier posts: it goes first.
-      const limitedKeys = unique(products.filter((p) => stock.has(p.id) && stock.get(p.id) !== null).map((p) => p.hashtag_key));
+      const limitedKeys = unique(products.filter((p) => stock.has(p.id) && (stock.get(p.id) !== null || variantStock.anyLimited(variantsOf(p.id)))).map((p) => p.hashtag_key));
       if (turn && limitedKeys.length) {
         const earlier = await turns.earlierBatches(q, turn.id, turn.firstPostId, limitedKeys);
         if (earlier.length) throw new EarlierBatchesFirst(earlier);
@@ -168,16 +171,17 @@ export function createMatchingService(d: MatchingDeps) {
           if (plan.reply) reply(r, post.id, null, plan.reply.kind, plan.reply.text);
           continue;
         }
-        const { product, quantity } = plan;
+        const { product, quantity, variant } = plan;
         const buyer = claim.buyers.get(post.authorId);
-        const amount = product.unit_amount * quantity;
+        const amount = plan.unitAmount * quantity;
         const orderId = newId('ord');
-        const ctx = { product: product.name, quantity, amount, currency: product.currency, orderId };
+        const ctx = { product: variant?.itemName ?? product.name, quantity, amount, currency: product.currency, orderId };
         // Every status an order starts in, and every move after, is the lifecycle table's to allow.
         const order = (status: OrderStatus, o: { stockHeld: boolean; failureCode?: string; failureMessage?: string; replied: boolean }) => {
           if (!INITIAL_STATUSES.includes(status)) throw new Error(`an order cannot begin as ${status}`);
           const row: batch.OrderWrite = {
-            id: orderId, merchant_id: product.merchant_id, product_id: product.id, tweet_id: post.id, chain_id: chainIdOf(post),
+            id: orderId, merchant_id: product.merchant_id, product_id: product.id, variant_id: variant?.row.id ?? null, variant: variant?.snapshot ?? null,
+            tweet_id: post.id, chain_id: chainIdOf(post),
             buyer_x_user_id: post.authorId, buyer_x_username: post.authorUsername, buyer_id: buyer?.id ?? null, quantity, amount,
             currency: product.currency, status, stock_held: o.stockHeld, failure_code: o.failureCode ?? null,
             failure_message: o.failureMessage ?? null, reply_status: o.replied ? 'pending' : 'none',
@@ -213,7 +217,8 @@ export function createMatchingService(d: MatchingDeps) {
           continue;
         }
         const available = stock.has(product.id) ? stock.get(product.id)! : 0;
-        if (available !== null && available < quantity) {
+        // Stock is per variant: the variant's units left bound the product's.
+        if ((available !== null && available < quantity) || !variantStock.has(variant, quantity)) {
           order('sold_out', { stockHeld: false, failureCode: 'sold_out', replied: true });
           reply(placed('sold_out', null), post.id, orderId, 'sold_out', renderReply('sold_out', ctx));
           continue;
@@ -221,7 +226,9 @@ export function createMatchingService(d: MatchingDeps) {
         const left = available === null ? null : available - quantity;
         stock.set(product.id, left);
         taken.set(product.id, (taken.get(product.id) ?? 0) + quantity);
+        const variantSoldOut = variantStock.take(variant, quantity, orderId, product.id);
         const row = order('reserved', { stockHeld: true, replied: false });
+        if (variantSoldOut) w.events.push(variantSoldOut);
         // The order that took the last unit carries the product's sold-out event.
         if (left === 0) w.events.push({ order_id: orderId, type: 'product.sold_out', data: { product: product.id } });
         // Digital goods skip the address look-up; a product that ships waits for an address it ships to.

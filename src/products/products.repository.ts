@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/pool';
 import { newestFirst, type Condition } from '../db/keyset';
+import type { ProductOption } from '../variants/parse';
 
 export interface ProductRow {
   id: string;
@@ -25,12 +26,14 @@ export interface ProductRow {
   /** Minutes after an order during which its buyer may cancel it with #cancel; 0 = never. */
   cancel_window_minutes: number;
   support_email: string | null;
+  /** What buyers choose between; [] = no variants. */
+  options: ProductOption[];
   status: 'active' | 'archived';
   created_at: Date;
   updated_at: Date;
 }
 
-export type NewProduct = Omit<ProductRow, 'reserved' | 'sold' | 'status' | 'created_at' | 'updated_at'>;
+export type NewProduct = Omit<ProductRow, 'reserved' | 'sold' | 'status' | 'options' | 'created_at' | 'updated_at'>;
 
 export async function insertProduct(db: Queryable, p: NewProduct): Promise<ProductRow> {
   const { rows } = await db.query<ProductRow>(

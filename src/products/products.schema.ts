@@ -5,6 +5,7 @@ import { idParam, jsonBody, listOf, problemResponses } from '../http/openapi-hel
 import { plainText } from '../http/text';
 import { hashtagProblem, stripHash } from './hashtag';
 import { countryOf } from '../shipping/countries';
+import { optionView, refineVariants, variantFields, variantView } from '../variants/variants.schema';
 
 const CURRENCIES = new Set(Intl.supportedValuesOf('currency').map((c) => c.toLowerCase()));
 
@@ -105,8 +106,12 @@ export const createProductBody = z
     shipping_countries: shippingCountries.default(null),
     cancel_window_minutes: cancelWindow.default(15),
     support_email: supportEmail.default(null),
+    options: variantFields.options.optional(),
+    variants: variantFields.variants.optional(),
   })
-  .refine(windowOk, { message: 'must be after starts_at', path: ['ends_at'] });
+  .refine(windowOk, { message: 'must be after starts_at', path: ['ends_at'] })
+  .refine((b) => !(b.variants?.length && b.inventory !== undefined), { message: 'is set per variant when the product has variants', path: ['inventory'] })
+  .superRefine(refineVariants);
 
 export const updateProductBody = z
   .strictObject({
@@ -124,8 +129,12 @@ export const updateProductBody = z
     shipping_countries: shippingCountries.optional(),
     cancel_window_minutes: cancelWindow.optional(),
     support_email: supportEmail.optional(),
+    options: variantFields.options.optional(),
+    variants: variantFields.variants.optional(),
   })
-  .refine(windowOk, { message: 'must be after starts_at', path: ['ends_at'] });
+  .refine(windowOk, { message: 'must be after starts_at', path: ['ends_at'] })
+  .refine((b) => !(b.variants?.length && b.inventory !== undefined), { message: 'is set per variant when the product has variants', path: ['inventory'] })
+  .superRefine(refineVariants);
 
 export const listProductsQuery = z.strictObject({ ...listQuery, status: z.enum(['active', 'archived']).optional() });
 
@@ -148,6 +157,8 @@ export const product = z
     shipping_countries: z.array(z.string()).nullable().meta({ description: 'ISO 3166-1 alpha-2 codes; null = anywhere' }),
     cancel_window_minutes: z.number().int().meta({ description: 'Minutes a buyer may cancel an order with #cancel; 0 = off' }),
     support_email: z.string().nullable().meta({ description: "Shown to buyers on their account page; null = none" }),
+    options: z.array(optionView).meta({ description: 'What buyers choose between; empty for a product without variants' }),
+    variants: z.array(variantView).meta({ description: "The live variants, in your order; a buyer's post names one by its option values" }),
     status: z.enum(['active', 'archived']),
     created: z.number().int(),
     updated: z.number().int(),

@@ -6,16 +6,17 @@ import { claimHashtag, hashtagLookAlike, hashtagTaken, type HashtagLimits } from
 import * as repo from './products.repository';
 import type { z } from 'zod';
 import type { createProductBody, updateProductBody } from './products.schema';
+import { replaceVariants, withVariants, type ProductView } from '../variants/variants.service';
 
 export type CreateProductInput = z.infer<typeof createProductBody>;
 export type UpdateProductInput = z.infer<typeof updateProductBody>;
 
 export interface ProductsService {
-  create(merchantId: string, input: CreateProductInput): Promise<repo.ProductRow>;
-  get(merchantId: string, id: string): Promise<repo.ProductRow>;
-  list(merchantId: string, opts: { limit: number; startingAfter?: string; status?: string }): Promise<repo.ProductRow[]>;
-  update(merchantId: string, id: string, input: UpdateProductInput): Promise<repo.ProductRow>;
-  archive(merchantId: string, id: string): Promise<repo.ProductRow>;
+  create(merchantId: string, input: CreateProductInput): Promise<ProductView>;
+  get(merchantId: string, id: string): Promise<ProductView>;
+  list(merchantId: string, opts: { limit: number; startingAfter?: string; status?: string }): Promise<ProductView[]>;
+  update(merchantId: string, id: string, input: UpdateProductInput): Promise<ProductView>;
+  archive(merchantId: string, id: string): Promise<ProductView>;
 }
 
 /** Translates constraint violations into the merchant's language. */
@@ -40,16 +41,19 @@ export function createProductsService(
   onChanged: () => void = () => undefined,
   mayActivate: (db: Db, merchantId: string) => Promise<void> = async () => undefined,
 ): ProductsService {
-  async function get(merchantId: string, id: string) {
+  async function find(merchantId: string, id: string) {
     const p = await repo.findProduct(db, merchantId, id);
     if (!p) throw errors.notFound('product', id);
     return p;
   }
+  const view = async (p: repo.ProductRow) => (await withVariants(db, [p]))[0]!;
+  const get = async (merchantId: string, id: string) => view(await find(merchantId, id));
   return {
     async create(merchantId, input) {
       await mayActivate(db, merchantId);
       try {
-        const p = await withTransaction(db, async (tx) => repo.insertProduct(tx, {
+        const p = await withTransaction(db, async (tx) => {
+          const created = await repo.insertProduct(tx, {
           ...(await claimHashtag(tx, limits, { merchantId, hashtag: input.hashtag, productId: null })),
           id: newId('prod'),
           merchant_id: merchantId,
@@ -66,17 +70,24 @@ export function createProductsService(
           shipping_countries: input.shipping_countries,
           cancel_window_minutes: input.cancel_window_minutes,
           support_email: input.support_email,
-        }));
+          });
+          if (!input.variants?.length) return created;
+          await replaceVariants(tx, created, input.options, input.variants);
+          return (await repo.findProduct(tx, merchantId, created.id))!;
+        });
         onChanged();
-        return p;
+        return view(p);
       } catch (err) {
         conflictFrom(err, input.hashtag);
       }
     },
     get,
-    list: (merchantId, opts) => repo.listProducts(db, merchantId, opts),
+    list: async (merchantId, opts) => withVariants(db, await repo.listProducts(db, merchantId, opts)),
     async update(merchantId, id, input) {
       const current = await get(merchantId, id);
+      if (input.inventory !== undefined && current.variants.length > 0 && input.variants === undefined) {
+        throw errors.validation('body inventory: is set per variant when the product has variants', [{ field: 'inventory', message: 'is set per variant when the product has variants' }]);
+      }
       if (current.status === 'archived') throw errors.conflict('product_archived', `Product ${id} is archived and can no longer change`);
       const starts = input.starts_at !== undefined ? input.starts_at : current.starts_at?.toISOString() ?? null;
       const ends = input.ends_at !== undefined ? input.ends_at : current.ends_at?.toISOString() ?? null;
@@ -94,7 +105,8 @@ export function createProductsService(
         if (Object.keys(metadata).length > 50) throw errors.validation('body metadata: may have at most 50 keys', [{ field: 'metadata', message: 'may have at most 50 keys' }]);
       }
       try {
-        const p = await withTransaction(db, async (tx) => repo.updateProduct(tx, merchantId, id, {
+        const p = await withTransaction(db, async (tx) => {
+          const updated = await repo.updateProduct(tx, merchantId, id, {
           ...(input.hashtag !== undefined && (await claimHashtag(tx, limits, { merchantId, hashtag: input.hashtag, productId: id }))),
           name: input.name,
           description: input.description,
@@ -108,10 +120,14 @@ export function createProductsService(
           shipping_countries: input.shipping_countries,
           cancel_window_minutes: input.cancel_window_minutes,
           support_email: input.support_email,
-        }));
+          });
+          if (!updated || input.variants === undefined) return updated;
+          await replaceVariants(tx, updated, input.options, input.variants);
+          return repo.findProduct(tx, merchantId, id);
+        });
         if (!p) throw errors.conflict('product_archived', `Product ${id} is archived and can no longer change`);
         onChanged();
-        return p;
+        return view(p);
       } catch (err) {
         conflictFrom(err, input.hashtag);
       }
@@ -120,7 +136,7 @@ export function createProductsService(
       const p = await repo.archiveProduct(db, merchantId, id);
       if (!p) throw errors.notFound('product', id);
       onChanged();
-      return p;
+      return view(p);
     },
   };
 }

@@ -8,13 +8,16 @@ export type ReplyKind =
   | 'receipt' | 'signup' | 'sold_out' | 'declined' | 'action_required' | 'how_to_buy'
   | 'too_many' | 'failed' | 'spending_limit' | 'refunded' | 'amount_too_large' | 'fulfilled' | 'canceled' | 'address_needed'
   // A buyer's #cancel post: canceled (or refunded), too late, not theirs, no order named, a charge in flight.
-  | 'cancel_confirmed' | 'cancel_window_closed' | 'cancel_refused' | 'how_to_cancel' | 'cancel_retry' | 'cancel_failed';
+  | 'cancel_confirmed' | 'cancel_window_closed' | 'cancel_refused' | 'how_to_cancel' | 'cancel_retry' | 'cancel_failed'
+  // A post for a product with variants that does not say which one.
+  | 'which_variant';
 
 /** Lower runs first: receipts and signup links before sold-out notices. */
 export const REPLY_PRIORITY: Record<ReplyKind, number> = {
   receipt: 1, signup: 1, action_required: 2, declined: 2, failed: 3, spending_limit: 3,
   refunded: 3, canceled: 3, address_needed: 2, fulfilled: 4, too_many: 5, how_to_buy: 5, amount_too_large: 5, sold_out: 10,
   cancel_confirmed: 3, cancel_failed: 3, cancel_window_closed: 4, cancel_retry: 4, cancel_refused: 5, how_to_cancel: 5,
+  which_variant: 5,
 };
 
 // Building an Intl.NumberFormat costs far more than using one; a flash sale formats thousands.
@@ -47,6 +50,10 @@ export interface ReplyContext {
   carrier?: string;
   trackingNumber?: string;
   trackingUrl?: string;
+  /** A product's choices, an example choice and a guess at what was meant (merchant text: made inert). */
+  choices?: string;
+  example?: string;
+  suggestion?: string;
 }
 
 const X_URL_LENGTH = 23;
@@ -101,6 +108,8 @@ export function renderReply(kind: ReplyKind, context: ReplyContext): string {
       return `Order ${c.orderId} for ${item} could not be refunded automatically. The shop has been told and will sort it out with you.`;
     case 'cancel_retry':
       return `Order ${c.orderId} is being charged right now. Reply #cancel again in a minute to cancel it.`;
+    case 'which_variant':
+      return whichVariant(c);
     case 'address_needed':
       return `Where should ${item}${price} go? Add a shipping address the shop delivers to within 24 h and order ${c.orderId} completes by itself: ${c.url}`;
   }
@@ -116,6 +125,24 @@ function shipped(orderId: string | undefined, item: string, c: ReplyContext): st
     `${link ? ` Track it: ${link}` : ''}`;
   const full = render(true);
   return xLength(full) <= 280 ? full : render(false);
+}
+
+/**
+ * "Which one?": the choices are clipped to what fits beside the rest; with a long product name and
+ * hashtag, the guess and then the example give way first.
+ */
+function whichVariant(c: ReplyContext): string {
+  const choices = c.choices ? inertText(c.choices) : '';
+  const example = c.example ? clip(inertText(c.example), 40) : '';
+  const suggestion = c.suggestion ? clip(inertText(c.suggestion), 40) : '';
+  const render = (listed: string, guess: string, eg: string) =>
+    `Which one?${guess ? ` Did you mean ${guess}?` : ''} ${clip(c.product ?? 'This item')} comes in ${listed}. ` +
+    `Post again with your choice, e.g. ${c.shop ? `@${c.shop} ` : ''}#${c.hashtag ?? 'BuyItem'}${eg ? ` ${eg}` : ''}. Nothing was charged.`;
+  for (const [guess, eg] of [[suggestion, example], ['', example], ['', '']] as const) {
+    const room = 280 - xLength(render('', guess, eg));
+    if (room >= Math.min(xLength(choices), 20)) return render(xLength(choices) <= room ? choices : clip(choices, room), guess, eg);
+  }
+  return render(clip(choices, Math.max(280 - xLength(render('', '', '')), 2)), '', '');
 }
 
 /** Length as X counts it: every URL is 23 characters. */
