@@ -31,6 +31,8 @@ import { eventsRouter } from '../events/events.routes';
 import { webhookEndpointsRouter } from '../webhooks/endpoints.routes';
 import { createEndpointsService } from '../webhooks/endpoints.service';
 import { createSecretBox } from '../webhooks/secret-box';
+import { createBlocklistService, type HandleResolver } from '../controls/blocklist.service';
+import { blocklistRouter } from '../controls/blocklist.routes';
 
 export interface AppDeps {
   config: Config;
@@ -47,6 +49,8 @@ export interface AppDeps {
   enqueueFollowups?: (followups: Followup[]) => Promise<void>;
   /** The payment provider, for merchant refunds; without it refunds answer 503. */
   payments?: PaymentsPort;
+  /** X's user look-up, for blocking by handle; without it a handle answers 503 (the id still works). */
+  xUsers?: HandleResolver;
 }
 
 const BODY_LIMIT = '100kb';
@@ -108,6 +112,10 @@ export function createApp(deps: AppDeps): Express {
   v1.use('/events', merchant, limiter, eventsRouter(db));
   const endpoints = createEndpointsService({ db, box: createSecretBox(config.SIGNING_SECRET), policy: { production: config.NODE_ENV === 'production' } });
   v1.use('/webhook_endpoints', merchant, limiter, idem, webhookEndpointsRouter(endpoints));
+  // Merchant controls (issue 15).
+  const blocklist = createBlocklistService({ db, x: deps.xUsers });
+  v1.use('/blocklist', merchant, limiter, idem, blocklistRouter(blocklist, 'merchant'));
+  v1.use('/operator/blocklist', operator, limiter, idem, blocklistRouter(blocklist, 'operator'));
   for (const mount of deps.mountV1 ?? []) mount(v1);
   app.use('/v1', v1);
 

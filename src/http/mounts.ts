@@ -15,13 +15,14 @@ import { metricsRouter } from '../ops/metrics-http';
 import type { Metrics } from '../ops/metrics';
 
 /** The pipeline's HTTP surface (webhooks, buyer links, sandbox helpers) on top of the merchant API. */
-export function pipelineMounts(rt: Runtime, metrics?: Metrics): Pick<AppDeps, 'mountBefore' | 'mountV1' | 'onProductsChanged' | 'enqueueFollowups' | 'payments'> {
+export function pipelineMounts(rt: Runtime, metrics?: Metrics): Pick<AppDeps, 'mountBefore' | 'mountV1' | 'onProductsChanged' | 'enqueueFollowups' | 'payments' | 'xUsers'> {
   const emulated = Boolean(rt.config.STRIPE_API_BASE) && rt.config.NODE_ENV !== 'production';
   const authFailures = configuredAuthFailureGuard(rt.config, rt.redis, rt.log);
   return {
     onProductsChanged: () => notifyProductsChanged(rt.redis, rt.config.QUEUE_PREFIX),
     enqueueFollowups: (followups) => enqueueFollowups(rt.queues, followups),
     payments: rt.payments,
+    xUsers: rt.x,
     mountBefore: [
       (app) => app.use(stripeWebhookRouter(rt.db, rt.payments, rt.queues.stripeEvents)),
       (app) => app.use(assetsRouter()),

@@ -9,9 +9,10 @@ import { registerSandboxPaths } from '../sandbox/sandbox.routes';
 import { registerWebhookPaths } from '../webhooks/webhooks.schema';
 import { registerEventPaths } from '../events/events.schema';
 import { registerEndpointPaths } from '../webhooks/endpoints.schema';
+import { registerBlocklistPaths } from '../controls/blocklist.schema';
 
 /** Extra path registrations from later features (webhooks, sandbox) add themselves here. */
-export const pathRegistrations: Array<(r: OpenAPIRegistry) => void> = [registerMerchantPaths, registerProductPaths, registerOrderPaths, registerRefundPaths, registerSandboxPaths, registerWebhookPaths, registerEventPaths, registerEndpointPaths];
+export const pathRegistrations: Array<(r: OpenAPIRegistry) => void> = [registerMerchantPaths, registerProductPaths, registerOrderPaths, registerRefundPaths, registerSandboxPaths, registerWebhookPaths, registerEventPaths, registerEndpointPaths, registerBlocklistPaths];
 
 function registerOps(r: OpenAPIRegistry): void {
   r.registerPath({

@@ -26,11 +26,15 @@ export interface ProductRow {
   cancel_window_minutes: number;
   support_email: string | null;
   status: 'active' | 'archived';
+  /** Merchant controls (issue 15): paused since (purchase posts recorded, not sold), one reply per buyer, review rules (jsonb). */
+  paused_at: Date | null;
+  pause_replies: boolean;
+  review_rules: unknown;
   created_at: Date;
   updated_at: Date;
 }
 
-export type NewProduct = Omit<ProductRow, 'reserved' | 'sold' | 'status' | 'created_at' | 'updated_at'>;
+export type NewProduct = Omit<ProductRow, 'reserved' | 'sold' | 'status' | 'created_at' | 'updated_at' | 'paused_at' | 'pause_replies' | 'review_rules'>;
 
 export async function insertProduct(db: Queryable, p: NewProduct): Promise<ProductRow> {
   const { rows } = await db.query<ProductRow>(

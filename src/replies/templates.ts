@@ -8,13 +8,16 @@ export type ReplyKind =
   | 'receipt' | 'signup' | 'sold_out' | 'declined' | 'action_required' | 'how_to_buy'
   | 'too_many' | 'failed' | 'spending_limit' | 'refunded' | 'amount_too_large' | 'fulfilled' | 'canceled' | 'address_needed'
   // A buyer's #cancel post: canceled (or refunded), too late, not theirs, no order named, a charge in flight.
-  | 'cancel_confirmed' | 'cancel_window_closed' | 'cancel_refused' | 'how_to_cancel' | 'cancel_retry' | 'cancel_failed';
+  | 'cancel_confirmed' | 'cancel_window_closed' | 'cancel_refused' | 'how_to_cancel' | 'cancel_retry' | 'cancel_failed'
+  // Merchant controls (issue 15): the sale is paused (once per buyer), the merchant's review rejected the order.
+  | 'sale_paused' | 'order_rejected';
 
 /** Lower runs first: receipts and signup links before sold-out notices. */
 export const REPLY_PRIORITY: Record<ReplyKind, number> = {
   receipt: 1, signup: 1, action_required: 2, declined: 2, failed: 3, spending_limit: 3,
   refunded: 3, canceled: 3, address_needed: 2, fulfilled: 4, too_many: 5, how_to_buy: 5, amount_too_large: 5, sold_out: 10,
   cancel_confirmed: 3, cancel_failed: 3, cancel_window_closed: 4, cancel_retry: 4, cancel_refused: 5, how_to_cancel: 5,
+  sale_paused: 6, order_rejected: 3,
 };
 
 // Building an Intl.NumberFormat costs far more than using one; a flash sale formats thousands.
@@ -47,6 +50,8 @@ export interface ReplyContext {
   carrier?: string;
   trackingNumber?: string;
   trackingUrl?: string;
+  /** Why the merchant rejected an order (merchant text: made inert). */
+  reason?: string;
 }
 
 const X_URL_LENGTH = 23;
@@ -101,6 +106,12 @@ export function renderReply(kind: ReplyKind, context: ReplyContext): string {
       return `Order ${c.orderId} for ${item} could not be refunded automatically. The shop has been told and will sort it out with you.`;
     case 'cancel_retry':
       return `Order ${c.orderId} is being charged right now. Reply #cancel again in a minute to cancel it.`;
+    case 'sale_paused':
+      return `Sales of ${item} are paused right now. Your post is kept: nothing was charged, and the shop will pick it up or let you know when the sale resumes.`;
+    case 'order_rejected': {
+      const why = c.reason ? clip(inertText(c.reason), 120) : '';
+      return `The shop did not accept order ${c.orderId} for ${item}${why ? `: ${why}` : ''}. You have not been charged.`;
+    }
     case 'address_needed':
       return `Where should ${item}${price} go? Add a shipping address the shop delivers to within 24 h and order ${c.orderId} completes by itself: ${c.url}`;
   }

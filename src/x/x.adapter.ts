@@ -1,7 +1,7 @@
 import { ApiResponseError, TwitterApi, type TwitterApiReadOnly, type TwitterApiReadWrite, type TwitterApiTokens, type IClientSettings } from 'twitter-api-v2';
 import { localXClientSettings } from './local-plugin';
 import { isXTimeout, timeoutPlugin } from './timeout';
-import { XRateLimitedError, XRefusedError, XTimeoutError, type RateLimitInfo, type XRepliesPort } from './x.port';
+import { XRateLimitedError, XRefusedError, XTimeoutError, type RateLimitInfo, type XAccountFacts, type XRepliesPort } from './x.port';
 import { createXIngestAdapter, type XIngestPort } from './x.ingest';
 
 /** How long a call to X may wait for an answer unless told otherwise. */
@@ -33,6 +33,8 @@ export interface XPorts {
   ingest: XIngestPort;
   /** The X user id behind a username (the shop's, at start-up), or null when X does not say. */
   userIdOf(username: string): Promise<string | null>;
+  /** An account's creation date and follower count (one user lookup), or null when X knows no such user. */
+  accountFacts(xUserId: string): Promise<XAccountFacts | null>;
 }
 
 export function createXPorts(o: XClientOptions): XPorts {
@@ -43,6 +45,19 @@ export function createXPorts(o: XClientOptions): XPorts {
     async userIdOf(username) {
       try {
         return (await clients.app.v2.userByUsername(username)).data?.id ?? null;
+      } catch (err) {
+        return translateXError(err, clients.timeoutMs);
+      }
+    },
+    async accountFacts(xUserId) {
+      try {
+        const user = (await clients.app.v2.user(xUserId, { 'user.fields': ['created_at', 'public_metrics'] })).data;
+        if (!user) return null;
+        const created = user.created_at ? new Date(user.created_at) : null;
+        return {
+          createdAt: created && Number.isFinite(created.getTime()) ? created : null,
+          followersCount: user.public_metrics?.followers_count ?? null,
+        };
       } catch (err) {
         return translateXError(err, clients.timeoutMs);
       }
