@@ -33,6 +33,9 @@ import { createEndpointsService } from '../webhooks/endpoints.service';
 import { createSecretBox } from '../webhooks/secret-box';
 import { createBlocklistService, type HandleResolver } from '../controls/blocklist.service';
 import { blocklistRouter } from '../controls/blocklist.routes';
+import { createPauseService } from '../controls/pause.service';
+import { operatorPauseRouter, productPauseRouter } from '../controls/pause.routes';
+import type { InboundPost } from '../x/x.port';
 
 export interface AppDeps {
   config: Config;
@@ -51,6 +54,8 @@ export interface AppDeps {
   payments?: PaymentsPort;
   /** X's user look-up, for blocking by handle; without it a handle answers 503 (the id still works). */
   xUsers?: HandleResolver;
+  /** Hands posts recorded during a pause back to the matcher on resume; without it the maintenance sweep does. */
+  requeuePosts?: (posts: InboundPost[]) => Promise<void>;
 }
 
 const BODY_LIMIT = '100kb';
@@ -105,7 +110,8 @@ export function createApp(deps: AppDeps): Express {
   const merchants = createMerchantsService(db, config.apiKeyMode);
   const products = createProductsService(db, hashtagLimits(config), deps.onProductsChanged);
   v1.use('/merchants', operator, limiter, idem, merchantsRouter(merchants));
-  v1.use('/products', merchant, limiter, idem, productsRouter(products));
+  const pause = createPauseService({ db, requeuePosts: deps.requeuePosts });
+  v1.use('/products', merchant, limiter, idem, productsRouter(products), productPauseRouter(pause));
   const enqueue = deps.enqueueFollowups;
   v1.use('/orders', merchant, limiter, idem, ordersRouter(db, createFulfillmentService({ db, enqueue }), createCancelService({ db, enqueue })),
     refundsRouter(createRefundsService({ db, payments: deps.payments, log, enqueue })));
@@ -116,6 +122,7 @@ export function createApp(deps: AppDeps): Express {
   const blocklist = createBlocklistService({ db, x: deps.xUsers });
   v1.use('/blocklist', merchant, limiter, idem, blocklistRouter(blocklist, 'merchant'));
   v1.use('/operator/blocklist', operator, limiter, idem, blocklistRouter(blocklist, 'operator'));
+  v1.use('/operator', operator, limiter, idem, operatorPauseRouter(pause));
   for (const mount of deps.mountV1 ?? []) mount(v1);
   app.use('/v1', v1);
 

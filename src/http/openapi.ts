@@ -10,9 +10,10 @@ import { registerWebhookPaths } from '../webhooks/webhooks.schema';
 import { registerEventPaths } from '../events/events.schema';
 import { registerEndpointPaths } from '../webhooks/endpoints.schema';
 import { registerBlocklistPaths } from '../controls/blocklist.schema';
+import { registerPausePaths } from '../controls/pause.schema';
 
 /** Extra path registrations from later features (webhooks, sandbox) add themselves here. */
-export const pathRegistrations: Array<(r: OpenAPIRegistry) => void> = [registerMerchantPaths, registerProductPaths, registerOrderPaths, registerRefundPaths, registerSandboxPaths, registerWebhookPaths, registerEventPaths, registerEndpointPaths, registerBlocklistPaths];
+export const pathRegistrations: Array<(r: OpenAPIRegistry) => void> = [registerMerchantPaths, registerProductPaths, registerOrderPaths, registerRefundPaths, registerSandboxPaths, registerWebhookPaths, registerEventPaths, registerEndpointPaths, registerBlocklistPaths, registerPausePaths];
 
 function registerOps(r: OpenAPIRegistry): void {
   r.registerPath({

@@ -107,7 +107,7 @@ export function renderReply(kind: ReplyKind, context: ReplyContext): string {
     case 'cancel_retry':
       return `Order ${c.orderId} is being charged right now. Reply #cancel again in a minute to cancel it.`;
     case 'sale_paused':
-      return `Sales of ${item} are paused right now. Your post is kept: nothing was charged, and the shop will pick it up or let you know when the sale resumes.`;
+      return `Sales of ${item} are paused right now. Nothing was charged; your post is kept until the shop resumes the sale or closes it.`;
     case 'order_rejected': {
       const why = c.reason ? clip(inertText(c.reason), 120) : '';
       return `The shop did not accept order ${c.orderId} for ${item}${why ? `: ${why}` : ''}. You have not been charged.`;
