@@ -36,6 +36,7 @@ import { blocklistRouter } from '../controls/blocklist.routes';
 import { createPauseService } from '../controls/pause.service';
 import { operatorPauseRouter, productPauseRouter } from '../controls/pause.routes';
 import type { InboundPost } from '../x/x.port';
+import { reportsRouter } from '../reports/reports.routes';
 
 export interface AppDeps {
   config: Config;
@@ -123,6 +124,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use('/blocklist', merchant, limiter, idem, blocklistRouter(blocklist, 'merchant'));
   v1.use('/operator/blocklist', operator, limiter, idem, blocklistRouter(blocklist, 'operator'));
   v1.use('/operator', operator, limiter, idem, operatorPauseRouter(pause));
+  v1.use('/reports', merchant, limiter, reportsRouter(db));
   for (const mount of deps.mountV1 ?? []) mount(v1);
   app.use('/v1', v1);
 

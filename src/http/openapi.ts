@@ -11,9 +11,10 @@ import { registerEventPaths } from '../events/events.schema';
 import { registerEndpointPaths } from '../webhooks/endpoints.schema';
 import { registerBlocklistPaths } from '../controls/blocklist.schema';
 import { registerPausePaths } from '../controls/pause.schema';
+import { registerReportPaths } from '../reports/reports.schema';
 
 /** Extra path registrations from later features (webhooks, sandbox) add themselves here. */
-export const pathRegistrations: Array<(r: OpenAPIRegistry) => void> = [registerMerchantPaths, registerProductPaths, registerOrderPaths, registerRefundPaths, registerSandboxPaths, registerWebhookPaths, registerEventPaths, registerEndpointPaths, registerBlocklistPaths, registerPausePaths];
+export const pathRegistrations: Array<(r: OpenAPIRegistry) => void> = [registerMerchantPaths, registerProductPaths, registerOrderPaths, registerRefundPaths, registerSandboxPaths, registerWebhookPaths, registerEventPaths, registerEndpointPaths, registerBlocklistPaths, registerPausePaths, registerReportPaths];
 
 function registerOps(r: OpenAPIRegistry): void {
   r.registerPath({
