@@ -37,6 +37,8 @@ import { createPauseService } from '../controls/pause.service';
 import { operatorPauseRouter, productPauseRouter } from '../controls/pause.routes';
 import type { InboundPost } from '../x/x.port';
 import { reportsRouter } from '../reports/reports.routes';
+import { createReviewService } from '../review/review.service';
+import { merchantReviewRulesRouter, productReviewRulesRouter, reviewOrdersRouter } from '../review/review.routes';
 
 export interface AppDeps {
   config: Config;
@@ -112,10 +114,12 @@ export function createApp(deps: AppDeps): Express {
   const products = createProductsService(db, hashtagLimits(config), deps.onProductsChanged);
   v1.use('/merchants', operator, limiter, idem, merchantsRouter(merchants));
   const pause = createPauseService({ db, requeuePosts: deps.requeuePosts });
-  v1.use('/products', merchant, limiter, idem, productsRouter(products), productPauseRouter(pause));
+  v1.use('/products', merchant, limiter, idem, productsRouter(products), productPauseRouter(pause), productReviewRulesRouter(db));
   const enqueue = deps.enqueueFollowups;
   v1.use('/orders', merchant, limiter, idem, ordersRouter(db, createFulfillmentService({ db, enqueue }), createCancelService({ db, enqueue })),
-    refundsRouter(createRefundsService({ db, payments: deps.payments, log, enqueue })));
+    refundsRouter(createRefundsService({ db, payments: deps.payments, log, enqueue })),
+    reviewOrdersRouter(createReviewService({ db, publicBaseUrl: config.PUBLIC_BASE_URL, enqueue })));
+  v1.use('/review_rules', merchant, limiter, idem, merchantReviewRulesRouter(db));
   v1.use('/events', merchant, limiter, eventsRouter(db));
   const endpoints = createEndpointsService({ db, box: createSecretBox(config.SIGNING_SECRET), policy: { production: config.NODE_ENV === 'production' } });
   v1.use('/webhook_endpoints', merchant, limiter, idem, webhookEndpointsRouter(endpoints));

@@ -12,9 +12,10 @@ import { registerEndpointPaths } from '../webhooks/endpoints.schema';
 import { registerBlocklistPaths } from '../controls/blocklist.schema';
 import { registerPausePaths } from '../controls/pause.schema';
 import { registerReportPaths } from '../reports/reports.schema';
+import { registerReviewPaths } from '../review/review.schema';
 
 /** Extra path registrations from later features (webhooks, sandbox) add themselves here. */
-export const pathRegistrations: Array<(r: OpenAPIRegistry) => void> = [registerMerchantPaths, registerProductPaths, registerOrderPaths, registerRefundPaths, registerSandboxPaths, registerWebhookPaths, registerEventPaths, registerEndpointPaths, registerBlocklistPaths, registerPausePaths, registerReportPaths];
+export const pathRegistrations: Array<(r: OpenAPIRegistry) => void> = [registerMerchantPaths, registerProductPaths, registerOrderPaths, registerRefundPaths, registerSandboxPaths, registerWebhookPaths, registerEventPaths, registerEndpointPaths, registerBlocklistPaths, registerPausePaths, registerReportPaths, registerReviewPaths];
 
 function registerOps(r: OpenAPIRegistry): void {
   r.registerPath({
