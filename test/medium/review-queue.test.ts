@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { enqueueFollowups } from '../../src/queue/followups';
 import { startMoneyKit, type MoneyKit } from './kit';
 
 // The review queue (issue 15): each rule holds an order in_review with its unit, before any
@@ -42,6 +43,25 @@ describe('review rules', () => {
     // Cached: X now says the fresh account is old, but its facts were fetched once already.
     kit.x.updateUser(fresh.id, { created_at: new Date(Date.now() - 400 * DAY).toISOString() });
     expect(await buy(fresh, '@shop #BuyReviewAge again')).toMatchObject({ status: 'in_review' });
+  });
+
+  it('holds the order when X cannot be asked, and applies the rules when a stranger signs up after posting', async () => {
+    const productId = await kit.product('BuyReviewUnknown');
+    await setRules(productId, { account_younger_than_days: 7 });
+    const unlucky = await kit.buyer('review_unlucky');
+    kit.x.updateUser(unlucky.id, { created_at: new Date(Date.now() - 400 * DAY).toISOString() });
+    kit.x.injectFault({ path: `/2/users/${unlucky.id}`, status: 503, count: 1 });
+    expect(await buy(unlucky, '@shop #BuyReviewUnknown')).toMatchObject({ status: 'in_review', review: { reasons: ['account_facts_unavailable'] } });
+
+    // A stranger with a week-old account posts, then links a card: held, not charged.
+    const stranger = kit.x.createUser({ username: 'review_stranger' });
+    const waiting = await buy(stranger, '@shop #BuyReviewUnknown');
+    expect(waiting.status).toBe('awaiting_signup');
+    const linked = await kit.rt.buyers.linkTestCard(stranger.id, stranger.username, 'pm_card_visa');
+    await enqueueFollowups(kit.rt.queues, linked.followups);
+    await kit.settle();
+    expect(await kit.get(`/v1/orders/${waiting.id}`)).toMatchObject({ status: 'in_review', review: { reasons: ['new_account'] } });
+    expect(kit.stripe.paymentIntents().filter((pi) => (pi.metadata as Record<string, string>).order_id === waiting.id)).toEqual([]);
   });
 
   it('holds an account with few followers (X public_metrics)', async () => {

@@ -29,10 +29,12 @@ CREATE TABLE operator_pause (
 
 -- Purchase posts that arrived while a sale was paused, kept whole (the post as ingest saw it) so a
 -- resume can put them through the pipeline in post order, or close them.
+-- No foreign keys here or in post_products: the matcher writes both inside its batch transaction,
+-- and a key check's share lock on the product row would deadlock with another batch's stock lock.
 CREATE TABLE paused_posts (
   tweet_id    text PRIMARY KEY,
-  product_id  text NOT NULL REFERENCES products (id),
-  merchant_id text NOT NULL REFERENCES merchants (id),
+  product_id  text NOT NULL,
+  merchant_id text NOT NULL,
   author_id   text NOT NULL,
   scope       text NOT NULL CHECK (scope IN ('product', 'operator')),
   payload     jsonb NOT NULL,
@@ -46,8 +48,8 @@ CREATE INDEX paused_posts_open_scope ON paused_posts (scope) WHERE resolution IS
 -- The live products a post's hashtags named when it was decided (whatever its outcome).
 CREATE TABLE post_products (
   tweet_id    text NOT NULL,
-  product_id  text NOT NULL REFERENCES products (id),
-  merchant_id text NOT NULL REFERENCES merchants (id),
+  product_id  text NOT NULL,
+  merchant_id text NOT NULL,
   PRIMARY KEY (tweet_id, product_id)
 );
 CREATE INDEX post_products_merchant ON post_products (merchant_id, product_id);
