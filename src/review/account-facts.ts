@@ -5,7 +5,7 @@ import { needsAccountFacts, storedRules, type AccountFacts } from './review-rule
 
 /** X's user look-up, as the review rules need it. */
 export interface AccountFactsPort {
-  accountFacts(xUserId: string): Promise<XAccountFacts | null>;
+  accountFacts(xUserIds: string[]): Promise<Map<string, XAccountFacts | null>>;
 }
 
 export interface AccountFactsSource {
@@ -16,9 +16,6 @@ export interface AccountFactsSource {
    */
   factsFor(authorIds: string[], hashtagKeys: string[]): Promise<Map<string, AccountFacts>>;
 }
-
-/** Look-ups at once at most: a flash sale of strangers must not open hundreds of connections to X. */
-const CONCURRENT_LOOKUPS = 8;
 
 export function createAccountFactsSource(d: { db: Db; x: AccountFactsPort; log: Logger }): AccountFactsSource {
   return {
@@ -37,27 +34,23 @@ export function createAccountFactsSource(d: { db: Db; x: AccountFactsPort; log: 
       );
       for (const c of cached) facts.set(c.x_user_id, { createdAt: c.account_created_at, followersCount: c.followers_count });
       const missing = authorIds.filter((id) => !facts.has(id));
-      for (let i = 0; i < missing.length; i += CONCURRENT_LOOKUPS) {
-        const chunk = missing.slice(i, i + CONCURRENT_LOOKUPS);
-        const answers = await Promise.allSettled(chunk.map((id) => d.x.accountFacts(id)));
-        const fetched: Array<{ id: string; facts: AccountFacts }> = [];
-        answers.forEach((a, n) => {
-          if (a.status === 'rejected') {
-            d.log.warn({ x_user_id: chunk[n], err: (a.reason as Error).message }, 'X user look-up failed; review rules hold the order');
-            return;
-          }
-          // X knows no such account: nothing to trust about it (held by the rules that need facts).
-          fetched.push({ id: chunk[n]!, facts: a.value ?? { createdAt: null, followersCount: null } });
-        });
-        for (const f of fetched) facts.set(f.id, f.facts);
-        if (fetched.length) {
-          await d.db.query(
-            `INSERT INTO x_account_facts (x_user_id, account_created_at, followers_count)
-             SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::integer[]) ON CONFLICT (x_user_id) DO NOTHING`,
-            [fetched.map((f) => f.id), fetched.map((f) => f.facts.createdAt), fetched.map((f) => f.facts.followersCount)],
-          );
-        }
+      if (!missing.length) return facts;
+      let answered: Map<string, XAccountFacts | null>;
+      try {
+        // One request per 100 buyers: X's user look-up is limited per 15 minutes.
+        answered = await d.x.accountFacts(missing);
+      } catch (err) {
+        d.log.warn({ buyers: missing.length, err: (err as Error).message }, 'X user look-up failed; review rules that need it hold the orders');
+        return facts;
       }
+      // X knows no such account: nothing to trust about it (held by the rules that need facts).
+      const fetched = missing.map((id) => ({ id, facts: answered.get(id) ?? { createdAt: null, followersCount: null } }));
+      for (const f of fetched) facts.set(f.id, f.facts);
+      await d.db.query(
+        `INSERT INTO x_account_facts (x_user_id, account_created_at, followers_count)
+         SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::integer[]) ON CONFLICT (x_user_id) DO NOTHING`,
+        [fetched.map((f) => f.id), fetched.map((f) => f.facts.createdAt), fetched.map((f) => f.facts.followersCount)],
+      );
       return facts;
     },
   };

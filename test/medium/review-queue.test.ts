@@ -50,7 +50,7 @@ describe('review rules', () => {
     await setRules(productId, { account_younger_than_days: 7 });
     const unlucky = await kit.buyer('review_unlucky');
     kit.x.updateUser(unlucky.id, { created_at: new Date(Date.now() - 400 * DAY).toISOString() });
-    kit.x.injectFault({ path: `/2/users/${unlucky.id}`, status: 503, count: 1 });
+    kit.x.injectFault({ path: '/2/users', status: 503, count: 1 });
     expect(await buy(unlucky, '@shop #BuyReviewUnknown')).toMatchObject({ status: 'in_review', review: { reasons: ['account_facts_unavailable'] } });
 
     // A stranger with a week-old account posts, then links a card: held, not charged.
