@@ -55,6 +55,24 @@ describe('pause switch', () => {
     await request(kit.app).post(`/v1/products/${productId}/resume`).set(merchantAuth).send({ recorded_posts: 'process' }).expect(409);
   });
 
+  it('loses nothing when Redis loses the resumed posts\' job: the sweep queues them again from the inbox', async () => {
+    const productId = await kit.product('BuyPausedRug', { inventory: 1 });
+    await request(kit.app).post(`/v1/products/${productId}/pause`).set(merchantAuth).send({}).expect(200);
+    const first = await kit.post(await kit.buyer('rug_first'), '@shop #BuyPausedRug');
+    const second = await kit.post(await kit.buyer('rug_second'), '@shop #BuyPausedRug');
+    await kit.settle();
+    await request(kit.app).post(`/v1/products/${productId}/resume`).set(merchantAuth).send({ recorded_posts: 'process' }).expect(200);
+    await kit.loseRedis();
+    await kit.settle();
+    // Between the resume and the sweep the posts have no outcome yet: taken back, not lost.
+    expect(await outcomeOf(first)).toBeUndefined();
+    await kit.sweepAfterDelay();
+    await kit.settle();
+    expect(await ordersOf([first, second])).toEqual(
+      [{ tweet_id: first, status: 'paid' }, { tweet_id: second, status: 'sold_out' }].sort((a, b) => (a.tweet_id < b.tweet_id ? -1 : 1)),
+    );
+  });
+
   it('closes the recorded posts when the merchant says so: no order, no reply, nothing left open', async () => {
     const productId = await kit.product('BuyClosedLamp');
     await request(kit.app).post(`/v1/products/${productId}/pause`).set(merchantAuth).send({}).expect(200);
