@@ -14,6 +14,7 @@ import { createChargeSplitter } from './merchants/charge-split';
 import { createCancelPath } from './posts/cancel-request';
 import { createMatchingService, type MatchingService } from './posts/matching.service';
 import { createBuyersService, type BuyersService } from './buyers/buyers.service';
+import { createAccountFactsSource } from './review/account-facts';
 
 /** Everything the roles share, built once per process from the config. */
 export interface Runtime {
@@ -58,13 +59,14 @@ export function createRuntime(config: Config, log: Logger, databaseUrl: string, 
   const splitter = createChargeSplitter(db, { bps: config.PLATFORM_FEE_BPS, fixed: config.PLATFORM_FEE_FIXED });
   const charging = createChargingService({ db, payments, signer, publicBaseUrl: config.PUBLIC_BASE_URL, log, actionTtlHours: config.ACTION_TTL_HOURS, splitter });
   const buyers = createBuyersService({ db, payments, charging, log });
+  const accountFacts = createAccountFactsSource({ db, x, log });
   return {
     config, log, db, redis, queues, payments, x, signer, charging, buyers,
     xReplies: x.replies,
     matching: (shopUserId) =>
       createMatchingService({
         db, signer, publicBaseUrl: config.PUBLIC_BASE_URL, shopUsername: config.X_SHOP_USERNAME, shopUserId,
-        requireMention: config.REQUIRE_MENTION, signupTtlHours: config.SIGNUP_TTL_HOURS,
+        requireMention: config.REQUIRE_MENTION, signupTtlHours: config.SIGNUP_TTL_HOURS, accountFacts,
         // #cancel is reserved (no product may use it): such a post is a buyer canceling an order.
         separate: createCancelPath({ db, publicBaseUrl: config.PUBLIC_BASE_URL, shopUsername: config.X_SHOP_USERNAME, shopUserId, requireMention: config.REQUIRE_MENTION }),
       }),

@@ -5,7 +5,7 @@ import { createPost, PostInputError, type NewPost } from './posts';
 import { ENDPOINT_KEYS, type LimitSpec } from './ratelimit';
 import { renderTweet, ALL_TWEET_FIELDS } from './render';
 import type { EmulatorState } from './state';
-import type { PostRecord, UserRecord } from './store';
+import type { PostRecord, UserMetrics, UserRecord } from './store';
 import type { DisconnectKind } from './stream';
 
 const USERNAME = /^[A-Za-z0-9_]{1,15}$/;
@@ -16,7 +16,33 @@ function bad(res: Response, status: number, error: string): void {
 }
 
 export function userView(u: UserRecord): Record<string, unknown> {
-  return { id: u.id, username: u.username, name: u.name, restrict_replies: u.restrict_replies, created_at: u.created_at };
+  return { id: u.id, username: u.username, name: u.name, restrict_replies: u.restrict_replies, created_at: u.created_at, public_metrics: { ...u.public_metrics } };
+}
+
+const METRICS = ['followers_count', 'following_count', 'tweet_count', 'listed_count', 'like_count'] as const;
+
+/**
+ * Account facts a test may set (X's own: `created_at` as ISO 8601, `public_metrics` counts), checked
+ * as X would hold them. Returns the fields to apply, or what is wrong.
+ */
+export function userFacts(body: Record<string, unknown>): { created_at?: string; public_metrics?: Partial<UserMetrics> } | string {
+  const out: { created_at?: string; public_metrics?: Partial<UserMetrics> } = {};
+  if (body.created_at !== undefined) {
+    if (typeof body.created_at !== 'string' || !Number.isFinite(Date.parse(body.created_at))) return 'created_at must be an ISO-8601 timestamp';
+    out.created_at = new Date(Date.parse(body.created_at)).toISOString();
+  }
+  if (body.public_metrics !== undefined) {
+    const m = body.public_metrics;
+    if (typeof m !== 'object' || m === null || Array.isArray(m)) return 'public_metrics must be an object';
+    const metrics: Partial<UserMetrics> = {};
+    for (const [k, v] of Object.entries(m)) {
+      if (!(METRICS as readonly string[]).includes(k)) return `public_metrics.${k} is not one of ${METRICS.join(', ')}`;
+      if (!Number.isInteger(v) || (v as number) < 0) return `public_metrics.${k} must be a whole number >= 0`;
+      metrics[k as keyof UserMetrics] = v as number;
+    }
+    out.public_metrics = metrics;
+  }
+  return out;
 }
 
 /** A post with every field X can return, for the control API. */
@@ -28,7 +54,10 @@ export function addUser(state: EmulatorState, body: Record<string, unknown>): Us
   const username = typeof body.username === 'string' ? body.username.replace(/^@/, '') : '';
   if (!USERNAME.test(username)) return 'username must be 1-15 letters, digits or underscores';
   if (state.store.userByUsername(username)) return 'duplicate';
+  const facts = userFacts(body);
+  if (typeof facts === 'string') return facts;
   return state.store.addUser({
+    ...facts,
     username,
     ...(typeof body.name === 'string' ? { name: body.name } : {}),
     ...(typeof body.description === 'string' ? { description: body.description } : {}),
@@ -88,6 +117,16 @@ export function controlRoutes(state: EmulatorState): Router {
     res.status(201).json(userView(result));
   });
   r.get('/_emulator/users', (_req, res) => void res.json({ data: [...state.store.users.values()].map(userView) }));
+  // A test ages an account or gives it followers: what X's user lookup then answers.
+  r.patch('/_emulator/users/:id', (req, res) => {
+    const user = state.store.users.get(String(req.params.id));
+    if (!user) return bad(res, 404, 'unknown user');
+    const facts = userFacts((req.body ?? {}) as Record<string, unknown>);
+    if (typeof facts === 'string') return bad(res, 400, facts);
+    if (facts.created_at) user.created_at = facts.created_at;
+    Object.assign(user.public_metrics, facts.public_metrics);
+    res.json(userView(user));
+  });
   r.post('/_emulator/users/:id/oauth1', (req, res) => {
     const id = String(req.params.id);
     if (!state.store.users.has(id)) return bad(res, 404, 'unknown user');

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import { listenOn } from '../../src/net';
-import { addUser, applyConfig, configView, fullPost, issueOAuth1, listPosts, resetState } from './control';
+import { addUser, applyConfig, configView, fullPost, issueOAuth1, listPosts, resetState, userFacts } from './control';
 import { FaultInjector } from './faults';
 import { silentLogger, type Logger } from './logger';
 import { issueUserToken } from './oauth2';
@@ -41,14 +41,21 @@ export interface XEmulatorOptions {
   logger?: Logger;
 }
 
-export interface UserView { id: string; username: string; name: string; restrict_replies: boolean; created_at: string }
+export interface UserView {
+  id: string; username: string; name: string; restrict_replies: boolean; created_at: string;
+  public_metrics: { followers_count: number; following_count: number; tweet_count: number; listed_count: number; like_count: number };
+}
+/** Account facts X's user lookup answers with `user.fields=created_at,public_metrics`. */
+export interface UserFactsInput { created_at?: string; public_metrics?: Partial<UserView['public_metrics']> }
 export type PostView = Record<string, unknown> & { id: string; text: string; edit_history_tweet_ids: string[] };
 
 export interface XEmulator {
   url: string;
   port: number;
   close(): Promise<void>;
-  createUser(input: { username: string; name?: string; restrict_replies?: boolean; description?: string; verified?: boolean }): UserView;
+  createUser(input: { username: string; name?: string; restrict_replies?: boolean; description?: string; verified?: boolean } & UserFactsInput): UserView;
+  /** Sets an account's creation date or public metrics (as PATCH /_emulator/users/:id). */
+  updateUser(id: string, facts: UserFactsInput): UserView;
   users(): UserView[];
   /** OAuth 1.0a access token + secret for a user (what the control API issues). */
   oauth1Credentials(userId: string): { access_token: string; access_token_secret: string };
@@ -69,7 +76,7 @@ export interface XEmulator {
 }
 
 function view(u: UserRecord): UserView {
-  return { id: u.id, username: u.username, name: u.name, restrict_replies: u.restrict_replies, created_at: u.created_at };
+  return { id: u.id, username: u.username, name: u.name, restrict_replies: u.restrict_replies, created_at: u.created_at, public_metrics: { ...u.public_metrics } };
 }
 
 export async function startXEmulator(opts: XEmulatorOptions = {}): Promise<XEmulator> {
@@ -124,6 +131,15 @@ export async function startXEmulator(opts: XEmulatorOptions = {}): Promise<XEmul
       return view(result);
     },
     users: () => [...store.users.values()].map(view),
+    updateUser: (id, input) => {
+      const user = store.users.get(id);
+      if (!user) throw new Error(`unknown user ${id}`);
+      const facts = userFacts(input as Record<string, unknown>);
+      if (typeof facts === 'string') throw new Error(facts);
+      if (facts.created_at) user.created_at = facts.created_at;
+      Object.assign(user.public_metrics, facts.public_metrics);
+      return view(user);
+    },
     oauth1Credentials: (userId) => {
       if (!store.users.has(userId)) throw new Error(`unknown user ${userId}`);
       return issueOAuth1(state, userId);

@@ -105,7 +105,7 @@ export function renderUser(u: UserRecord, fields: Set<string>): Record<string, u
       case 'verified': out.verified = u.verified; break;
       case 'verified_type': out.verified_type = u.verified ? 'blue' : 'none'; break;
       case 'profile_image_url': out.profile_image_url = 'https://abs.twimg.com/sticky/default_profile_images/default_profile_normal.png'; break;
-      case 'public_metrics': out.public_metrics = { followers_count: 0, following_count: 0, tweet_count: 0, listed_count: 0, like_count: 0 }; break;
+      case 'public_metrics': out.public_metrics = { ...u.public_metrics }; break;
       case 'location': break;
       default: break;
     }

@@ -12,7 +12,11 @@ export interface UserRecord {
   verified: boolean;
   /** When true, nobody but the author may reply to this user's posts. */
   restrict_replies: boolean;
+  /** What `user.fields=public_metrics` answers (a test may set them). */
+  public_metrics: UserMetrics;
 }
+
+export interface UserMetrics { followers_count: number; following_count: number; tweet_count: number; listed_count: number; like_count: number }
 
 export type ReferenceType = 'retweeted' | 'quoted' | 'replied_to';
 
@@ -88,12 +92,16 @@ export class Store {
     return id ? this.users.get(id) : undefined;
   }
 
-  addUser(input: { username: string; name?: string; restrict_replies?: boolean; description?: string; verified?: boolean; protected?: boolean }): UserRecord {
+  addUser(input: {
+    username: string; name?: string; restrict_replies?: boolean; description?: string; verified?: boolean; protected?: boolean;
+    created_at?: string; public_metrics?: Partial<UserMetrics>;
+  }): UserRecord {
     const user: UserRecord = {
       id: this.ids.next(),
       username: input.username,
       name: input.name ?? input.username,
-      created_at: new Date().toISOString(),
+      created_at: input.created_at ?? new Date().toISOString(),
+      public_metrics: { followers_count: 0, following_count: 0, tweet_count: 0, listed_count: 0, like_count: 0, ...input.public_metrics },
       description: input.description ?? '',
       protected: input.protected ?? false,
       verified: input.verified ?? false,

@@ -51,6 +51,27 @@ export function userRoutes(state: EmulatorState, auth: AuthConfig): Router {
     res.json({ ...(data.length ? { data } : {}), ...(missing.length ? { errors: missing } : {}) });
   });
 
+  // Many users by id in one request (X: 1-100 ids), what a batch's buyer look-up uses.
+  r.get('/2/users', requireAuth(auth, 'either'), lookupLimit, (req, res) => {
+    const ids = typeof req.query.ids === 'string' ? req.query.ids.split(',').filter(Boolean) : [];
+    if (!ids.length || ids.length > 100) {
+      return invalidRequest(res, [{ parameter: 'ids', value: String(req.query.ids ?? ''), message: 'The `ids` query parameter value must list 1 to 100 ids' }]);
+    }
+    const bad = ids.find((id) => !isNumericId(id));
+    if (bad) return invalidRequest(res, [{ parameter: 'ids', value: bad, message: `The \`ids\` query parameter value [${bad}] does not match ^[0-9]{1,19}$` }]);
+    const errors: ParamError[] = [];
+    const params = parseUserParams(req, errors);
+    if (errors.length) return invalidRequest(res, errors);
+    const data: Record<string, unknown>[] = [];
+    const missing: Record<string, unknown>[] = [];
+    for (const id of ids) {
+      const u = state.store.users.get(id);
+      if (u) data.push(renderUser(u, params.userFields));
+      else missing.push(notFoundError('user', 'ids', id));
+    }
+    res.json({ ...(data.length ? { data } : {}), ...(missing.length ? { errors: missing } : {}) });
+  });
+
   r.get('/2/users/:id', requireAuth(auth, 'either'), lookupLimit, (req, res) => {
     const id = String(req.params.id);
     if (!isNumericId(id)) {

@@ -18,6 +18,9 @@ export const EVENT_CATALOGUE = {
   'order.canceled': { object: 'order', stored: ['order.canceled'], when: 'The merchant canceled the order before it was paid; the units were freed and the buyer told.' },
   'order.refund_failed': { object: 'order', stored: ['order.refund_failed'], when: "Stripe refused or failed a refund (the merchant's or a buyer's #cancel); data carries the refund id and Stripe's reason. The order's status is unchanged." },
   'order.fulfilled': { object: 'order', stored: ['order.fulfilled'], when: 'The merchant marked the order shipped (fulfillment_status `fulfilled`); the buyer was told.' },
+  'order.in_review': { object: 'order', stored: ['order.in_review'], when: "A review rule held the order before its charge (data.reasons says which); its units are held until you approve or reject it, or the review window closes." },
+  'order.approved': { object: 'order', stored: ['order.approved'], when: 'The order was approved in review (by you, or by the review window closing) and goes on to the charge.' },
+  'order.rejected': { object: 'order', stored: ['order.rejected'], when: 'The order was rejected in review (by you, or by the review window closing); its units were freed and the buyer told. Its status is `canceled`.' },
   'product.sold_out': { object: 'product', stored: ['product.sold_out'], when: "An order took a product's last unit." },
   'product.variant_sold_out': { object: 'product', stored: ['product.variant_sold_out'], when: "An order took a variant's last unit; data.variant names it (id, sku, options). Other variants may still sell." },
 } as const satisfies Record<string, { object: 'order' | 'product'; stored: readonly string[]; when: string }>;

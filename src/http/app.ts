@@ -34,6 +34,14 @@ import { createSecretBox } from '../webhooks/secret-box';
 import { assertCanSell, createConnectService } from '../merchants/connect.service';
 import { connectMerchantRouters, connectOperatorRouter, connectPages } from '../merchants/connect.routes';
 import { createLinkSigner } from '../links/links';
+import { createBlocklistService, type HandleResolver } from '../controls/blocklist.service';
+import { blocklistRouter } from '../controls/blocklist.routes';
+import { createPauseService } from '../controls/pause.service';
+import { operatorPauseRouter, productPauseRouter } from '../controls/pause.routes';
+import type { InboundPost } from '../x/x.port';
+import { reportsRouter } from '../reports/reports.routes';
+import { createReviewService } from '../review/review.service';
+import { merchantReviewRulesRouter, productReviewRulesRouter, reviewOrdersRouter } from '../review/review.routes';
 
 export interface AppDeps {
   config: Config;
@@ -50,6 +58,10 @@ export interface AppDeps {
   enqueueFollowups?: (followups: Followup[]) => Promise<void>;
   /** The payment provider, for merchant refunds; without it refunds answer 503. */
   payments?: PaymentsPort;
+  /** X's user look-up, for blocking by handle; without it a handle answers 503 (the id still works). */
+  xUsers?: HandleResolver;
+  /** Hands posts recorded during a pause back to the matcher on resume; without it the maintenance sweep does. */
+  requeuePosts?: (posts: InboundPost[]) => Promise<void>;
 }
 
 const BODY_LIMIT = '100kb';
@@ -114,13 +126,22 @@ export function createApp(deps: AppDeps): Express {
   v1.use('/account', merchant, limiter, idem, merchantConnect.account);
   v1.use('/balance', merchant, limiter, merchantConnect.balance);
   v1.use('/payouts', merchant, limiter, merchantConnect.payouts);
-  v1.use('/products', merchant, limiter, idem, productsRouter(products));
+  const pause = createPauseService({ db, requeuePosts: deps.requeuePosts });
+  v1.use('/products', merchant, limiter, idem, productsRouter(products), productPauseRouter(pause), productReviewRulesRouter(db));
   const enqueue = deps.enqueueFollowups;
   v1.use('/orders', merchant, limiter, idem, ordersRouter(db, createFulfillmentService({ db, enqueue }), createCancelService({ db, enqueue })),
-    refundsRouter(createRefundsService({ db, payments: deps.payments, log, enqueue })));
+    refundsRouter(createRefundsService({ db, payments: deps.payments, log, enqueue })),
+    reviewOrdersRouter(createReviewService({ db, publicBaseUrl: config.PUBLIC_BASE_URL, enqueue })));
+  v1.use('/review_rules', merchant, limiter, idem, merchantReviewRulesRouter(db));
   v1.use('/events', merchant, limiter, eventsRouter(db));
   const endpoints = createEndpointsService({ db, box: createSecretBox(config.SIGNING_SECRET), policy: { production: config.NODE_ENV === 'production' } });
   v1.use('/webhook_endpoints', merchant, limiter, idem, webhookEndpointsRouter(endpoints));
+  // Merchant controls (issue 15).
+  const blocklist = createBlocklistService({ db, x: deps.xUsers });
+  v1.use('/blocklist', merchant, limiter, idem, blocklistRouter(blocklist, 'merchant'));
+  v1.use('/operator/blocklist', operator, limiter, idem, blocklistRouter(blocklist, 'operator'));
+  v1.use('/operator', operator, limiter, idem, operatorPauseRouter(pause));
+  v1.use('/reports', merchant, limiter, reportsRouter(db));
   for (const mount of deps.mountV1 ?? []) mount(v1);
   app.use('/v1', v1);
 

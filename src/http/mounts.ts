@@ -10,18 +10,21 @@ import { buyerPages } from '../buyers/buyer-pages';
 import { sandboxRouter } from '../sandbox/sandbox.routes';
 import { notifyProductsChanged } from '../ingest';
 import { enqueueFollowups } from '../queue/followups';
+import { enqueuePosts } from '../ingest/sink';
 import { queueUiRouter } from '../ops/queue-ui';
 import { metricsRouter } from '../ops/metrics-http';
 import type { Metrics } from '../ops/metrics';
 
 /** The pipeline's HTTP surface (webhooks, buyer links, sandbox helpers) on top of the merchant API. */
-export function pipelineMounts(rt: Runtime, metrics?: Metrics): Pick<AppDeps, 'mountBefore' | 'mountV1' | 'onProductsChanged' | 'enqueueFollowups' | 'payments'> {
+export function pipelineMounts(rt: Runtime, metrics?: Metrics): Pick<AppDeps, 'mountBefore' | 'mountV1' | 'onProductsChanged' | 'enqueueFollowups' | 'payments' | 'xUsers' | 'requeuePosts'> {
   const emulated = Boolean(rt.config.STRIPE_API_BASE) && rt.config.NODE_ENV !== 'production';
   const authFailures = configuredAuthFailureGuard(rt.config, rt.redis, rt.log);
   return {
     onProductsChanged: () => notifyProductsChanged(rt.redis, rt.config.QUEUE_PREFIX),
     enqueueFollowups: (followups) => enqueueFollowups(rt.queues, followups),
     payments: rt.payments,
+    xUsers: rt.x,
+    requeuePosts: (posts) => enqueuePosts(rt.queues.tweets, posts, rt.config.INGEST_BATCH_SIZE),
     mountBefore: [
       (app) => app.use(stripeWebhookRouter(rt.db, rt.payments, rt.queues.stripeEvents)),
       (app) => app.use(assetsRouter()),

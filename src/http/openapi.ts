@@ -10,9 +10,13 @@ import { registerSandboxPaths } from '../sandbox/sandbox.routes';
 import { registerWebhookPaths } from '../webhooks/webhooks.schema';
 import { registerEventPaths } from '../events/events.schema';
 import { registerEndpointPaths } from '../webhooks/endpoints.schema';
+import { registerBlocklistPaths } from '../controls/blocklist.schema';
+import { registerPausePaths } from '../controls/pause.schema';
+import { registerReportPaths } from '../reports/reports.schema';
+import { registerReviewPaths } from '../review/review.schema';
 
 /** Extra path registrations from later features (webhooks, sandbox) add themselves here. */
-export const pathRegistrations: Array<(r: OpenAPIRegistry) => void> = [registerMerchantPaths, registerConnectPaths, registerProductPaths, registerOrderPaths, registerRefundPaths, registerSandboxPaths, registerWebhookPaths, registerEventPaths, registerEndpointPaths];
+export const pathRegistrations: Array<(r: OpenAPIRegistry) => void> = [registerMerchantPaths, registerConnectPaths, registerProductPaths, registerOrderPaths, registerRefundPaths, registerSandboxPaths, registerWebhookPaths, registerEventPaths, registerEndpointPaths, registerBlocklistPaths, registerPausePaths, registerReportPaths, registerReviewPaths];
 
 function registerOps(r: OpenAPIRegistry): void {
   r.registerPath({

@@ -20,6 +20,7 @@ import { newId } from '../ids';
 import { pendingWorkForOrders } from './pending-work.repository';
 import { pendingRefundTotal } from '../refunds/refunds.repository';
 import { reserveOrderStock } from '../variants/variant-stock';
+import { holdForReview } from '../review/review-hold';
 
 export interface ChargingDeps {
   db: Db;
@@ -264,6 +265,8 @@ export function createChargingService(d: ChargingDeps) {
         if (await reserveOrderStock(tx, order)) {
           const reserved = await transitionOrder(tx, order, 'reserved', { stock_held: true, buyer_id: buyerId }, { resumed: true });
           await addSoldOutEventIfLast(tx, order.id, order.product_id);
+          // The merchant's review rules apply here as they do to a linked buyer's post (issue 15).
+          if (await holdForReview(tx, reserved)) return [];
           return (await holdForAddress(tx, reserved, order.product_name, d.publicBaseUrl)) ?? [{ kind: 'charge' as const, orderId: order.id }];
         }
         const sold = await transitionOrder(tx, order, 'sold_out', { buyer_id: buyerId, failure_code: 'sold_out' }, { resumed: true });

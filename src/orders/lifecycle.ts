@@ -7,7 +7,7 @@
  */
 
 export const ORDER_STATUSES = [
-  'awaiting_signup', 'awaiting_details', 'awaiting_confirmation', 'waitlisted', 'reserved', 'charging',
+  'awaiting_signup', 'awaiting_details', 'awaiting_confirmation', 'waitlisted', 'reserved', 'in_review', 'charging',
   'requires_action', 'paid', 'failed', 'expired', 'sold_out', 'canceled', 'refunded', 'partially_refunded',
 ] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
@@ -28,7 +28,10 @@ export const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> 
   waitlisted: WAITING,
   // A payment can be confirmed by Stripe's webhook before the charges worker records `charging`.
   // A reserved order whose product ships waits for an address first (units stay held).
-  reserved: ['charging', 'paid', 'failed', 'canceled', 'awaiting_details'],
+  reserved: ['charging', 'paid', 'failed', 'canceled', 'awaiting_details', 'in_review'],
+  // Held for the merchant's review (issue 15), its units with it: approved goes on to the charge,
+  // rejected (or canceled) frees the units.
+  in_review: ['reserved', 'canceled'],
   charging: ['paid', 'requires_action', 'failed'],
   requires_action: ['paid', 'expired', 'canceled'],
   paid: ['partially_refunded', 'refunded'],
@@ -57,7 +60,7 @@ export function isFinal(status: OrderStatus): boolean {
 export const CHARGE_PENDING: readonly OrderStatus[] = ['reserved', 'charging'];
 
 /** Money the buyer has committed (held, being charged or taken, less refunds): what a daily limit counts. */
-export const COMMITS_SPEND: readonly OrderStatus[] = ['reserved', 'charging', 'requires_action', 'paid', 'partially_refunded'];
+export const COMMITS_SPEND: readonly OrderStatus[] = ['reserved', 'in_review', 'charging', 'requires_action', 'paid', 'partially_refunded'];
 
 /** Money was taken for these (some of it may have gone back). */
 export const MONEY_TAKEN: readonly OrderStatus[] = ['paid', 'partially_refunded', 'refunded'];
@@ -65,8 +68,11 @@ export const MONEY_TAKEN: readonly OrderStatus[] = ['paid', 'partially_refunded'
 /** Paid and not wholly refunded: what a merchant may ship (fulfilment is kept apart from these statuses). */
 export const FULFILLABLE: readonly OrderStatus[] = ['paid', 'partially_refunded'];
 
-/** The pipeline still moves these by itself (a card linked, a unit reserved, a charge made). */
-export const IN_PROGRESS: readonly OrderStatus[] = ['awaiting_signup', 'awaiting_details', 'awaiting_confirmation', 'waitlisted', 'reserved', 'charging'];
+/** The pipeline still moves these by itself (a card linked, a unit reserved, a review decided, a charge made). */
+export const IN_PROGRESS: readonly OrderStatus[] = ['awaiting_signup', 'awaiting_details', 'awaiting_confirmation', 'waitlisted', 'reserved', 'in_review', 'charging'];
+
+/** Orders an account still has waiting (nothing taken yet): what blocking that account cancels. */
+export const BLOCKABLE: readonly OrderStatus[] = ['awaiting_signup', 'awaiting_details', 'awaiting_confirmation', 'waitlisted', 'reserved', 'in_review'];
 
 /**
  * A status list as SQL literals, e.g. `'reserved', 'charging'`, for `status IN (...)`. The values

@@ -35,6 +35,9 @@ export interface OrderRow {
   fulfillment_tracking_number: string | null;
   fulfillment_tracking_url: string | null;
   fulfilled_at: Date | null;
+  /** Why a review rule held the order, and until when (issue 15); null if it never was. */
+  review_reasons?: string[] | null;
+  review_expires_at?: Date | null;
   created_at: Date;
   updated_at: Date;
   /** The merchant's connected account the charge paid (a destination charge); null when it stayed on the platform. */

@@ -36,6 +36,7 @@ export function presentOrder(o: OrderRow) {
       ? { carrier: o.fulfillment_carrier, tracking_number: o.fulfillment_tracking_number, tracking_url: o.fulfillment_tracking_url, fulfilled: unix(o.fulfilled_at)! }
       : null,
     shipping: o.shipping,
+    review: o.review_reasons ? { reasons: o.review_reasons, expires: unix(o.review_expires_at) } : null,
     created: unix(o.created_at)!,
     updated: unix(o.updated_at)!,
   };

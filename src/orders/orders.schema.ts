@@ -68,6 +68,13 @@ export const order = z
       })
       .nullable()
       .meta({ description: 'Where to ship: the address the buyer had when the order was charged (products with `shipping: required`); null otherwise. Never in public replies or logs' }),
+    review: z
+      .object({
+        reasons: z.array(z.string()).meta({ description: 'The review rules that held it: new_account, few_followers, frequent_buyer, large_amount, account_facts_unavailable' }),
+        expires: z.number().int().nullable().meta({ description: 'Unix seconds when the review window closes (null once decided)' }),
+      })
+      .nullable()
+      .meta({ description: 'Set when a review rule held the order (status in_review until approved or rejected)' }),
     created: z.number().int(),
     updated: z.number().int(),
   })

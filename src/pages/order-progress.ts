@@ -9,6 +9,8 @@ export function orderLead(status: string): string {
       return 'Your card is being saved with Stripe. As soon as it is, we charge it for this purchase and reply to your post on X with a receipt.';
     case 'awaiting_details':
       return 'Your card is saved. This purchase ships: add an address the shop delivers to, and we charge your card and reply with a receipt.';
+    case 'in_review':
+      return 'Your card is saved. The shop checks this order before it is charged; we reply to your post on X when it decides.';
     case 'paid':
       return 'Your card is saved and this purchase is paid. Your receipt is a reply to your post on X.';
     case 'refunded':

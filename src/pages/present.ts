@@ -6,6 +6,7 @@ const LABELS: Record<string, { text: string; tone: 'ok' | 'bad' | 'wait' }> = {
   awaiting_details: { text: 'Waiting for your shipping address', tone: 'wait' },
   awaiting_confirmation: { text: 'Waiting for your confirmation', tone: 'wait' },
   reserved: { text: 'Charging your card…', tone: 'wait' },
+  in_review: { text: 'The shop is checking this order; you have not been charged yet', tone: 'wait' },
   charging: { text: 'Charging your card…', tone: 'wait' },
   requires_action: { text: 'Your bank wants you to confirm: see our reply on X', tone: 'bad' },
   paid: { text: 'Paid', tone: 'ok' },
@@ -20,7 +21,7 @@ const LABELS: Record<string, { text: string; tone: 'ok' | 'bad' | 'wait' }> = {
 /** An order's status as the buyer's account lists it: who canceled, and whether money moved. */
 export function orderLabel(o: { status: string; failure_code: string | null; paid_at: Date | null }): { text: string; tone: 'ok' | 'bad' | 'wait' } {
   if (o.status !== 'canceled') return statusLabel(o.status);
-  const who = o.failure_code === 'canceled_by_merchant' ? 'Canceled by the shop' : 'Canceled';
+  const who = o.failure_code === 'canceled_by_merchant' || o.failure_code === 'rejected_in_review' ? 'Canceled by the shop' : 'Canceled';
   return { text: o.paid_at ? who : `${who}: you have not been charged`, tone: 'bad' };
 }
 

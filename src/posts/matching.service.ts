@@ -13,6 +13,9 @@ import { chainIdOf, planPost, screen, type PostPlan } from './decide';
 import * as batch from './batch.repository';
 import * as turns from './batch-turns';
 import { batchVariants, VariantLedger } from '../variants/variant-ledger';
+import * as controls from '../controls/batch-controls';
+import type { AccountFactsSource } from '../review/account-facts';
+import type { AccountFacts } from '../review/review-rules';
 
 export interface MatchingDeps {
   db: Db;
@@ -24,6 +27,8 @@ export interface MatchingDeps {
   signupTtlHours?: number;
   /** Posts that take a path of their own (one at a time, after the batch), not the purchase rules. */
   separate?: SeparatePath;
+  /** X facts about buyers for review rules (issue 15), read before the batch's transaction. */
+  accountFacts?: AccountFactsSource;
 }
 
 export interface SeparatePath {
@@ -85,7 +90,9 @@ export function createMatchingService(d: MatchingDeps) {
   const ttlHours = d.signupTtlHours ?? 24;
 
   /** One attempt at the batch; null results for posts recorded before it (not claimed here). */
-  async function decideBatch(client: Tx, posts: InboundPost[], malformed: MalformedPost[], now: Date, turn: Turn | null): Promise<Map<string, PostResult>> {
+  async function decideBatch(
+    client: Tx, posts: InboundPost[], malformed: MalformedPost[], now: Date, turn: Turn | null, facts: Map<string, AccountFacts>,
+  ): Promise<Map<string, PostResult>> {
     const screened = new Map(posts.map((p) => [p.id, screen(p, d)]));
     const open = posts.filter((p) => !screened.get(p.id));
     const claims: batch.PostClaim[] = [
@@ -111,10 +118,15 @@ export function createMatchingService(d: MatchingDeps) {
         if (s && claim.claimed.has(p.id)) settle(p.id, s.outcome, s.reason);
       }
       for (const m of malformed) if (claim.claimed.has(m.id)) settle(m.id, MALFORMED.outcome, MALFORMED.reason);
+      await controls.attributePosts(q, posts.filter((p) => claim.claimed.has(p.id)));
       const mine = open.filter((p) => claim.claimed.has(p.id));
       if (!mine.length) return;
       const products = await batch.liveProducts(q, unique(mine.flatMap((p) => p.hashtags.map(hashtagKey))));
       const variantsOf = await batchVariants(q, products);
+      // Merchant controls (issue 15): blocked accounts, paused sales, review rules.
+      const control = await controls.readBatchControls(q, unique(mine.map((p) => p.authorId)), products, facts);
+      const paused: controls.PausedWrite[] = [];
+      const reviews: controls.ReviewWrite[] = [];
 
       // The rules, post by post in id order; an edit chain buys once, with its first version that
       // places an order (whatever becomes of it). A version that cannot buy never decides its chain.
@@ -127,7 +139,13 @@ export function createMatchingService(d: MatchingDeps) {
           continue;
         }
         const keys = new Set(post.hashtags.map(hashtagKey));
-        const plan = planPost(post, post.createdAt ? new Date(post.createdAt) : now, products.filter((p) => keys.has(p.hashtag_key)), d.shopUsername, variantsOf);
+        const candidates = products.filter((p) => keys.has(p.hashtag_key));
+        if (controls.isBlocked(control, post.authorId, candidates)) {
+          plans.set(post.id, controls.BLOCKED_PLAN);
+          continue;
+        }
+        let plan = planPost(post, post.createdAt ? new Date(post.createdAt) : now, candidates, d.shopUsername, variantsOf);
+        if (plan.kind === 'order') plan = controls.pausedPlan(control, post, plan.product, d.shopUsername, paused) ?? plan;
         if (plan.kind === 'order') chainsBought.add(chain);
         plans.set(post.id, plan);
       }
@@ -231,6 +249,15 @@ export function createMatchingService(d: MatchingDeps) {
         if (variantSoldOut) w.events.push(variantSoldOut);
         // The order that took the last unit carries the product's sold-out event.
         if (left === 0) w.events.push({ order_id: orderId, type: 'product.sold_out', data: { product: product.id } });
+        // Held for the merchant's review, its units with it, before anything else is asked of the buyer.
+        const review = controls.reviewHold(control, post.authorId, product, amount, now);
+        if (review.reasons.length) {
+          move(row, 'in_review', { reasons: review.reasons });
+          reviews.push({ order_id: orderId, reasons: review.reasons, window_hours: review.rules!.window_hours, on_expiry: review.rules!.on_window_expiry });
+          spent.set(spendKey, (spent.get(spendKey) ?? 0) + amount);
+          placed('order_created', null);
+          continue;
+        }
         // Digital goods skip the address look-up; a product that ships waits for an address it ships to.
         const hold = addressHoldOf(product, buyer.shipping, row, product.name, d.publicBaseUrl);
         if (hold) {
@@ -246,6 +273,7 @@ export function createMatchingService(d: MatchingDeps) {
       w.outcomes = mine.map((p) => ({ tweet_id: p.id, outcome: results.get(p.id)!.outcome, reason: results.get(p.id)!.reason }));
       const written = await batch.writeDecisions(q, w, ttlHours, turn && { ...turn, hashtagKeys: limitedKeys });
       if (written.earlierBatches.length) throw new EarlierBatchesFirst(written.earlierBatches);
+      await controls.writeBatchControls(q, paused, reviews);
       // A reply not written (one of its kind was already there) has no job to add.
       for (const r of results.values()) r.followups = r.followups.filter((f) => f.kind !== 'reply' || written.replyIds.has(f.replyId));
     };
@@ -266,8 +294,12 @@ export function createMatchingService(d: MatchingDeps) {
 
     let decided = new Map<string, PostResult>();
     if (posts.length || malformed.length) {
-      const client = await d.db.connect();
       const open = posts.filter((p) => !screen(p, d));
+      // Asked before the transaction: no lock is held while X answers.
+      const facts = d.accountFacts && open.length
+        ? await d.accountFacts.factsFor([...new Set(open.map((p) => p.authorId))], [...new Set(open.flatMap((p) => p.hashtags.map(hashtagKey)))])
+        : new Map<string, AccountFacts>();
+      const client = await d.db.connect();
       let turn: Turn | null = null;
       let broken: Error | undefined;
       try {
@@ -285,7 +317,7 @@ export function createMatchingService(d: MatchingDeps) {
         for (let attempt = 1; ; ) {
           if (waitFor.length) await turns.awaitBatches(client, waitFor);
           try {
-            decided = await decideBatch(client, posts, malformed, now, turn);
+            decided = await decideBatch(client, posts, malformed, now, turn, facts);
             break;
           } catch (err) {
             if (err instanceof EarlierBatchesFirst) {

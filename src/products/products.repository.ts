@@ -29,11 +29,15 @@ export interface ProductRow {
   /** What buyers choose between; [] = no variants. */
   options: ProductOption[];
   status: 'active' | 'archived';
+  /** Merchant controls (issue 15): paused since (purchase posts recorded, not sold), one reply per buyer, review rules (jsonb). */
+  paused_at: Date | null;
+  pause_replies: boolean;
+  review_rules: unknown;
   created_at: Date;
   updated_at: Date;
 }
 
-export type NewProduct = Omit<ProductRow, 'reserved' | 'sold' | 'status' | 'options' | 'created_at' | 'updated_at'>;
+export type NewProduct = Omit<ProductRow, 'reserved' | 'sold' | 'status' | 'options' | 'created_at' | 'updated_at' | 'paused_at' | 'pause_replies' | 'review_rules'>;
 
 export async function insertProduct(db: Queryable, p: NewProduct): Promise<ProductRow> {
   const { rows } = await db.query<ProductRow>(

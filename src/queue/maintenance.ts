@@ -10,6 +10,7 @@ import { createRefundsService } from '../refunds/refunds.service';
 import { pruneFinishedDeliveries } from '../webhooks/deliveries.repository';
 import { pruneInbox, staleInboxPosts } from '../ingest/inbox.repository';
 import { staleStripeEvents } from '../webhooks/stripe-events.repository';
+import { createReviewService } from '../review/review.service';
 
 // A verified event is queued in the same request that stored it: one still unapplied after this
 // long lost its job (the api died between the two, or Redis lost it). A shorter sweep delay wins.
@@ -28,6 +29,7 @@ export function startMaintenance(rt: Runtime, everyMs = 30_000): { stop(): void;
   const log = rt.log.child({ task: 'maintenance' });
   const refunds = createRefundsService({ db: rt.db, payments: rt.payments, log, enqueue: (f) => enqueueFollowups(rt.queues, f) });
   const staleAfterS = rt.config.SWEEP_STALE_AFTER_SECONDS;
+  const review = createReviewService({ db: rt.db, publicBaseUrl: rt.config.PUBLIC_BASE_URL, enqueue: (f) => enqueueFollowups(rt.queues, f) });
 
   /** Inbox posts that have an outcome are done; those without one past the delay lost their job. */
   async function sweepPosts(): Promise<number> {
@@ -56,6 +58,8 @@ export function startMaintenance(rt: Runtime, everyMs = 30_000): { stop(): void;
     if (!got) return;
     const expired = await rt.charging.expireStale(new Date(), rt.config.SIGNUP_TTL_HOURS);
     if (expired.length) log.info({ orders: expired.length }, 'expired orders that were never completed');
+    const reviewed = await review.expireWindows(new Date());
+    if (reviewed.length) log.info({ orders: reviewed.length }, 'decided orders whose review window closed, as their rules say');
 
     const posts = await sweepPosts();
     if (posts) log.warn({ posts }, 're-queued received posts that had no outcome (their job was lost)');

@@ -10,7 +10,9 @@ export type ReplyKind =
   // A buyer's #cancel post: canceled (or refunded), too late, not theirs, no order named, a charge in flight.
   | 'cancel_confirmed' | 'cancel_window_closed' | 'cancel_refused' | 'how_to_cancel' | 'cancel_retry' | 'cancel_failed'
   // A post for a product with variants that does not say which one.
-  | 'which_variant';
+  | 'which_variant'
+  // Merchant controls (issue 15): the sale is paused (once per buyer), the merchant's review rejected the order.
+  | 'sale_paused' | 'order_rejected';
 
 /** Lower runs first: receipts and signup links before sold-out notices. */
 export const REPLY_PRIORITY: Record<ReplyKind, number> = {
@@ -18,6 +20,7 @@ export const REPLY_PRIORITY: Record<ReplyKind, number> = {
   refunded: 3, canceled: 3, address_needed: 2, fulfilled: 4, too_many: 5, how_to_buy: 5, amount_too_large: 5, sold_out: 10,
   cancel_confirmed: 3, cancel_failed: 3, cancel_window_closed: 4, cancel_retry: 4, cancel_refused: 5, how_to_cancel: 5,
   which_variant: 5,
+  sale_paused: 6, order_rejected: 3,
 };
 
 // Building an Intl.NumberFormat costs far more than using one; a flash sale formats thousands.
@@ -54,6 +57,8 @@ export interface ReplyContext {
   choices?: string;
   example?: string;
   suggestion?: string;
+  /** Why the merchant rejected an order (merchant text: made inert). */
+  reason?: string;
 }
 
 const X_URL_LENGTH = 23;
@@ -110,6 +115,12 @@ export function renderReply(kind: ReplyKind, context: ReplyContext): string {
       return `Order ${c.orderId} is being charged right now. Reply #cancel again in a minute to cancel it.`;
     case 'which_variant':
       return whichVariant(c);
+    case 'sale_paused':
+      return `Sales of ${item} are paused right now. Nothing was charged; your post is kept until the shop resumes the sale or closes it.`;
+    case 'order_rejected': {
+      const why = c.reason ? clip(inertText(c.reason), 120) : '';
+      return `The shop did not accept order ${c.orderId} for ${item}${why ? `: ${why}` : ''}. You have not been charged.`;
+    }
     case 'address_needed':
       return `Where should ${item}${price} go? Add a shipping address the shop delivers to within 24 h and order ${c.orderId} completes by itself: ${c.url}`;
   }

@@ -1,7 +1,7 @@
 import { ApiResponseError, TwitterApi, type TwitterApiReadOnly, type TwitterApiReadWrite, type TwitterApiTokens, type IClientSettings } from 'twitter-api-v2';
 import { localXClientSettings } from './local-plugin';
 import { isXTimeout, timeoutPlugin } from './timeout';
-import { XRateLimitedError, XRefusedError, XTimeoutError, type RateLimitInfo, type XRepliesPort } from './x.port';
+import { XRateLimitedError, XRefusedError, XTimeoutError, type RateLimitInfo, type XAccountFacts, type XRepliesPort } from './x.port';
 import { createXIngestAdapter, type XIngestPort } from './x.ingest';
 
 /** How long a call to X may wait for an answer unless told otherwise. */
@@ -33,6 +33,11 @@ export interface XPorts {
   ingest: XIngestPort;
   /** The X user id behind a username (the shop's, at start-up), or null when X does not say. */
   userIdOf(username: string): Promise<string | null>;
+  /**
+   * Accounts' creation dates and follower counts, up to 100 a request (X's users look-up by ids);
+   * an id X knows nothing of maps to null.
+   */
+  accountFacts(xUserIds: string[]): Promise<Map<string, XAccountFacts | null>>;
 }
 
 export function createXPorts(o: XClientOptions): XPorts {
@@ -46,6 +51,24 @@ export function createXPorts(o: XClientOptions): XPorts {
       } catch (err) {
         return translateXError(err, clients.timeoutMs);
       }
+    },
+    async accountFacts(xUserIds) {
+      const facts = new Map<string, XAccountFacts | null>(xUserIds.map((id) => [id, null]));
+      for (let i = 0; i < xUserIds.length; i += 100) {
+        try {
+          const page = await clients.app.v2.users(xUserIds.slice(i, i + 100), { 'user.fields': ['created_at', 'public_metrics'] });
+          for (const user of page.data ?? []) {
+            const created = user.created_at ? new Date(user.created_at) : null;
+            facts.set(user.id, {
+              createdAt: created && Number.isFinite(created.getTime()) ? created : null,
+              followersCount: user.public_metrics?.followers_count ?? null,
+            });
+          }
+        } catch (err) {
+          translateXError(err, clients.timeoutMs);
+        }
+      }
+      return facts;
     },
   };
 }

@@ -65,3 +65,9 @@ export interface XRepliesPort {
   /** Our earlier reply to that post, if one exists: what a retry checks before posting again. */
   findOwnReply(inReplyToTweetId: string): Promise<string | null>;
 }
+
+/** What X says about an account, as the review rules use it (issue 15); null fields: X did not say. */
+export interface XAccountFacts {
+  createdAt: Date | null;
+  followersCount: number | null;
+}

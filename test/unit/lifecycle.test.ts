@@ -26,6 +26,8 @@ const IMPLIED: Array<[OrderStatus, OrderStatus]> = [
   ['reserved', 'awaiting_details'], // the product ships and the buyer has no address it ships to (units stay held)
   ['reserved', 'canceled'], ['requires_action', 'canceled'], // the merchant cancels an unpaid order
   ['partially_refunded', 'partially_refunded'], ['partially_refunded', 'refunded'], // further refunds
+  // The review queue (issue 15): held before the charge, then approved (reserved again) or rejected.
+  ['reserved', 'in_review'], ['in_review', 'reserved'], ['in_review', 'canceled'],
 ];
 
 const edges = () => ORDER_STATUSES.flatMap((from) => TRANSITIONS[from].map((to) => `${from}→${to}`)).sort();

@@ -1,7 +1,7 @@
 import { formatMoney, renderReply, xLength, type ReplyKind } from '../../src/replies/templates';
 
 const KINDS: ReplyKind[] = ['receipt', 'signup', 'sold_out', 'declined', 'action_required', 'how_to_buy', 'too_many', 'failed', 'spending_limit', 'refunded', 'amount_too_large',
-  'cancel_confirmed', 'cancel_window_closed', 'cancel_refused', 'how_to_cancel', 'cancel_retry'];
+  'cancel_confirmed', 'cancel_window_closed', 'cancel_refused', 'how_to_cancel', 'cancel_retry', 'sale_paused', 'order_rejected'];
 
 describe('reply templates', () => {
   it('formats money from minor units by the currency', () => {

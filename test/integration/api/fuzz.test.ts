@@ -3,6 +3,8 @@ import { FUZZ_ENV, prepareTarget, servedInProcess } from '../../support/fuzz/fix
 import { runFuzz, type FuzzTarget } from '../../support/fuzz/run';
 import { conformanceProblems, type RecordedResponse } from '../../support/openapi-recorder';
 import { loadSpec } from '../../support/fuzz/spec';
+import { startXEmulator, type XEmulator } from '../../../emulators/x';
+import { createXPorts } from '../../../src/x/x.adapter';
 
 // A bounded run of the generated fuzz (npm run fuzz runs it at any size): a fixed seed, so a
 // failure here replays exactly with the same seed and request count.
@@ -10,13 +12,21 @@ const SEED = 20261201;
 const REQUESTS = 800;
 
 let t: TestApp;
+let x: XEmulator;
 let target: FuzzTarget;
 beforeAll(async () => {
-  t = await startTestApp(FUZZ_ENV);
+  // Blocking by handle asks X's user look-up: the X emulator answers it (the spec's example handle exists).
+  x = await startXEmulator({ bearerTokens: ['fuzz-app-bearer'] });
+  x.createUser({ username: 'reseller99' });
+  const xUsers = createXPorts({
+    bearerToken: 'fuzz-app-bearer', userTokens: { appKey: 'k', appSecret: 's', accessToken: 'a', accessSecret: 'b' }, shopUsername: 'shop', apiBase: x.url,
+  });
+  t = await startTestApp(FUZZ_ENV, { xUsers });
   target = await prepareTarget(t.app, t.admin);
 });
 afterAll(async () => {
   await t.close();
+  await x.close();
 });
 
 describe('fuzz generated from openapi.yaml', () => {

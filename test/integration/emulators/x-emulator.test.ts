@@ -301,6 +301,26 @@ describe('users', () => {
     expect(missing.data).toBeUndefined();
     expect(missing.errors?.[0]).toMatchObject({ title: 'Not Found Error', detail: 'Could not find user with username: [nobody].' });
   });
+
+  it('answers created_at and public_metrics as a test set them, for many ids at once', async () => {
+    emu.updateUser(buyer.id, { created_at: '2026-12-01T08:00:00.000Z', public_metrics: { followers_count: 42 } });
+    const patched = await fetch(`${emu.url}/_emulator/users/${other.id}`, {
+      method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ public_metrics: { followers_count: 7 } }),
+    });
+    expect(patched.status).toBe(200);
+    const bad = await fetch(`${emu.url}/_emulator/users/${other.id}`, {
+      method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ public_metrics: { followers_count: -1 } }),
+    });
+    expect(bad.status).toBe(400);
+    const page = await app.v2.users([buyer.id, other.id, '999'], { 'user.fields': ['created_at', 'public_metrics'] });
+    expect(page.data).toEqual([
+      expect.objectContaining({ id: buyer.id, created_at: '2026-12-01T08:00:00.000Z', public_metrics: expect.objectContaining({ followers_count: 42 }) }),
+      expect.objectContaining({ id: other.id, public_metrics: expect.objectContaining({ followers_count: 7, following_count: 0 }) }),
+    ]);
+    expect(page.errors?.[0]).toMatchObject({ title: 'Not Found Error', value: '999' });
+    // Without user.fields, X answers only id, name and username.
+    expect((await app.v2.user(buyer.id)).data).toEqual({ id: buyer.id, name: 'Bea Buyer', username: 'buyer' });
+  });
 });
 
 describe('OAuth 2.0 authorization code with PKCE', () => {
