@@ -13,6 +13,8 @@ import { createChargingService, type ChargingService } from './orders/charging.s
 import { createCancelPath } from './posts/cancel-request';
 import { createMatchingService, type MatchingService } from './posts/matching.service';
 import { createBuyersService, type BuyersService } from './buyers/buyers.service';
+import type { WaitlistDeps } from './waitlist/promotion';
+import { combinePaths, createConfirmPath } from './posts/confirm-request';
 
 /** Everything the roles share, built once per process from the config. */
 export interface Runtime {
@@ -26,6 +28,8 @@ export interface Runtime {
   x: XPorts;
   xReplies: XRepliesPort;
   signer: LinkSigner;
+  /** What promoting a waitlist needs (signup links for buyers without a card). */
+  waitlist: WaitlistDeps;
   charging: ChargingService;
   buyers: BuyersService;
   matching: (shopUserId: string | null) => MatchingService;
@@ -53,18 +57,23 @@ export function createRuntime(config: Config, log: Logger, databaseUrl: string, 
     timeoutMs: config.X_TIMEOUT_MS,
   });
   const signer = createLinkSigner(config.SIGNING_SECRET);
-  const charging = createChargingService({ db, payments, signer, publicBaseUrl: config.PUBLIC_BASE_URL, log, actionTtlHours: config.ACTION_TTL_HOURS });
+  const charging = createChargingService({
+    db, payments, signer, publicBaseUrl: config.PUBLIC_BASE_URL, log, actionTtlHours: config.ACTION_TTL_HOURS, signupTtlHours: config.SIGNUP_TTL_HOURS,
+  });
+  const waitlist: WaitlistDeps = { signer, publicBaseUrl: config.PUBLIC_BASE_URL, signupTtlHours: config.SIGNUP_TTL_HOURS };
   const buyers = createBuyersService({ db, payments, charging, log });
   return {
-    config, log, db, redis, queues, payments, x, signer, charging, buyers,
+    config, log, db, redis, queues, payments, x, signer, waitlist, charging, buyers,
     xReplies: x.replies,
-    matching: (shopUserId) =>
-      createMatchingService({
+    matching: (shopUserId) => {
+      const buyerReplies = { db, publicBaseUrl: config.PUBLIC_BASE_URL, shopUsername: config.X_SHOP_USERNAME, shopUserId, requireMention: config.REQUIRE_MENTION, waitlist };
+      return createMatchingService({
         db, signer, publicBaseUrl: config.PUBLIC_BASE_URL, shopUsername: config.X_SHOP_USERNAME, shopUserId,
         requireMention: config.REQUIRE_MENTION, signupTtlHours: config.SIGNUP_TTL_HOURS,
-        // #cancel is reserved (no product may use it): such a post is a buyer canceling an order.
-        separate: createCancelPath({ db, publicBaseUrl: config.PUBLIC_BASE_URL, shopUsername: config.X_SHOP_USERNAME, shopUserId, requireMention: config.REQUIRE_MENTION }),
-      }),
+        // #cancel and #confirm are reserved (no product may use them): such a post is a buyer answering about an order.
+        separate: combinePaths([createCancelPath(buyerReplies), createConfirmPath(buyerReplies)]),
+      });
+    },
     async close() {
       await closeQueues(queues);
       queueConnection.disconnect();

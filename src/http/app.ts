@@ -25,6 +25,7 @@ import { createCancelService } from '../orders/cancel.service';
 import type { Followup } from '../queue/followups';
 import type { PaymentsPort } from '../payments/payments.port';
 import { createRefundsService } from '../refunds/refunds.service';
+import { createLinkSigner } from '../links/links';
 import { refundsRouter } from '../refunds/refunds.routes';
 import { cspDirectives } from '../pages/csp';
 import { eventsRouter } from '../events/events.routes';
@@ -99,12 +100,14 @@ export function createApp(deps: AppDeps): Express {
   const merchant = requireMerchant(db, config.apiKeyMode, authFailures);
 
   const merchants = createMerchantsService(db, config.apiKeyMode);
-  const products = createProductsService(db, hashtagLimits(config), deps.onProductsChanged);
+  const enqueue = deps.enqueueFollowups;
+  // Units a merchant frees (more inventory, a cancel, a refund with restock) go to the waitlist's head at once.
+  const waitlist = { signer: createLinkSigner(config.SIGNING_SECRET), publicBaseUrl: config.PUBLIC_BASE_URL, signupTtlHours: config.SIGNUP_TTL_HOURS };
+  const products = createProductsService(db, hashtagLimits(config), deps.onProductsChanged, { deps: waitlist, enqueue });
   v1.use('/merchants', operator, limiter, idem, merchantsRouter(merchants));
   v1.use('/products', merchant, limiter, idem, productsRouter(products));
-  const enqueue = deps.enqueueFollowups;
-  v1.use('/orders', merchant, limiter, idem, ordersRouter(db, createFulfillmentService({ db, enqueue }), createCancelService({ db, enqueue })),
-    refundsRouter(createRefundsService({ db, payments: deps.payments, log, enqueue })));
+  v1.use('/orders', merchant, limiter, idem, ordersRouter(db, createFulfillmentService({ db, enqueue }), createCancelService({ db, enqueue, waitlist })),
+    refundsRouter(createRefundsService({ db, payments: deps.payments, log, enqueue, waitlist })));
   v1.use('/events', merchant, limiter, eventsRouter(db));
   const endpoints = createEndpointsService({ db, box: createSecretBox(config.SIGNING_SECRET), policy: { production: config.NODE_ENV === 'production' } });
   v1.use('/webhook_endpoints', merchant, limiter, idem, webhookEndpointsRouter(endpoints));

@@ -3,11 +3,11 @@ import { merchantId } from '../http/auth';
 import { parseBody, parseQuery, pathId } from '../http/validate';
 import { toPage } from '../http/pagination';
 import { unix } from '../http/time';
-import type { ProductRow } from './products.repository';
+import type { ProductView } from '../waitlist/waitlist.repository';
 import type { ProductsService } from './products.service';
 import { createProductBody, listProductsQuery, updateProductBody } from './products.schema';
 
-export function presentProduct(p: ProductRow) {
+export function presentProduct(p: ProductView) {
   return {
     id: p.id,
     object: 'product' as const,
@@ -26,6 +26,11 @@ export function presentProduct(p: ProductRow) {
     shipping_countries: p.shipping_countries,
     cancel_window_minutes: p.cancel_window_minutes,
     support_email: p.support_email,
+    waitlist: p.waitlist,
+    waitlist_limit: p.waitlist_limit,
+    waitlist_length: p.waitlist_length,
+    confirm: p.confirm,
+    confirm_above_amount: p.confirm_above_amount === null ? null : Number(p.confirm_above_amount),
     status: p.status,
     created: unix(p.created_at)!,
     updated: unix(p.updated_at)!,

@@ -6,16 +6,26 @@ import { claimHashtag, hashtagLookAlike, hashtagTaken, type HashtagLimits } from
 import * as repo from './products.repository';
 import type { z } from 'zod';
 import type { createProductBody, updateProductBody } from './products.schema';
+import { confirmRuleProblem } from './products.schema';
+import type { Followup } from '../queue/followups';
+import { promoteWaitlist, type WaitlistDeps } from '../waitlist/promotion';
+import { withWaitlistLength, type ProductView } from '../waitlist/waitlist.repository';
 
 export type CreateProductInput = z.infer<typeof createProductBody>;
 export type UpdateProductInput = z.infer<typeof updateProductBody>;
 
 export interface ProductsService {
-  create(merchantId: string, input: CreateProductInput): Promise<repo.ProductRow>;
-  get(merchantId: string, id: string): Promise<repo.ProductRow>;
-  list(merchantId: string, opts: { limit: number; startingAfter?: string; status?: string }): Promise<repo.ProductRow[]>;
-  update(merchantId: string, id: string, input: UpdateProductInput): Promise<repo.ProductRow>;
-  archive(merchantId: string, id: string): Promise<repo.ProductRow>;
+  create(merchantId: string, input: CreateProductInput): Promise<ProductView>;
+  get(merchantId: string, id: string): Promise<ProductView>;
+  list(merchantId: string, opts: { limit: number; startingAfter?: string; status?: string }): Promise<ProductView[]>;
+  update(merchantId: string, id: string, input: UpdateProductInput): Promise<ProductView>;
+  archive(merchantId: string, id: string): Promise<ProductView>;
+}
+
+/** Units added by the merchant go to the waitlist's head at once; the jobs that leaves are enqueued after commit. */
+export interface ProductsWaitlist {
+  deps: WaitlistDeps;
+  enqueue?: (followups: Followup[]) => Promise<void>;
 }
 
 /** Translates constraint violations into the merchant's language. */
@@ -32,11 +42,11 @@ function conflictFrom(err: unknown, tag: string | undefined): never {
 /**
  * Product rules. `onChanged` lets the ingest re-sync stream rules within seconds of an edit.
  */
-export function createProductsService(db: Db, limits: HashtagLimits, onChanged: () => void = () => undefined): ProductsService {
-  async function get(merchantId: string, id: string) {
+export function createProductsService(db: Db, limits: HashtagLimits, onChanged: () => void = () => undefined, waitlist?: ProductsWaitlist): ProductsService {
+  async function get(merchantId: string, id: string): Promise<ProductView> {
     const p = await repo.findProduct(db, merchantId, id);
     if (!p) throw errors.notFound('product', id);
-    return p;
+    return (await withWaitlistLength(db, [p]))[0]!;
   }
   return {
     async create(merchantId, input) {
@@ -58,15 +68,19 @@ export function createProductsService(db: Db, limits: HashtagLimits, onChanged: 
           shipping_countries: input.shipping_countries,
           cancel_window_minutes: input.cancel_window_minutes,
           support_email: input.support_email,
+          waitlist: input.waitlist,
+          waitlist_limit: input.waitlist_limit,
+          confirm: input.confirm,
+          confirm_above_amount: input.confirm_above_amount,
         }));
         onChanged();
-        return p;
+        return { ...p, waitlist_length: 0 };
       } catch (err) {
         conflictFrom(err, input.hashtag);
       }
     },
     get,
-    list: (merchantId, opts) => repo.listProducts(db, merchantId, opts),
+    list: async (merchantId, opts) => withWaitlistLength(db, await repo.listProducts(db, merchantId, opts)),
     async update(merchantId, id, input) {
       const current = await get(merchantId, id);
       if (current.status === 'archived') throw errors.conflict('product_archived', `Product ${id} is archived and can no longer change`);
@@ -85,8 +99,15 @@ export function createProductsService(db: Db, limits: HashtagLimits, onChanged: 
         }
         if (Object.keys(metadata).length > 50) throw errors.validation('body metadata: may have at most 50 keys', [{ field: 'metadata', message: 'may have at most 50 keys' }]);
       }
+      // Switching the rule away from above_amount drops the threshold with it.
+      const confirm = input.confirm ?? current.confirm;
+      const threshold = input.confirm_above_amount !== undefined ? input.confirm_above_amount : confirm === 'above_amount' ? current.confirm_above_amount : null;
+      const confirmProblem = confirmRuleProblem({ confirm, confirm_above_amount: threshold });
+      if (confirmProblem) throw errors.validation(`body confirm_above_amount: ${confirmProblem}`, [{ field: 'confirm_above_amount', message: confirmProblem }]);
       try {
-        const p = await withTransaction(db, async (tx) => repo.updateProduct(tx, merchantId, id, {
+        let promoted: Followup[] = [];
+        const p = await withTransaction(db, async (tx) => {
+          const updated = await repo.updateProduct(tx, merchantId, id, {
           ...(input.hashtag !== undefined && (await claimHashtag(tx, limits, { merchantId, hashtag: input.hashtag, productId: id }))),
           name: input.name,
           description: input.description,
@@ -100,10 +121,19 @@ export function createProductsService(db: Db, limits: HashtagLimits, onChanged: 
           shipping_countries: input.shipping_countries,
           cancel_window_minutes: input.cancel_window_minutes,
           support_email: input.support_email,
-        }));
+          waitlist: input.waitlist,
+          waitlist_limit: input.waitlist_limit,
+          confirm,
+          confirm_above_amount: threshold,
+          });
+          // More units (or no limit any more): the waitlist's head takes them before any new post.
+          if (updated && waitlist && input.inventory !== undefined) promoted = await promoteWaitlist(tx, id, waitlist.deps);
+          return updated;
+        });
         if (!p) throw errors.conflict('product_archived', `Product ${id} is archived and can no longer change`);
+        if (promoted.length) await waitlist?.enqueue?.(promoted);
         onChanged();
-        return p;
+        return (await withWaitlistLength(db, [p]))[0]!;
       } catch (err) {
         conflictFrom(err, input.hashtag);
       }
@@ -112,7 +142,7 @@ export function createProductsService(db: Db, limits: HashtagLimits, onChanged: 
       const p = await repo.archiveProduct(db, merchantId, id);
       if (!p) throw errors.notFound('product', id);
       onChanged();
-      return p;
+      return (await withWaitlistLength(db, [p]))[0]!;
     },
   };
 }

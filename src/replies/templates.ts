@@ -8,14 +8,20 @@ export type ReplyKind =
   | 'receipt' | 'signup' | 'sold_out' | 'declined' | 'action_required' | 'how_to_buy'
   | 'too_many' | 'failed' | 'spending_limit' | 'refunded' | 'amount_too_large' | 'fulfilled' | 'canceled' | 'address_needed'
   // A buyer's #cancel post: canceled (or refunded), too late, not theirs, no order named, a charge in flight.
-  | 'cancel_confirmed' | 'cancel_window_closed' | 'cancel_refused' | 'how_to_cancel' | 'cancel_retry' | 'cancel_failed';
+  | 'cancel_confirmed' | 'cancel_window_closed' | 'cancel_refused' | 'how_to_cancel' | 'cancel_retry' | 'cancel_failed'
+  // The waitlist (joined; promoted without a card) and the #confirm step (asked; too late).
+  | 'waitlisted' | 'promoted' | 'confirm_request' | 'confirm_expired';
 
 /** Lower runs first: receipts and signup links before sold-out notices. */
 export const REPLY_PRIORITY: Record<ReplyKind, number> = {
   receipt: 1, signup: 1, action_required: 2, declined: 2, failed: 3, spending_limit: 3,
   refunded: 3, canceled: 3, address_needed: 2, fulfilled: 4, too_many: 5, how_to_buy: 5, amount_too_large: 5, sold_out: 10,
   cancel_confirmed: 3, cancel_failed: 3, cancel_window_closed: 4, cancel_retry: 4, cancel_refused: 5, how_to_cancel: 5,
+  promoted: 1, confirm_request: 1, confirm_expired: 4, waitlisted: 9,
 };
+
+/** How long a buyer has to answer #confirm (Amex Sync's window). */
+export const CONFIRM_WINDOW_MINUTES = 15;
 
 // Building an Intl.NumberFormat costs far more than using one; a flash sale formats thousands.
 const formatters = new Map<string, { fmt: Intl.NumberFormat; digits: number }>();
@@ -47,6 +53,8 @@ export interface ReplyContext {
   carrier?: string;
   trackingNumber?: string;
   trackingUrl?: string;
+  /** A waitlisted order's place in line (1 = next). */
+  position?: number;
 }
 
 const X_URL_LENGTH = 23;
@@ -101,6 +109,14 @@ export function renderReply(kind: ReplyKind, context: ReplyContext): string {
       return `Order ${c.orderId} for ${item} could not be refunded automatically. The shop has been told and will sort it out with you.`;
     case 'cancel_retry':
       return `Order ${c.orderId} is being charged right now. Reply #cancel again in a minute to cancel it.`;
+    case 'waitlisted':
+      return `Sorry, ${item} is sold out for now. You are number ${c.position} on the waitlist: if a unit frees up it goes to the next in line and we reply here. Nothing has been charged.`;
+    case 'promoted':
+      return `Good news: a unit of ${item}${price} freed up and it is held for you, order ${c.orderId}. Link a card once (the link works for 24 h) and it completes by itself: ${c.url}`;
+    case 'confirm_request':
+      return `Reply #confirm within ${CONFIRM_WINDOW_MINUTES} minutes to buy ${item}${price}, order ${c.orderId}. Your unit is held until then; nothing has been charged yet.`;
+    case 'confirm_expired':
+      return `Order ${c.orderId} for ${item} was not confirmed within ${CONFIRM_WINDOW_MINUTES} minutes, so it lapsed and the unit went back. You have not been charged.`;
     case 'address_needed':
       return `Where should ${item}${price} go? Add a shipping address the shop delivers to within 24 h and order ${c.orderId} completes by itself: ${c.url}`;
   }

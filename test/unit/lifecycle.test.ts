@@ -26,6 +26,8 @@ const IMPLIED: Array<[OrderStatus, OrderStatus]> = [
   ['reserved', 'awaiting_details'], // the product ships and the buyer has no address it ships to (units stay held)
   ['reserved', 'canceled'], ['requires_action', 'canceled'], // the merchant cancels an unpaid order
   ['partially_refunded', 'partially_refunded'], ['partially_refunded', 'refunded'], // further refunds
+  ['awaiting_signup', 'waitlisted'], // a buyer links a card after the last unit went: they join the waitlist
+  ['waitlisted', 'awaiting_signup'], ['waitlisted', 'awaiting_confirmation'], // promoted: asked for a card, or to #confirm
 ];
 
 const edges = () => ORDER_STATUSES.flatMap((from) => TRANSITIONS[from].map((to) => `${from}→${to}`)).sort();
