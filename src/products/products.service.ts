@@ -127,8 +127,10 @@ export function createProductsService(db: Db, limits: HashtagLimits, onChanged: 
           confirm_above_amount: threshold,
           });
           // More units (or no limit any more): the waitlist's head takes them before any new post.
-          if (updated && waitlist && input.inventory !== undefined) promoted = await promoteWaitlist(tx, id, waitlist.deps);
-          return updated;
+          if (!updated || !waitlist || input.inventory === undefined) return updated;
+          promoted = await promoteWaitlist(tx, id, waitlist.deps);
+          // The product as it is after the promotions took their units.
+          return promoted.length ? repo.findProduct(tx, merchantId, id) : updated;
         });
         if (!p) throw errors.conflict('product_archived', `Product ${id} is archived and can no longer change`);
         if (promoted.length) await waitlist?.enqueue?.(promoted);
