@@ -139,6 +139,18 @@ describe('each kind of freed unit goes to the first in line', () => {
   });
 });
 
+describe('a buyer cancels an unpaid order that holds a unit', () => {
+  it('with #cancel: the unit goes to the first in line', async () => {
+    await kit.product('BuyMindMug', { inventory: 1, confirm: 'above_amount', confirm_above_amount: 0 });
+    const holder = await buyerPosts('@shop #BuyMindMug');
+    const next = await buyerPosts('@shop #BuyMindMug');
+    expect([await statusOf(holder), await statusOf(next)]).toEqual(['awaiting_confirmation', 'waitlisted']);
+    await kit.post(authorOf.get(holder)!, `@shop #cancel ${(await orderOf(holder)).id}`);
+    await kit.settle();
+    expect([await statusOf(holder), await statusOf(next)]).toEqual(['canceled', 'awaiting_confirmation']);
+  });
+});
+
 describe('units freed at the same moment', () => {
   it('three cancels in parallel transactions promote the first three in line, each exactly once', async () => {
     const productId = await kit.product('BuyRushMug', { inventory: 3, confirm: 'above_amount', confirm_above_amount: 0 });
