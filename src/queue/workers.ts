@@ -59,7 +59,7 @@ export async function startWorkers(rt: Runtime, hooks: WorkerHooks = {}): Promis
     new Worker(name, processor, { ...base, connection: connection(), concurrency: 8, ...opts });
 
   const matching = rt.matching(await shopUserId(rt));
-  const refunds = createRefundsService({ db: rt.db, payments: rt.payments, log: log.child({ queue: 'tweets' }), enqueue: (f) => enqueueFollowups(rt.queues, f) });
+  const refunds = createRefundsService({ db: rt.db, payments: rt.payments, log: log.child({ queue: 'tweets' }), enqueue: (f) => enqueueFollowups(rt.queues, f), waitlist: rt.waitlist });
   const workers = [
     make(QUEUE_NAMES.tweets, tweetsProcessor({ matching, refunds, queues: rt.queues, log: log.child({ queue: 'tweets' }), onOutcome: hooks.onPostOutcome }), {
       concurrency: config.TWEETS_CONCURRENCY,
