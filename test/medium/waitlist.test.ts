@@ -169,7 +169,7 @@ describe('units freed at the same moment', () => {
     const cancels = ids.map((id) => kit.send('post', `/v1/orders/${id}/cancel`, {}).then((r) => r.status));
     const waiting = async () => (await kit.rt.db.query(
       `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0].n as number;
-    for (let tries = 0; (await waiting()) < 3 && tries < 100; tries++) await new Promise((r) => setTimeout(r, 50));
+    for (let tries = 0; (await waiting()) < 3 && tries < 300; tries++) await new Promise((r) => setTimeout(r, 50));
     expect(await waiting()).toBe(3);
     await gate.query('COMMIT');
     gate.release();
