@@ -291,11 +291,9 @@ export function createChargingService(d: ChargingDeps) {
           await addSoldOutEventIfLast(tx, order.id, order.product_id);
           return (await holdForAddress(tx, reserved, order.product_name, d.publicBaseUrl)) ?? [{ kind: 'charge' as const, orderId: order.id }];
         }
-        const queued = await joinWaitlist(tx, { ...order, buyer_id: buyerId }, order.product_name);
-        if (queued) {
-          await tx.query('UPDATE orders SET buyer_id = $2 WHERE id = $1', [order.id, buyerId]);
-          return queued;
-        }
+        // The last unit went while they signed up: they join the waitlist at their post's place, if it keeps one.
+        const queued = await joinWaitlist(tx, order, order.product_name, { buyer_id: buyerId });
+        if (queued) return queued;
         const sold = await transitionOrder(tx, order, 'sold_out', { buyer_id: buyerId, failure_code: 'sold_out' }, { resumed: true });
         return replyTo(tx, sold, 'sold_out', order.product_name);
       });

@@ -3,7 +3,7 @@ import type { Followup } from '../queue/followups';
 import type { LinkSigner } from '../links/links';
 import type { ProductRow } from '../products/products.repository';
 import type { OrderRow } from '../orders/orders.repository';
-import { addOrderEvent, releaseStock, reserveStock, transitionOrder } from '../orders/orders.store';
+import { addOrderEvent, releaseStock, reserveStock, transitionOrder, type OrderPatch } from '../orders/orders.store';
 import { holdForAddress } from '../orders/address-hold';
 import { insertReply } from '../replies/replies.repository';
 import { CONFIRM_WINDOW_MINUTES, renderReply, type ReplyKind } from '../replies/templates';
@@ -112,12 +112,12 @@ async function promoteOne(tx: Tx, product: ProductRow, order: OrderRow, d: Waitl
  * A buyer without a card who posted while units were left, and linked one after they went, joins
  * the waitlist at their post's place (when the product keeps one and it has room): null otherwise.
  */
-export async function joinWaitlist(tx: Tx, order: OrderRow, productName: string): Promise<Followup[] | null> {
+export async function joinWaitlist(tx: Tx, order: OrderRow, productName: string, patch: OrderPatch = {}): Promise<Followup[] | null> {
   const { rows: [product] } = await tx.query<ProductRow>('SELECT * FROM products WHERE id = $1 FOR UPDATE', [order.product_id]);
   if (!product || !selling(product, new Date())) return null;
   const waiting = (await repo.waitingCounts(tx, [product.id])).get(product.id) ?? 0;
   if (product.waitlist_limit !== null && waiting >= product.waitlist_limit) return null;
-  const queued = await transitionOrder(tx, order, 'waitlisted', {}, { resumed: true });
+  const queued = await transitionOrder(tx, order, 'waitlisted', patch, { resumed: true });
   const position = (await repo.positionsOf(tx, [queued.id])).get(queued.id) ?? waiting + 1;
   const text = renderReply('waitlisted', { orderId: queued.id, product: productName, quantity: queued.quantity, position });
   const row = await insertReply(tx, { inReplyTo: queued.tweet_id, orderId: queued.id, kind: 'waitlisted', text });
