@@ -47,7 +47,7 @@ describe('the waitlist as a buyer sees it (headless Chromium, real processes, em
     await page.waitForURL(`${s.apiUrl}/account**`);
 
     const row = page.locator(`#order-${mine}`);
-    expect(await row.locator('.status').innerText()).toBe('On the waitlist');
+    expect(await row.locator('.status').innerText()).toMatch(/^On the waitlist\n/);
     expect(await row.locator('.position').innerText()).toBe('Number 2 in line');
     await browser.shot(page, '40-account-waitlist');
 
@@ -80,6 +80,17 @@ describe('the waitlist as a buyer sees it (headless Chromium, real processes, em
     expect(await page.locator('.notice').innerText()).toMatch(/waits for your #confirm reply/);
     expect(await page.getByLabel('Always ask me to confirm').isChecked()).toBe(true);
     expect((await s.db.query('SELECT always_confirm FROM buyers WHERE x_user_id = $1', [third.id])).rows[0].always_confirm).toBe(true);
+
+    // Another unit frees: my turn, and since I asked, it waits for my #confirm; the page says by when.
+    const secondId = (await orderOf(secondPost.id)).id as string;
+    expect((await s.api('POST', `/v1/orders/${secondId}/refunds`, key, { restock: true })).status).toBe(201);
+    await statusIs(thirdPost.id, 'awaiting_confirmation');
+    await page.goto(`${s.apiUrl}/account`);
+    expect(await row.locator('.confirm-by').innerText()).toMatch(/^Reply #confirm by \d\d:\d\d UTC$/);
+    const ask = await eventually(() => s.repliesTo(thirdPost.id).find((r) => r.text.startsWith('Reply #confirm')), 30_000, 'the confirm request');
+    // The ingest's stream rule brings in my #confirm reply; the order is charged.
+    s.post({ author_id: third.id, text: '@shop #confirm', in_reply_to_tweet_id: ask.id });
+    await statusIs(thirdPost.id, 'paid');
     await ctx.close();
   });
 });
