@@ -20,7 +20,7 @@ export function salePageRouter(db: Db, limit: RequestHandler): Router {
     const over = counts.status !== 'active' || (counts.ends_at !== null && counts.ends_at <= new Date());
     const state = over ? 'This sale has ended.'
       : counts.units_left === null || counts.units_left > 0 ? 'On sale now.'
-        : 'Sold out for now: new posts join the waitlist.';
+        : counts.waitlist ? 'Sold out for now: new posts join the waitlist.' : 'Sold out.';
     renderPage(res, 200, 'sale', {
       title: `${counts.name} · Hashtag Checkout`, name: counts.name, hashtag: counts.hashtag, state,
       unitsLeft: counts.units_left === null ? 'Plenty' : String(Math.max(0, counts.units_left)), waiting: String(counts.waiting),

@@ -110,6 +110,7 @@ export interface PublicProductCounts {
   hashtag: string;
   status: 'active' | 'archived';
   ends_at: Date | null;
+  waitlist: boolean;
   units_left: number | null;
   waiting: number;
 }
@@ -117,7 +118,7 @@ export interface PublicProductCounts {
 /** What anyone may know of a product: its name and counts, never who waits. */
 export async function publicCounts(db: Queryable, productId: string): Promise<PublicProductCounts | undefined> {
   const { rows } = await db.query<PublicProductCounts>(
-    `SELECT p.name, p.hashtag, p.status, p.ends_at,
+    `SELECT p.name, p.hashtag, p.status, p.ends_at, p.waitlist,
        CASE WHEN p.inventory IS NULL THEN NULL ELSE p.inventory - p.reserved - p.sold END AS units_left,
        (SELECT count(*)::int FROM orders o WHERE o.product_id = p.id AND o.status = 'waitlisted') AS waiting
      FROM products p WHERE p.id = $1`,
