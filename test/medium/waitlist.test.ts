@@ -1,3 +1,4 @@
+import request from 'supertest';
 import type { UserView } from '../../emulators/x';
 import { enqueueFollowups } from '../../src/queue/followups';
 import { startMoneyKit, type MoneyKit } from './kit';
@@ -196,6 +197,11 @@ describe('when the sale ends', () => {
     expect(await Promise.all(line.map(statusOf))).toEqual(['sold_out', 'sold_out']);
     expect(texts(line[1]!).at(-1)).toMatch(/sold out\. You have not been charged/);
     expect(await product(productId)).toMatchObject({ waitlist_length: 0 });
+    // The public sale page says so; a link to no product is a page, not an error.
+    const page = await request(kit.app).get(`/products/${productId}`).expect(200);
+    expect(page.text).toContain('This sale has ended.');
+    expect((await request(kit.app).get('/products/prod_nope').expect(404)).text).toContain('No such sale');
+    expect((await request(kit.app).get('/products/%27%3Cscript%3E').expect(404)).headers['content-type']).toMatch(/text\/html/);
   });
 });
 
