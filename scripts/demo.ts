@@ -113,7 +113,7 @@ async function main(): Promise<void> {
   say(`   merchant ${merchant.id} (API key ${merchant.api_key.slice(0, 12)}…)`);
   const product = await expectStatus<{ id: string; hashtag: string; inventory_remaining: number }>('create product', call('POST', `${BASE}/v1/products`, {
     // Not shipped: the demo's sandbox buyers have no address (README, "Buyer onboarding", shows that step).
-    name: 'Demo Mug', hashtag: tag, unit_amount: 1800, currency: 'usd', inventory: 2, shipping: 'none',
+    name: 'Demo Mug', hashtag: tag, unit_amount: 1800, currency: 'usd', inventory: 2, shipping: 'none', waitlist: false,
   }, merchant.api_key), 201);
   say(`   product ${product.id}: Demo Mug, $18.00, #${tag}, 2 in stock`);
   await waitForRule(tag);

@@ -15,6 +15,8 @@ import { createCancelPath } from './posts/cancel-request';
 import { createMatchingService, type MatchingService } from './posts/matching.service';
 import { createBuyersService, type BuyersService } from './buyers/buyers.service';
 import { createAccountFactsSource } from './review/account-facts';
+import type { WaitlistDeps } from './waitlist/promotion';
+import { combinePaths, createConfirmPath } from './posts/confirm-request';
 
 /** Everything the roles share, built once per process from the config. */
 export interface Runtime {
@@ -28,6 +30,8 @@ export interface Runtime {
   x: XPorts;
   xReplies: XRepliesPort;
   signer: LinkSigner;
+  /** What promoting a waitlist needs (signup links for buyers without a card). */
+  waitlist: WaitlistDeps;
   charging: ChargingService;
   buyers: BuyersService;
   matching: (shopUserId: string | null) => MatchingService;
@@ -57,19 +61,24 @@ export function createRuntime(config: Config, log: Logger, databaseUrl: string, 
   });
   const signer = createLinkSigner(config.SIGNING_SECRET);
   const splitter = createChargeSplitter(db, { bps: config.PLATFORM_FEE_BPS, fixed: config.PLATFORM_FEE_FIXED });
-  const charging = createChargingService({ db, payments, signer, publicBaseUrl: config.PUBLIC_BASE_URL, log, actionTtlHours: config.ACTION_TTL_HOURS, splitter });
+  const charging = createChargingService({
+    db, payments, signer, publicBaseUrl: config.PUBLIC_BASE_URL, log, actionTtlHours: config.ACTION_TTL_HOURS, signupTtlHours: config.SIGNUP_TTL_HOURS, splitter,
+  });
+  const waitlist: WaitlistDeps = { signer, publicBaseUrl: config.PUBLIC_BASE_URL, signupTtlHours: config.SIGNUP_TTL_HOURS };
   const buyers = createBuyersService({ db, payments, charging, log });
   const accountFacts = createAccountFactsSource({ db, x, log });
   return {
-    config, log, db, redis, queues, payments, x, signer, charging, buyers,
+    config, log, db, redis, queues, payments, x, signer, waitlist, charging, buyers,
     xReplies: x.replies,
-    matching: (shopUserId) =>
-      createMatchingService({
+    matching: (shopUserId) => {
+      const buyerReplies = { db, publicBaseUrl: config.PUBLIC_BASE_URL, shopUsername: config.X_SHOP_USERNAME, shopUserId, requireMention: config.REQUIRE_MENTION, waitlist };
+      return createMatchingService({
         db, signer, publicBaseUrl: config.PUBLIC_BASE_URL, shopUsername: config.X_SHOP_USERNAME, shopUserId,
         requireMention: config.REQUIRE_MENTION, signupTtlHours: config.SIGNUP_TTL_HOURS, accountFacts,
-        // #cancel is reserved (no product may use it): such a post is a buyer canceling an order.
-        separate: createCancelPath({ db, publicBaseUrl: config.PUBLIC_BASE_URL, shopUsername: config.X_SHOP_USERNAME, shopUserId, requireMention: config.REQUIRE_MENTION }),
-      }),
+        // #cancel and #confirm are reserved (no product may use them): such a post is a buyer answering about an order.
+        separate: combinePaths([createCancelPath(buyerReplies), createConfirmPath(buyerReplies)]),
+      });
+    },
     async close() {
       await closeQueues(queues);
       queueConnection.disconnect();

@@ -47,7 +47,7 @@ export function jobHandlers(p: Record<QueueKey, JobProcessor>): JobHandler[] {
 async function buildProcessors(rt: Runtime, hooks: WorkerHooks): Promise<Record<QueueKey, JobProcessor>> {
   const { config, log } = rt;
   const matching = rt.matching(await shopUserId(rt));
-  const refunds = createRefundsService({ db: rt.db, payments: rt.payments, log: log.child({ queue: 'tweets' }), enqueue: (f) => enqueueFollowups(rt.queues, f) });
+  const refunds = createRefundsService({ db: rt.db, payments: rt.payments, log: log.child({ queue: 'tweets' }), enqueue: (f) => enqueueFollowups(rt.queues, f), waitlist: rt.waitlist });
   return {
     tweets: tweetsProcessor({ matching, refunds, queues: rt.queues, log: log.child({ queue: 'tweets' }), onOutcome: hooks.onPostOutcome }),
     charges: chargesProcessor({
@@ -59,7 +59,7 @@ async function buildProcessors(rt: Runtime, hooks: WorkerHooks): Promise<Record<
       budget: createRateBudget(rt.redis, `${config.QUEUE_PREFIX}:stripe-budget`, stripeLimiter(config.STRIPE_OPS_PER_SECOND)),
     }),
     replies: repliesProcessor({ db: rt.db, redis: rt.redis, x: rt.xReplies, prefix: config.QUEUE_PREFIX, log: log.child({ queue: 'replies' }), onOutcome: hooks.onReplyOutcome, onRateLimit: hooks.onReplyRateLimit }),
-    stripeEvents: stripeEventsProcessor({ db: rt.db, charging: rt.charging, buyers: rt.buyers, payments: rt.payments, queues: rt.queues, log: log.child({ queue: 'stripe-events' }) }),
+    stripeEvents: stripeEventsProcessor({ db: rt.db, charging: rt.charging, buyers: rt.buyers, payments: rt.payments, queues: rt.queues, log: log.child({ queue: 'stripe-events' }), waitlist: rt.waitlist }),
   };
 }
 

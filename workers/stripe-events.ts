@@ -6,6 +6,7 @@ import type { BuyersService } from '../src/buyers/buyers.service';
 import type { PaymentEvent, PaymentsPort } from '../src/payments/payments.port';
 import { findStripeEvent, markStripeEventApplied } from '../src/webhooks/stripe-events.repository';
 import { applyAccountUpdated } from '../src/merchants/connect.service';
+import type { WaitlistDeps } from '../src/waitlist/promotion';
 import { createRefundsService } from '../src/refunds/refunds.service';
 import { enqueueFollowups, type Followup } from '../src/queue/followups';
 import { stripeEventJobSchema } from '../src/queue/payloads';
@@ -20,6 +21,8 @@ export interface StripeEventsDeps {
   queues: Queues;
   log: Logger;
   onSetupLinked?: (xUserId: string) => void;
+  /** A refund settled here that restocks gives the unit to the product's waitlist at once. */
+  waitlist?: WaitlistDeps;
 }
 
 /**
@@ -29,7 +32,7 @@ export interface StripeEventsDeps {
  */
 export function stripeEventsProcessor(deps: StripeEventsDeps) {
   // Its replies are returned as follow-ups and enqueued below, after the event's transaction.
-  const refunds = createRefundsService({ db: deps.db, payments: deps.payments, log: deps.log });
+  const refunds = createRefundsService({ db: deps.db, payments: deps.payments, log: deps.log, waitlist: deps.waitlist });
 
   async function orderPaid(orderId: string, paymentIntentId: string): Promise<Followup[]> {
     const { followups, late } = await deps.charging.markPaid(orderId, paymentIntentId);

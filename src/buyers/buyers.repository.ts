@@ -11,6 +11,8 @@ export interface Buyer {
   card_brand: string | null;
   card_last4: string | null;
   daily_limit_amount: number | null;
+  /** Every order waits for the buyer's #confirm reply before it is charged. */
+  always_confirm: boolean;
   /** The buyer's shipping address (also on their Stripe customer); null until given. */
   shipping: ShippingAddress | null;
   linked_at: Date | null;
@@ -59,6 +61,10 @@ export async function unlinkCard(db: Queryable, buyerId: string): Promise<void> 
 
 export async function setDailyLimit(db: Queryable, buyerId: string, amount: number | null): Promise<void> {
   await db.query('UPDATE buyers SET daily_limit_amount = $2, updated_at = clock_timestamp() WHERE id = $1', [buyerId, amount]);
+}
+
+export async function setAlwaysConfirm(db: Queryable, buyerId: string, on: boolean): Promise<void> {
+  await db.query('UPDATE buyers SET always_confirm = $2, updated_at = clock_timestamp() WHERE id = $1', [buyerId, on]);
 }
 
 export async function setShipping(db: Queryable, buyerId: string, address: ShippingAddress): Promise<void> {

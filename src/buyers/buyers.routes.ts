@@ -13,6 +13,8 @@ const NOTICES: Record<string, string> = {
   'card=saved': 'Your card is being saved. It shows here in a moment.',
   'card=canceled': 'Nothing was changed.',
   'limit=saved': 'Your daily spending limit is saved.',
+  'confirm=on': 'From now on, each purchase waits for your #confirm reply before your card is charged.',
+  'confirm=off': 'Purchases are charged as soon as you post again (unless a shop asks you to confirm).',
   'address=saved': 'Your shipping address is saved.',
   'unlinked=1': 'Your card was removed. Your next post to buy will get a signup link.',
   'signed_out=1': 'You are signed out.',
@@ -85,7 +87,10 @@ export function buyerPagesRouter(d: BuyerPagesDeps): Router {
           trackingNumber: o.fulfillment_tracking_number, trackingUrl: safeTrackingUrl(o.fulfillment_tracking_url),
         } : null,
         refunds: o.refunds.map((r) => ({ amount: money(r.amount, r.currency), status: refundLabel(r.status), date: r.created_at.toISOString().slice(0, 10) })),
+        position: o.waitlist_position, productPage: `/products/${encodeURIComponent(o.product_id)}`,
+        confirmBy: o.status === 'awaiting_confirmation' && o.action_expires_at ? `${o.action_expires_at.toISOString().slice(11, 16)} UTC` : null,
       })),
+      alwaysConfirm: view.alwaysConfirm,
       csrf: d.sessions.csrfToken(req, res),
     });
   }
@@ -108,6 +113,12 @@ export function buyerPagesRouter(d: BuyerPagesDeps): Router {
     if (amount === undefined) return showAccount(req, res, 400, 'Enter the limit as an amount such as 50 or 49.99, or leave it empty for no limit.');
     await d.onboarding.setDailyLimit(me, amount);
     res.redirect(303, '/account?limit=saved');
+  });
+
+  r.post('/account/confirm', ...page, signedIn, async (req, res) => {
+    const on = (req.body as Record<string, unknown>).always_confirm === '1';
+    await d.onboarding.setAlwaysConfirm(currentUser(req)!, on);
+    res.redirect(303, `/account?confirm=${on ? 'on' : 'off'}`);
   });
 
   addressRoutes(d, r, page, signedIn);

@@ -59,11 +59,15 @@ export interface BuyerOrder {
   fulfillment_tracking_number: string | null;
   fulfillment_tracking_url: string | null;
   fulfilled_at: Date | null;
+  product_id: string;
+  /** The #confirm deadline of an order that waits for it. */
+  action_expires_at: Date | null;
 }
 
 const ORDER_COLUMNS = `o.id, o.status, o.quantity, o.amount, o.currency, ${ORDER_ITEM_NAME} AS product_name, m.name AS merchant_name,
   o.failure_code, o.created_at, p.shipping AS product_shipping, p.shipping_countries, o.paid_at, o.fulfillment_status,
-  o.fulfillment_carrier, o.fulfillment_tracking_number, o.fulfillment_tracking_url, o.fulfilled_at, p.support_email`;
+  o.fulfillment_carrier, o.fulfillment_tracking_number, o.fulfillment_tracking_url, o.fulfilled_at, p.support_email,
+  o.product_id, o.action_expires_at`;
 
 export async function ordersOfBuyer(db: Queryable, xUserId: string, limit = 20): Promise<BuyerOrder[]> {
   const { rows } = await db.query<BuyerOrder>(

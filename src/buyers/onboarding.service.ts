@@ -7,6 +7,7 @@ import type { BuyersService } from './buyers.service';
 import * as buyersRepo from './buyers.repository';
 import { needsAddress, type ShippingAddress } from '../shipping/address';
 import * as repo from './onboarding.repository';
+import { positionsOf } from '../waitlist/waitlist.repository';
 import { IN_PROGRESS, ORDER_STATUSES } from '../orders/lifecycle';
 import type { Followup } from '../queue/followups';
 
@@ -39,8 +40,10 @@ export interface AccountView {
   card: SavedCard | null;
   address: ShippingAddress | null;
   dailyLimit: number | null;
+  alwaysConfirm: boolean;
   currency: string;
-  orders: Array<repo.BuyerOrder & { refunds: repo.BuyerRefund[] }>;
+  /** A waitlisted order carries its place in line (1 = next), counted now. */
+  orders: Array<repo.BuyerOrder & { refunds: repo.BuyerRefund[]; waitlist_position: number | null }>;
   waiting: repo.BuyerOrder[];
 }
 
@@ -106,7 +109,8 @@ export function createOnboardingService(d: OnboardingDeps) {
       const buyer = await buyersRepo.findBuyerByXUserId(d.db, xUserId);
       const listed = await repo.ordersOfBuyer(d.db, xUserId);
       const refunds = await repo.refundsOfOrders(d.db, listed.map((o) => o.id));
-      const orders = listed.map((o) => ({ ...o, refunds: refunds.filter((r) => r.order_id === o.id) }));
+      const positions = await positionsOf(d.db, listed.filter((o) => o.status === 'waitlisted').map((o) => o.id));
+      const orders = listed.map((o) => ({ ...o, refunds: refunds.filter((r) => r.order_id === o.id), waitlist_position: positions.get(o.id) ?? null }));
       let card: SavedCard | null = null;
       if (buyer?.payment_method_id) {
         // Stripe is the source of truth for the card; the stored brand/last4 is the fallback if it is unreachable.
@@ -120,6 +124,7 @@ export function createOnboardingService(d: OnboardingDeps) {
         card,
         address: buyer?.shipping ?? null,
         dailyLimit: buyer?.daily_limit_amount === null || buyer?.daily_limit_amount === undefined ? null : Number(buyer.daily_limit_amount),
+        alwaysConfirm: buyer?.always_confirm ?? false,
         currency: orders[0]?.currency ?? 'usd',
         orders,
         waiting: card ? [] : orders.filter((o) => o.status === 'awaiting_signup'),
@@ -131,6 +136,13 @@ export function createOnboardingService(d: OnboardingDeps) {
       const buyer = await buyersRepo.ensureBuyer(d.db, user.id, user.username);
       await buyersRepo.setDailyLimit(d.db, buyer.id, amount);
       d.log.info({ buyer_id: buyer.id, limit: amount }, 'buyer set a daily spending limit');
+    },
+
+    /** "Always ask me to confirm": every new order (and every promotion) waits for the buyer's #confirm. */
+    async setAlwaysConfirm(user: { id: string; username: string | null }, on: boolean): Promise<void> {
+      const buyer = await buyersRepo.ensureBuyer(d.db, user.id, user.username);
+      await buyersRepo.setAlwaysConfirm(d.db, buyer.id, on);
+      d.log.info({ buyer_id: buyer.id, always_confirm: on }, 'buyer changed the confirm setting');
     },
 
     /** The address form's starting values and what an order (if any) needs of it. */

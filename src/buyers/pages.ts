@@ -72,7 +72,7 @@ export function stopFor(res: Response, state: Exclude<LinkState, { kind: 'open' 
 }
 
 /** What a buyer's browser opens (our links, the account, sign-in): its errors are pages, never problem+json. */
-const BUYER_PATH = /^\/+(link|pay|account|welcome|auth)(\/|$)/i;
+const BUYER_PATH = /^\/+(link|pay|account|welcome|auth|products)(\/|$)/i;
 
 export function isBuyerPath(path: string): boolean {
   return BUYER_PATH.test(path);

@@ -4,7 +4,6 @@ import { presentOrder } from '../orders/orders.routes';
 import { presentProduct } from '../products/products.routes';
 import { EVENT_CATALOGUE, eventId, publicType, type EventType } from './catalogue';
 import { ordersByIds, productsByIds, type EventRow } from './events.repository';
-import { withVariants } from '../variants/variants.service';
 
 export interface EventEnvelope {
   id: string;
@@ -26,7 +25,7 @@ export async function presentEvents(db: Queryable, rows: EventRow[]): Promise<Ev
   const isProduct = (r: EventRow) => EVENT_CATALOGUE[publicType(r.type)!].object === 'product';
   const [orders, products] = await Promise.all([
     ordersByIds(db, [...new Set(pending.filter((r) => !isProduct(r)).map((r) => r.order_id))]),
-    productsByIds(db, [...new Set(pending.filter(isProduct).map(productId))]).then((rows) => withVariants(db, rows)),
+    productsByIds(db, [...new Set(pending.filter(isProduct).map(productId))]),
   ]);
   const orderById = new Map(orders.map((o) => [o.id, presentOrder(o)]));
   const productById = new Map(products.map((p) => [p.id, presentProduct(p)]));

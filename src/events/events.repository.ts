@@ -1,6 +1,7 @@
 import type { Queryable } from '../db/pool';
 import type { OrderRow } from '../orders/orders.repository';
 import type { ProductRow } from '../products/products.repository';
+import { productViews, type ProductView } from '../products/product-view';
 
 export interface EventRow {
   id: number;
@@ -56,7 +57,7 @@ export async function ordersByIds(db: Queryable, ids: string[]): Promise<OrderRo
   return (await db.query<OrderRow>('SELECT * FROM orders WHERE id = ANY($1)', [ids])).rows;
 }
 
-export async function productsByIds(db: Queryable, ids: string[]): Promise<ProductRow[]> {
+export async function productsByIds(db: Queryable, ids: string[]): Promise<ProductView[]> {
   if (!ids.length) return [];
-  return (await db.query<ProductRow>('SELECT * FROM products WHERE id = ANY($1)', [ids])).rows;
+  return productViews(db, (await db.query<ProductRow>('SELECT * FROM products WHERE id = ANY($1)', [ids])).rows);
 }

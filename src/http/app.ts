@@ -25,6 +25,7 @@ import { createCancelService } from '../orders/cancel.service';
 import type { Followup } from '../queue/followups';
 import type { PaymentsPort } from '../payments/payments.port';
 import { createRefundsService } from '../refunds/refunds.service';
+import { createLinkSigner } from '../links/links';
 import { refundsRouter } from '../refunds/refunds.routes';
 import { cspDirectives } from '../pages/csp';
 import { eventsRouter } from '../events/events.routes';
@@ -33,7 +34,6 @@ import { createEndpointsService } from '../webhooks/endpoints.service';
 import { createSecretBox } from '../webhooks/secret-box';
 import { assertCanSell, createConnectService } from '../merchants/connect.service';
 import { connectMerchantRouters, connectOperatorRouter, connectPages } from '../merchants/connect.routes';
-import { createLinkSigner } from '../links/links';
 import { createBlocklistService, type HandleResolver } from '../controls/blocklist.service';
 import { blocklistRouter } from '../controls/blocklist.routes';
 import { createPauseService } from '../controls/pause.service';
@@ -119,8 +119,13 @@ export function createApp(deps: AppDeps): Express {
   const merchant = requireMerchant(db, config.apiKeyMode, authFailures);
 
   const merchants = createMerchantsService(db, config.apiKeyMode);
+  const enqueue = deps.enqueueFollowups;
+  // Units a merchant frees (more inventory, a cancel, a refund with restock) go to the waitlist's head at once.
+  const waitlist = { signer: createLinkSigner(config.SIGNING_SECRET), publicBaseUrl: config.PUBLIC_BASE_URL, signupTtlHours: config.SIGNUP_TTL_HOURS };
   // Live mode sells only for merchants Stripe lets take charges; test and sandbox let anyone (charges stay on the platform).
-  const products = createProductsService(db, hashtagLimits(config), deps.onProductsChanged, config.apiKeyMode === 'live' ? assertCanSell : undefined);
+  const products = createProductsService(db, hashtagLimits(config), deps.onProductsChanged, {
+    mayActivate: config.apiKeyMode === 'live' ? assertCanSell : undefined, waitlist: { deps: waitlist, enqueue },
+  });
   v1.use('/merchants', operator, limiter, idem, merchantsRouter(merchants, platformFee), connectOperatorRouter(connect));
   const merchantConnect = connectMerchantRouters(connect, merchants);
   v1.use('/account', merchant, limiter, idem, merchantConnect.account);
@@ -128,9 +133,8 @@ export function createApp(deps: AppDeps): Express {
   v1.use('/payouts', merchant, limiter, merchantConnect.payouts);
   const pause = createPauseService({ db, requeuePosts: deps.requeuePosts });
   v1.use('/products', merchant, limiter, idem, productsRouter(products), productPauseRouter(pause), productReviewRulesRouter(db));
-  const enqueue = deps.enqueueFollowups;
-  v1.use('/orders', merchant, limiter, idem, ordersRouter(db, createFulfillmentService({ db, enqueue }), createCancelService({ db, enqueue })),
-    refundsRouter(createRefundsService({ db, payments: deps.payments, log, enqueue })),
+  v1.use('/orders', merchant, limiter, idem, ordersRouter(db, createFulfillmentService({ db, enqueue }), createCancelService({ db, enqueue, waitlist })),
+    refundsRouter(createRefundsService({ db, payments: deps.payments, log, enqueue, waitlist })),
     reviewOrdersRouter(createReviewService({ db, publicBaseUrl: config.PUBLIC_BASE_URL, enqueue })));
   v1.use('/review_rules', merchant, limiter, idem, merchantReviewRulesRouter(db));
   v1.use('/events', merchant, limiter, eventsRouter(db));

@@ -7,6 +7,10 @@ export const OWN_TAG_PREFIX = 'hc:';
 export const CANCEL_RULE_TAG = 'hc:cancel';
 /** Buyers cancel an order with this hashtag; no product may use it (hashtag-registry.ts). */
 export const CANCEL_HASHTAG = 'cancel';
+/** Buyers confirm an order that waits for it (issue 13, the confirm step); reserved like #cancel. */
+export const CONFIRM_HASHTAG = 'confirm';
+/** The buyers' own hashtags: never a product's, followed by the rule tagged CANCEL_RULE_TAG. */
+export const RESERVED_HASHTAGS = [CANCEL_HASHTAG, CONFIRM_HASHTAG] as const;
 export const MAX_RULES = 1000;
 export const MAX_RULE_CHARS = 1024;
 export const MAX_QUERY_CHARS = 512;
@@ -19,11 +23,12 @@ export function filterSuffix(mention: string | null): string {
 }
 
 /**
- * `#cancel @shop -is:retweet -is:quote`: always addressed to the shop, whatever REQUIRE_MENTION
- * says (a reply to the shop's receipt carries the mention on X), so the world's #cancel stays out.
+ * `(#cancel OR #confirm) @shop -is:retweet -is:quote`: always addressed to the shop, whatever
+ * REQUIRE_MENTION says (a reply to the shop's post carries the mention on X), so the world's
+ * #cancel and #confirm stay out. One rule for both: each rule spends from X's budget.
  */
 export function cancelRule(shop: string): string {
-  return clause([CANCEL_HASHTAG], filterSuffix(shop));
+  return clause([...RESERVED_HASHTAGS], filterSuffix(shop));
 }
 
 export function clause(tags: string[], suffix: string): string {

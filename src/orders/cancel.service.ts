@@ -6,11 +6,14 @@ import { insertReply } from '../replies/replies.repository';
 import { renderReply } from '../replies/templates';
 import { sourcesOf } from './lifecycle';
 import type { OrderRow } from './orders.repository';
-import { findOrderById, lockOrder, releaseStock, transitionOrder } from './orders.store';
+import { findOrderById, lockOrder, transitionOrder } from './orders.store';
+import { releaseUnits, type WaitlistDeps } from '../waitlist/promotion';
 
 export interface CancelDeps {
   db: Db;
   enqueue?: (followups: Followup[]) => Promise<void>;
+  /** Freed units go to the product's waitlist at once (without it, the maintenance sweep promotes). */
+  waitlist?: WaitlistDeps;
 }
 
 /** What a merchant may cancel: orders no money was taken for and no charge is in flight for. */
@@ -26,11 +29,11 @@ export function createCancelService(d: CancelDeps) {
         if (!CANCELABLE.includes(current.status)) {
           throw errors.conflict('order_not_cancelable', `Order ${orderId} is ${current.status}; only an order not paid yet (${CANCELABLE.join(', ')}) can be canceled`);
         }
-        if (current.stock_held) await releaseStock(tx, current.product_id, current.quantity);
+        const promoted = current.stock_held ? await releaseUnits(tx, current, d.waitlist) : [];
         const updated = await transitionOrder(tx, current, 'canceled', { stock_held: false, failure_code: 'canceled_by_merchant' }, { by: 'merchant' });
         const text = renderReply('canceled', { orderId, product: current.product_name, quantity: current.quantity });
         const reply = await insertReply(tx, { inReplyTo: current.tweet_id, orderId, kind: 'canceled', text });
-        const work: Followup[] = reply ? [{ kind: 'reply', replyId: reply.id, replyKind: 'canceled', subject: orderId }] : [];
+        const work: Followup[] = [...(reply ? [{ kind: 'reply' as const, replyId: reply.id, replyKind: 'canceled' as const, subject: orderId }] : []), ...promoted];
         // The order as stored now: the reply touched it (reply_status, updated) after the transition.
         return { order: reply ? (await findOrderById(tx, orderId))! : updated, followups: work };
       });

@@ -12,7 +12,7 @@ import type { LinkSigner } from '../links/links';
 import type { OrderRow } from './orders.repository';
 import { failpoint } from '../failpoints';
 import { lockBuyerLimit, spentToday } from '../posts/posts.repository';
-import { addSoldOutEventIfLast, findOrderWithProduct, lockOrder, markOrderPaid, markOrdersPaid, releaseStock, shippingNeedOf, startCharges, transitionOrder, type ChargeStart } from './orders.store';
+import { addSoldOutEventIfLast, findOrderWithProduct, lockOrder, markOrderPaid, markOrdersPaid, shippingNeedOf, startCharges, transitionOrder, type ChargeStart } from './orders.store';
 import { canTransition, CHARGE_PENDING, type OrderStatus } from './lifecycle';
 import { needsAddress } from '../shipping/address';
 import { holdForAddress } from './address-hold';
@@ -21,6 +21,7 @@ import { pendingWorkForOrders } from './pending-work.repository';
 import { pendingRefundTotal } from '../refunds/refunds.repository';
 import { reserveOrderStock } from '../variants/variant-stock';
 import { holdForReview } from '../review/review-hold';
+import { joinWaitlist, releaseUnits, type WaitlistDeps } from '../waitlist/promotion';
 
 export interface ChargingDeps {
   db: Db;
@@ -32,6 +33,8 @@ export interface ChargingDeps {
   actionTtlHours?: number;
   /** Splits each charge between the merchant's connected account and the platform's fee; without it charges stay on the platform. */
   splitter?: ChargeSplitter;
+  /** How long a buyer promoted from a waitlist has to link a card. */
+  signupTtlHours?: number;
 }
 
 export interface ChargeBatchResult {
@@ -62,6 +65,8 @@ function chargeMetadata(order: { id: string; tweet_id: string; product_id: strin
 export function createChargingService(d: ChargingDeps) {
   const actionTtlHours = d.actionTtlHours ?? 24;
   const payLink = (orderId: string) => `${d.publicBaseUrl}/pay/${d.signer.sign('pay', orderId)}`;
+  // A unit this service frees goes to the product's waitlist in the same transaction.
+  const waitlist: WaitlistDeps = { signer: d.signer, publicBaseUrl: d.publicBaseUrl, signupTtlHours: d.signupTtlHours };
 
   async function replyTo(tx: Tx, order: OrderRow, kind: ReplyKind, productName: string, url?: string, touchOrder = true): Promise<Followup[]> {
     const text = renderReply(kind, { orderId: order.id, product: productName, quantity: order.quantity, amount: order.amount, currency: order.currency, url });
@@ -99,12 +104,12 @@ export function createChargingService(d: ChargingDeps) {
     const followups = await withTransaction(d.db, async (tx) => {
       const order = await lockOrder(tx, orderId);
       if (!order || !CHARGE_PENDING.includes(order.status)) return null;
-      if (order.stock_held) await releaseStock(tx, order.product_id, order.quantity);
+      const promoted = order.stock_held ? await releaseUnits(tx, order, waitlist) : [];
       const updated = await transitionOrder(tx, order, 'failed', {
         stock_held: false, failure_code: code, failure_message: message.slice(0, 500),
         ...(extra.paymentIntentId ? { payment_intent_id: extra.paymentIntentId } : {}),
       }, { code });
-      return replyTo(tx, updated, replyKind, order.product_name, replyKind === 'declined' ? `${d.publicBaseUrl}/account` : undefined);
+      return [...(await replyTo(tx, updated, replyKind, order.product_name, replyKind === 'declined' ? `${d.publicBaseUrl}/account` : undefined)), ...promoted];
     });
     return followups ?? pendingWork(orderId);
   }
@@ -235,6 +240,37 @@ export function createChargingService(d: ChargingDeps) {
     return { followups: uniqueFollowups(followups), unavailable, outcomes };
   }
 
+  /**
+   * expireStale with the work it leaves: the units it frees go to the waitlists (charges, replies to
+   * enqueue). A deadline set on the order (a #confirm window, a promoted buyer's time to sign up)
+   * wins over the signup TTL counted from its creation.
+   */
+  async function expireStaleWithWork(now = new Date(), signupTtlHours = 24): Promise<{ expired: string[]; followups: Followup[] }> {
+    const { rows } = await d.db.query<{ id: string }>(
+      `SELECT id FROM orders WHERE (status IN ('requires_action', 'awaiting_confirmation') AND action_expires_at < $1)
+          OR (status IN ('awaiting_signup', 'awaiting_details')
+              AND COALESCE(action_expires_at, created_at + make_interval(hours => $2)) < $1::timestamptz)
+       LIMIT 500`,
+      [now, signupTtlHours],
+    );
+    const expired: string[] = [];
+    const followups: Followup[] = [];
+    for (const { id } of rows) {
+      await withTransaction(d.db, async (tx) => {
+        const order = await lockOrder(tx, id);
+        if (!order || !canTransition(order.status, 'expired')) return;
+        const promoted = order.stock_held ? await releaseUnits(tx, order, waitlist) : [];
+        const code = {
+          requires_action: 'authentication_not_completed', awaiting_details: 'address_not_given', awaiting_confirmation: 'confirmation_not_given',
+        }[order.status as string] ?? 'signup_not_completed';
+        await transitionOrder(tx, order, 'expired', { stock_held: false, failure_code: code });
+        expired.push(id);
+        followups.push(...promoted);
+      });
+    }
+    return { expired, followups: uniqueFollowups(followups) };
+  }
+
   return {
     payLink,
 
@@ -259,8 +295,16 @@ export function createChargingService(d: ChargingDeps) {
         // waiting orders neither skip it nor race a post being matched at the same moment.
         const limit = await lockBuyerLimit(tx, buyerId);
         if (limit !== null && (await spentToday(tx, xUserId, order.currency)) + order.amount > limit) {
-          const over = await transitionOrder(tx, order, 'failed', { buyer_id: buyerId, failure_code: 'daily_limit_exceeded', failure_message: "would exceed the buyer's daily spending limit" }, { code: 'daily_limit_exceeded', resumed: true });
-          return replyTo(tx, over, 'spending_limit', order.product_name, `${d.publicBaseUrl}/account`);
+          // A buyer promoted from the waitlist held a unit: it moves on to the next in line.
+          const promoted = order.stock_held ? await releaseUnits(tx, order, waitlist) : [];
+          const over = await transitionOrder(tx, order, 'failed', { buyer_id: buyerId, stock_held: false, failure_code: 'daily_limit_exceeded', failure_message: "would exceed the buyer's daily spending limit" }, { code: 'daily_limit_exceeded', resumed: true });
+          return [...(await replyTo(tx, over, 'spending_limit', order.product_name, `${d.publicBaseUrl}/account`)), ...promoted];
+        }
+        // Promoted from the waitlist: the unit is held already.
+        if (order.stock_held) {
+          const reserved = await transitionOrder(tx, order, 'reserved', { buyer_id: buyerId }, { resumed: true });
+          if (await holdForReview(tx, reserved)) return [];
+          return (await holdForAddress(tx, reserved, order.product_name, d.publicBaseUrl)) ?? [{ kind: 'charge' as const, orderId: order.id }];
         }
         if (await reserveOrderStock(tx, order)) {
           const reserved = await transitionOrder(tx, order, 'reserved', { stock_held: true, buyer_id: buyerId }, { resumed: true });
@@ -269,6 +313,9 @@ export function createChargingService(d: ChargingDeps) {
           if (await holdForReview(tx, reserved)) return [];
           return (await holdForAddress(tx, reserved, order.product_name, d.publicBaseUrl)) ?? [{ kind: 'charge' as const, orderId: order.id }];
         }
+        // The last unit went while they signed up: they join the waitlist at their post's place, if it keeps one.
+        const queued = await joinWaitlist(tx, order, order.product_name, { buyer_id: buyerId });
+        if (queued) return queued;
         const sold = await transitionOrder(tx, order, 'sold_out', { buyer_id: buyerId, failure_code: 'sold_out' }, { resumed: true });
         return replyTo(tx, sold, 'sold_out', order.product_name);
       });
@@ -290,25 +337,10 @@ export function createChargingService(d: ChargingDeps) {
 
     /** Orders whose buyer never confirmed, never signed up or never gave an address expire and give their stock back. */
     async expireStale(now = new Date(), signupTtlHours = 24): Promise<string[]> {
-      const { rows } = await d.db.query<{ id: string }>(
-        `SELECT id FROM orders WHERE (status = 'requires_action' AND action_expires_at < $1)
-            OR (status IN ('awaiting_signup', 'awaiting_details') AND created_at < $1::timestamptz - make_interval(hours => $2))
-         LIMIT 500`,
-        [now, signupTtlHours],
-      );
-      const expired: string[] = [];
-      for (const { id } of rows) {
-        await withTransaction(d.db, async (tx) => {
-          const order = await lockOrder(tx, id);
-          if (!order || !canTransition(order.status, 'expired')) return;
-          if (order.stock_held) await releaseStock(tx, order.product_id, order.quantity);
-          const code = { requires_action: 'authentication_not_completed', awaiting_details: 'address_not_given' }[order.status as string] ?? 'signup_not_completed';
-          await transitionOrder(tx, order, 'expired', { stock_held: false, failure_code: code });
-          expired.push(id);
-        });
-      }
-      return expired;
+      return (await expireStaleWithWork(now, signupTtlHours)).expired;
     },
+
+    expireStaleWithWork,
 
     /** Refund totals as Stripe reports them on charge.refunded. */
     async applyRefund(paymentIntentId: string, amountRefunded: number): Promise<void> {

@@ -22,10 +22,12 @@ const WAITING = ['reserved', 'expired', 'canceled', 'sold_out', 'failed'] as con
 
 /** from → the statuses it may move to. A status absent as a key's value is final for that key. */
 export const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
-  awaiting_signup: WAITING,
+  // A buyer who links a card after the last unit went joins the waitlist (when the product keeps one).
+  awaiting_signup: [...WAITING, 'waitlisted'],
   awaiting_details: WAITING,
   awaiting_confirmation: WAITING,
-  waitlisted: WAITING,
+  // Promoted when a unit frees: charged (reserved), asked for a card, or asked to #confirm; the unit is held.
+  waitlisted: [...WAITING, 'awaiting_signup', 'awaiting_confirmation'],
   // A payment can be confirmed by Stripe's webhook before the charges worker records `charging`.
   // A reserved order whose product ships waits for an address first (units stay held).
   reserved: ['charging', 'paid', 'failed', 'canceled', 'awaiting_details', 'in_review'],
@@ -60,7 +62,7 @@ export function isFinal(status: OrderStatus): boolean {
 export const CHARGE_PENDING: readonly OrderStatus[] = ['reserved', 'charging'];
 
 /** Money the buyer has committed (held, being charged or taken, less refunds): what a daily limit counts. */
-export const COMMITS_SPEND: readonly OrderStatus[] = ['reserved', 'in_review', 'charging', 'requires_action', 'paid', 'partially_refunded'];
+export const COMMITS_SPEND: readonly OrderStatus[] = ['awaiting_confirmation', 'reserved', 'in_review', 'charging', 'requires_action', 'paid', 'partially_refunded'];
 
 /** Money was taken for these (some of it may have gone back). */
 export const MONEY_TAKEN: readonly OrderStatus[] = ['paid', 'partially_refunded', 'refunded'];

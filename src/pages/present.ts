@@ -5,6 +5,7 @@ const LABELS: Record<string, { text: string; tone: 'ok' | 'bad' | 'wait' }> = {
   awaiting_signup: { text: 'Waiting for your card', tone: 'wait' },
   awaiting_details: { text: 'Waiting for your shipping address', tone: 'wait' },
   awaiting_confirmation: { text: 'Waiting for your confirmation', tone: 'wait' },
+  waitlisted: { text: 'On the waitlist', tone: 'wait' },
   reserved: { text: 'Charging your card…', tone: 'wait' },
   in_review: { text: 'The shop is checking this order; you have not been charged yet', tone: 'wait' },
   charging: { text: 'Charging your card…', tone: 'wait' },

@@ -29,6 +29,8 @@ export interface LinkedBuyer {
   x_user_id: string;
   daily_limit_amount: number | null;
   shipping: ShippingAddress | null;
+  /** The buyer asked to confirm every order with #confirm. */
+  always_confirm: boolean;
 }
 
 export interface ClaimResult {
@@ -56,7 +58,8 @@ export async function claimPosts(tx: Queryable, rows: PostClaim[], authorIds: st
        ORDER BY n
        ON CONFLICT (tweet_id) DO NOTHING RETURNING tweet_id)
      SELECT ARRAY(SELECT tweet_id FROM c) AS claimed,
-       COALESCE((SELECT json_agg(json_build_object('id', id, 'x_user_id', x_user_id, 'daily_limit_amount', daily_limit_amount, 'shipping', shipping))
+       COALESCE((SELECT json_agg(json_build_object('id', id, 'x_user_id', x_user_id, 'daily_limit_amount', daily_limit_amount, 'shipping', shipping,
+                                          'always_confirm', always_confirm))
                  FROM buyers WHERE x_user_id = ANY($9) AND payment_method_id IS NOT NULL AND stripe_customer_id IS NOT NULL), '[]') AS buyers,
        ARRAY(SELECT DISTINCT chain_id FROM orders WHERE chain_id = ANY($10)) AS chains_bought`,
     [col('tweetId'), col('authorId'), col('authorUsername'), col('text'), col('postedAt'), col('outcome'), col('reason'), col('originalTweetId'),
@@ -122,6 +125,8 @@ export interface OrderWrite {
   id: string; merchant_id: string; product_id: string; variant_id: string | null; variant: OrderVariant | null; tweet_id: string; chain_id: string; buyer_x_user_id: string;
   buyer_x_username: string | null; buyer_id: string | null; quantity: number; amount: number; currency: string;
   status: OrderStatus; stock_held: boolean; failure_code: string | null; failure_message: string | null; reply_status: 'none' | 'pending';
+  /** The #confirm deadline of an order that waits for it; else null. */
+  action_expires_at: string | null;
 }
 export interface EventWrite { order_id: string; type: string; data: Record<string, unknown> }
 export interface ReplyWrite { id: string; in_reply_to_tweet_id: string; order_id: string | null; kind: ReplyKind; text: string }
@@ -149,12 +154,12 @@ export async function writeDecisions(
        FROM json_to_recordset($1::json) AS s (product_id text, quantity integer) WHERE products.id = s.product_id),
      o AS (
        INSERT INTO orders (id, merchant_id, product_id, variant_id, variant, tweet_id, chain_id, buyer_x_user_id, buyer_x_username, buyer_id, quantity, amount,
-                           currency, status, stock_held, failure_code, failure_message, reply_status)
+                           currency, status, stock_held, failure_code, failure_message, reply_status, action_expires_at)
        SELECT id, merchant_id, product_id, variant_id, variant, tweet_id, chain_id, buyer_x_user_id, buyer_x_username, buyer_id, quantity, amount,
-              currency, status, stock_held, failure_code, failure_message, reply_status
+              currency, status, stock_held, failure_code, failure_message, reply_status, action_expires_at
        FROM json_to_recordset($2::json) AS x (id text, merchant_id text, product_id text, variant_id text, variant jsonb, tweet_id text, chain_id text, buyer_x_user_id text,
          buyer_x_username text, buyer_id text, quantity integer, amount bigint, currency text, status text, stock_held boolean,
-         failure_code text, failure_message text, reply_status text, n integer)
+         failure_code text, failure_message text, reply_status text, action_expires_at timestamptz, n integer)
        ORDER BY n),
      e AS (
        INSERT INTO order_events (order_id, type, data)

@@ -6,7 +6,8 @@ import type { Followup } from '../queue/followups';
 import { CANCEL_HASHTAG } from '../ingest/rules';
 import { hashtagKey } from '../products/hashtag';
 import { FULFILLABLE, isFinal, sourcesOf } from '../orders/lifecycle';
-import { lockOrder, releaseStock, transitionOrder } from '../orders/orders.store';
+import { lockOrder, transitionOrder } from '../orders/orders.store';
+import { releaseUnits, type WaitlistDeps } from '../waitlist/promotion';
 import { insertReply } from '../replies/replies.repository';
 import { renderReply, type ReplyContext, type ReplyKind } from '../replies/templates';
 import * as refunds from '../refunds/refunds.repository';
@@ -32,6 +33,8 @@ export interface CancelOutcome {
 export interface CancelDeps {
   publicBaseUrl: string;
   shopUsername: string;
+  /** Freed units go to the product's waitlist at once (without it, the maintenance sweep promotes). */
+  waitlist?: WaitlistDeps;
 }
 
 export function isCancelRequest(post: InboundPost): boolean {
@@ -42,7 +45,7 @@ export function isCancelRequest(post: InboundPost): boolean {
  * The order a #cancel post is about: the one whose reply (receipt, signup link ...) or purchase
  * post it answers, else an order id written in it. Who may cancel it is checked afterwards.
  */
-async function findOrderId(db: Queryable, post: InboundPost): Promise<string | null> {
+export async function findOrderId(db: Queryable, post: InboundPost): Promise<string | null> {
   const repliedTo = post.referenced.find((r) => r.type === 'replied_to')?.id;
   if (repliedTo) {
     const { rows } = await db.query<{ id: string }>(
@@ -113,7 +116,7 @@ export async function decideCancel(tx: Tx, post: InboundPost, at: Date, d: Cance
     return result;
   }
   if (CANCELABLE.includes(order.status)) {
-    if (order.stock_held) await releaseStock(tx, order.product_id, order.quantity);
+    if (order.stock_held) result.followups.push(...(await releaseUnits(tx, order, d.waitlist)));
     await transitionOrder(tx, order, 'canceled', { stock_held: false, failure_code: 'canceled_by_buyer' }, { by: 'buyer', post: post.id });
     decide('canceled', null);
     await reply('cancel_confirmed', order.id, ctx);

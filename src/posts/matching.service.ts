@@ -6,7 +6,9 @@ import { uniqueFollowups, type Followup } from '../queue/followups';
 import { hashtagKey } from '../products/hashtag';
 import { assertTransition, COMMITS_SPEND, INITIAL_STATUSES, type OrderStatus } from '../orders/lifecycle';
 import { addressHoldOf } from '../orders/address-hold';
-import { renderReply, type ReplyKind } from '../replies/templates';
+import { CONFIRM_WINDOW_MINUTES, renderReply, type ReplyKind } from '../replies/templates';
+import { needsConfirmation, unitsFreeForNewPosts, waitlistPlace } from '../waitlist/rules';
+import { paidBefore, waitingCounts } from '../waitlist/waitlist.repository';
 import type { LinkSigner } from '../links/links';
 import { compareIds } from '../ingest/ids';
 import { chainIdOf, planPost, screen, type PostPlan } from './decide';
@@ -161,7 +163,8 @@ export function createMatchingService(d: MatchingDeps) {
       const spent = spenders.length
         ? await batch.spentTodayByBuyer(q, unique(spenders.map((b) => b.post.authorId)), unique(spenders.map((b) => b.plan.product.currency)))
         : new Map<string, number>();
-      const stocked = unique(buying.flatMap((b) => (b.buyer ? [b.plan.product.id] : []))).sort();
+      // A buyer without a card takes no unit, but joins the waitlist when none is free.
+      const stocked = unique(buying.flatMap((b) => (b.buyer || b.plan.product.waitlist ? [b.plan.product.id] : []))).sort();
       const stock = stocked.length ? await batch.lockStock(q, stocked) : new Map<string, number | null>();
       const variantStock = await VariantLedger.read(q, buying.flatMap((b) => (b.buyer && b.plan.variant ? [b.plan.variant.row.id] : [])));
       // Queued on these locks behind this batch may be one with earlier posts: it goes first.
@@ -170,6 +173,12 @@ export function createMatchingService(d: MatchingDeps) {
         const earlier = await turns.earlierBatches(q, turn.id, turn.firstPostId, limitedKeys);
         if (earlier.length) throw new EarlierBatchesFirst(earlier);
       }
+      // Read under the product locks: who waits already, and (for a first-purchase #confirm) who paid before.
+      const waiting = stocked.length ? await waitingCounts(q, stocked) : new Map<string, number>();
+      const firstPurchase = buying.filter((b) => b.buyer && b.plan.product.confirm === 'first_purchase');
+      const paid = firstPurchase.length
+        ? await paidBefore(q, unique(firstPurchase.map((b) => b.post.authorId)), unique(firstPurchase.map((b) => b.plan.product.merchant_id)))
+        : new Set<string>();
 
       const w: batch.BatchWrites = { stock: [], orders: [], events: [], signupTokens: [], replies: [], outcomes: [] };
       const taken = new Map<string, number>();
@@ -202,7 +211,7 @@ export function createMatchingService(d: MatchingDeps) {
             tweet_id: post.id, chain_id: chainIdOf(post),
             buyer_x_user_id: post.authorId, buyer_x_username: post.authorUsername, buyer_id: buyer?.id ?? null, quantity, amount,
             currency: product.currency, status, stock_held: o.stockHeld, failure_code: o.failureCode ?? null,
-            failure_message: o.failureMessage ?? null, reply_status: o.replied ? 'pending' : 'none',
+            failure_message: o.failureMessage ?? null, reply_status: o.replied ? 'pending' : 'none', action_expires_at: null,
           };
           w.orders.push(row);
           w.events.push({ order_id: orderId, type: 'order.created', data: { quantity, amount } }, { order_id: orderId, type: `order.${status}`, data: { quantity, amount } });
@@ -219,7 +228,28 @@ export function createMatchingService(d: MatchingDeps) {
           return r;
         };
 
+        // No unit for this post (none left, or the waitlist has them): it joins the waitlist or is told it is sold out.
+        const outOfStock = () => {
+          const free = unitsFreeForNewPosts(stock.has(product.id) ? stock.get(product.id)! : 0, waiting.get(product.id) ?? 0);
+          return free !== null && free < quantity;
+        };
+        const queueOrSoldOut = () => {
+          const ahead = waiting.get(product.id) ?? 0;
+          if (waitlistPlace(product, ahead) === 'join') {
+            waiting.set(product.id, ahead + 1);
+            order('waitlisted', { stockHeld: false, replied: true });
+            reply(placed('waitlisted', null), post.id, orderId, 'waitlisted', renderReply('waitlisted', { ...ctx, position: ahead + 1 }));
+            return;
+          }
+          order('sold_out', { stockHeld: false, failureCode: 'sold_out', replied: true });
+          reply(placed('sold_out', null), post.id, orderId, 'sold_out', renderReply('sold_out', ctx));
+        };
+
         if (!buyer) {
+          if (product.waitlist && outOfStock()) {
+            queueOrSoldOut();
+            continue;
+          }
           order('awaiting_signup', { stockHeld: false, replied: true });
           const tokenId = d.signer.newTokenId();
           w.signupTokens.push({ id: tokenId, x_user_id: post.authorId, order_id: orderId });
@@ -234,28 +264,42 @@ export function createMatchingService(d: MatchingDeps) {
           reply(placed('rejected', 'daily_limit_exceeded'), post.id, orderId, 'spending_limit', renderReply('spending_limit', { ...ctx, url: `${d.publicBaseUrl}/account` }));
           continue;
         }
-        const available = stock.has(product.id) ? stock.get(product.id)! : 0;
-        // Stock is per variant: the variant's units left bound the product's.
-        if ((available !== null && available < quantity) || !variantStock.has(variant, quantity)) {
+        if (outOfStock()) {
+          queueOrSoldOut();
+          continue;
+        }
+        // Stock is per variant too: a variant with no units left is sold out (the waitlist is per product).
+        if (!variantStock.has(variant, quantity)) {
           order('sold_out', { stockHeld: false, failureCode: 'sold_out', replied: true });
           reply(placed('sold_out', null), post.id, orderId, 'sold_out', renderReply('sold_out', ctx));
           continue;
         }
+        const available = stock.has(product.id) ? stock.get(product.id)! : 0;
         const left = available === null ? null : available - quantity;
         stock.set(product.id, left);
         taken.set(product.id, (taken.get(product.id) ?? 0) + quantity);
         const variantSoldOut = variantStock.take(variant, quantity, orderId, product.id);
-        const row = order('reserved', { stockHeld: true, replied: false });
+        // Held for the merchant's review, its units with it, before anything else is asked of the buyer
+        // (an order the merchant approves is charged without a #confirm).
+        const review = controls.reviewHold(control, post.authorId, product, amount, now);
+        const confirm = !review.reasons.length
+          && needsConfirmation(product, amount, { alwaysConfirm: buyer.always_confirm, paidBefore: paid.has(`${post.authorId}|${product.merchant_id}`) });
+        const row = order(confirm ? 'awaiting_confirmation' : 'reserved', { stockHeld: true, replied: confirm });
         if (variantSoldOut) w.events.push(variantSoldOut);
         // The order that took the last unit carries the product's sold-out event.
         if (left === 0) w.events.push({ order_id: orderId, type: 'product.sold_out', data: { product: product.id } });
-        // Held for the merchant's review, its units with it, before anything else is asked of the buyer.
-        const review = controls.reviewHold(control, post.authorId, product, amount, now);
         if (review.reasons.length) {
           move(row, 'in_review', { reasons: review.reasons });
           reviews.push({ order_id: orderId, reasons: review.reasons, window_hours: review.rules!.window_hours, on_expiry: review.rules!.on_window_expiry });
           spent.set(spendKey, (spent.get(spendKey) ?? 0) + amount);
           placed('order_created', null);
+          continue;
+        }
+        if (confirm) {
+          // The unit is held while the buyer has CONFIRM_WINDOW_MINUTES to reply #confirm, counted from now (when they are asked).
+          row.action_expires_at = new Date(now.getTime() + CONFIRM_WINDOW_MINUTES * 60_000).toISOString();
+          spent.set(spendKey, (spent.get(spendKey) ?? 0) + amount);
+          reply(placed('order_created', null), post.id, orderId, 'confirm_request', renderReply('confirm_request', ctx));
           continue;
         }
         // Digital goods skip the address look-up; a product that ships waits for an address it ships to.

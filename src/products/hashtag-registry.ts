@@ -1,7 +1,7 @@
 import type { Config } from '../config';
 import type { Tx } from '../db/pool';
 import { AppError, errors } from '../http/errors';
-import { CANCEL_HASHTAG, ruleBudget } from '../ingest/rules';
+import { RESERVED_HASHTAGS, ruleBudget } from '../ingest/rules';
 import { hashtagKey, hashtagSkeleton } from './hashtag';
 import * as repo from './products.repository';
 
@@ -46,8 +46,10 @@ export async function claimHashtag(
   const { hashtag, merchantId, productId } = claim;
   const key = hashtagKey(hashtag);
   const skeleton = hashtagSkeleton(hashtag);
-  // #cancel is how buyers cancel an order: a product with it (or a look-alike) would turn cancels into purchases.
-  if (key === CANCEL_HASHTAG || skeleton === hashtagSkeleton(CANCEL_HASHTAG)) throw hashtagReserved(hashtag);
+  // #cancel and #confirm are buyers' answers about an order: a product with one (or a look-alike)
+  // would turn them into purchases.
+  const reserved = RESERVED_HASHTAGS.find((r) => key === r || skeleton === hashtagSkeleton(r));
+  if (reserved) throw hashtagReserved(hashtag, reserved);
   await repo.lockHashtagRegistry(tx);
   if (productId === null && (await repo.countLiveProducts(tx, merchantId)) >= limits.maxPerMerchant) {
     throw hashtagLimitReached(limits.maxPerMerchant);
@@ -70,11 +72,13 @@ export const hashtagLookAlike = (tag: string) =>
     { hashtag: `#${tag}` },
   );
 
-export const hashtagReserved = (tag: string) =>
+const RESERVED_FOR = { cancel: 'canceling an order', confirm: 'confirming an order' } as const;
+
+export const hashtagReserved = (tag: string, reserved: (typeof RESERVED_HASHTAGS)[number]) =>
   new AppError(
     400, 'hashtag_reserved', 'Hashtag reserved',
-    `The hashtag #${tag} is reserved: buyers post #${CANCEL_HASHTAG} to cancel an order, so no product may use it or a look-alike of it`,
-    { hashtag: `#${tag}`, errors: [{ field: 'hashtag', message: `#${CANCEL_HASHTAG} is reserved for buyers canceling an order` }] },
+    `The hashtag #${tag} is reserved: buyers post #${reserved} when ${RESERVED_FOR[reserved]}, so no product may use it or a look-alike of it`,
+    { hashtag: `#${tag}`, errors: [{ field: 'hashtag', message: `#${reserved} is reserved for buyers ${RESERVED_FOR[reserved]}` }] },
   );
 
 const hashtagLimitReached = (limit: number) =>

@@ -28,6 +28,14 @@ export interface ProductRow {
   support_email: string | null;
   /** What buyers choose between; [] = no variants. */
   options: ProductOption[];
+  /** Sold out: further posts join a waitlist in post order (false: they are told "sold out"). */
+  waitlist: boolean;
+  /** Most orders the waitlist holds; null = no limit. */
+  waitlist_limit: number | null;
+  /** When a linked buyer's order waits for their #confirm reply before it is charged. */
+  confirm: 'never' | 'first_purchase' | 'above_amount';
+  /** For `above_amount`: orders above this (minor units, the product's currency) wait for #confirm. */
+  confirm_above_amount: number | null;
   status: 'active' | 'archived';
   /** Merchant controls (issue 15): paused since (purchase posts recorded, not sold), one reply per buyer, review rules (jsonb). */
   paused_at: Date | null;
@@ -42,11 +50,12 @@ export type NewProduct = Omit<ProductRow, 'reserved' | 'sold' | 'status' | 'opti
 export async function insertProduct(db: Queryable, p: NewProduct): Promise<ProductRow> {
   const { rows } = await db.query<ProductRow>(
     `INSERT INTO products (id, merchant_id, name, description, hashtag, hashtag_key, unit_amount, currency, inventory,
-       max_per_order, starts_at, ends_at, metadata, hashtag_skeleton, shipping, shipping_countries, cancel_window_minutes, support_email)
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18) RETURNING *`,
+       max_per_order, starts_at, ends_at, metadata, hashtag_skeleton, shipping, shipping_countries, cancel_window_minutes, support_email,
+       waitlist, waitlist_limit, confirm, confirm_above_amount)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22) RETURNING *`,
     [p.id, p.merchant_id, p.name, p.description, p.hashtag, p.hashtag_key, p.unit_amount, p.currency, p.inventory,
       p.max_per_order, p.starts_at, p.ends_at, p.metadata, p.hashtag_skeleton, p.shipping, p.shipping_countries,
-      p.cancel_window_minutes, p.support_email],
+      p.cancel_window_minutes, p.support_email, p.waitlist, p.waitlist_limit, p.confirm, p.confirm_above_amount],
   );
   return rows[0]!;
 }
@@ -67,7 +76,7 @@ export async function listProducts(
 }
 
 const UPDATABLE = ['name', 'description', 'hashtag', 'hashtag_key', 'hashtag_skeleton', 'unit_amount', 'inventory', 'max_per_order', 'starts_at', 'ends_at', 'metadata', 'shipping', 'shipping_countries',
-  'cancel_window_minutes', 'support_email'] as const;
+  'cancel_window_minutes', 'support_email', 'waitlist', 'waitlist_limit', 'confirm', 'confirm_above_amount'] as const;
 export type ProductPatch = Partial<Pick<ProductRow, (typeof UPDATABLE)[number]>>;
 
 /** Only active products change; the row lock serialises against reservations. */

@@ -3,7 +3,8 @@ import { merchantId } from '../http/auth';
 import { parseBody, parseQuery, pathId } from '../http/validate';
 import { toPage } from '../http/pagination';
 import { unix } from '../http/time';
-import { presentVariants, optionsAsInput, type ProductView } from '../variants/variants.service';
+import { presentVariants, optionsAsInput } from '../variants/variants.service';
+import type { ProductView } from './product-view';
 import type { ProductsService } from './products.service';
 import { createProductBody, listProductsQuery, updateProductBody } from './products.schema';
 
@@ -28,6 +29,11 @@ export function presentProduct(p: ProductView) {
     support_email: p.support_email,
     options: optionsAsInput(p.options),
     variants: presentVariants(p),
+    waitlist: p.waitlist,
+    waitlist_limit: p.waitlist_limit,
+    waitlist_length: p.waitlist_length,
+    confirm: p.confirm,
+    confirm_above_amount: p.confirm_above_amount === null ? null : Number(p.confirm_above_amount),
     status: p.status,
     created: unix(p.created_at)!,
     updated: unix(p.updated_at)!,

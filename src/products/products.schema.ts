@@ -74,6 +74,21 @@ const supportEmail = z
   .nullable()
   .meta({ description: "Where buyers reach you about an order: shown on the buyer's account page, never posted on X", example: 'help@example.com' });
 
+const waitlist = z.boolean().meta({
+  description: 'When the product is sold out, further purchase posts join a waitlist in post order; a unit that frees up ' +
+    '(decline, lapsed signup or confirmation, cancel, refund with restock, more inventory) goes to the first in line automatically. ' +
+    'false = they are told it is sold out',
+});
+const waitlistLimit = z.number().int('must be a whole number').min(1, 'must be at least 1, or null for no limit').max(1_000_000, 'must be at most 1000000')
+  .nullable().meta({ description: 'Most orders the waitlist holds; later posts are told it is sold out. null = no limit', example: 200 });
+const confirm = z.enum(['never', 'first_purchase', 'above_amount']).meta({
+  description: "When a buyer with a saved card must reply #confirm (within 15 minutes) before the order is charged: 'never', " +
+    "'first_purchase' (their first paid order from you), 'above_amount' (orders above confirm_above_amount). " +
+    'Buyers may also ask to confirm every order (their account page). The unit is held meanwhile; without #confirm the order expires',
+});
+const confirmAboveAmount = z.number().int('must be an integer in minor units').min(0, 'must be 0 or more').max(99_999_999_999, 'must be at most 99999999999')
+  .nullable().meta({ description: "With confirm 'above_amount': orders whose amount (minor units) is above this wait for #confirm", example: 10000 });
+
 const datetime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time, e.g. 2026-12-01T09:00:00Z' });
 
 const fields = {
@@ -89,6 +104,17 @@ const fields = {
 function windowOk(v: { starts_at?: string | null; ends_at?: string | null }) {
   return !(v.starts_at && v.ends_at && Date.parse(v.ends_at) <= Date.parse(v.starts_at));
 }
+
+/** A threshold exactly when the rule is `above_amount` (an update is checked against the stored product too). */
+export function confirmRuleProblem(v: { confirm?: string; confirm_above_amount?: number | null }): string | null {
+  if (v.confirm === 'above_amount' && (v.confirm_above_amount === null || v.confirm_above_amount === undefined)) return "is required when confirm is 'above_amount'";
+  if (v.confirm !== undefined && v.confirm !== 'above_amount' && v.confirm_above_amount !== null && v.confirm_above_amount !== undefined) {
+    return "applies only when confirm is 'above_amount'";
+  }
+  return null;
+}
+const confirmOk = (v: { confirm?: string; confirm_above_amount?: number | null }) => confirmRuleProblem(v) === null;
+const confirmIssue = { message: "is required with confirm 'above_amount', and only with it", path: ['confirm_above_amount'] };
 
 export const createProductBody = z
   .strictObject({
@@ -108,9 +134,14 @@ export const createProductBody = z
     support_email: supportEmail.default(null),
     options: variantFields.options.optional(),
     variants: variantFields.variants.optional(),
+    waitlist: waitlist.default(true),
+    waitlist_limit: waitlistLimit.default(null),
+    confirm: confirm.default('never'),
+    confirm_above_amount: confirmAboveAmount.default(null),
   })
   .refine(windowOk, { message: 'must be after starts_at', path: ['ends_at'] })
   .refine((b) => !(b.variants?.length && b.inventory !== undefined), { message: 'is set per variant when the product has variants', path: ['inventory'] })
+  .refine(confirmOk, confirmIssue)
   .superRefine(refineVariants);
 
 export const updateProductBody = z
@@ -131,6 +162,10 @@ export const updateProductBody = z
     support_email: supportEmail.optional(),
     options: variantFields.options.optional(),
     variants: variantFields.variants.optional(),
+    waitlist: waitlist.optional(),
+    waitlist_limit: waitlistLimit.optional(),
+    confirm: confirm.optional(),
+    confirm_above_amount: confirmAboveAmount.optional(),
   })
   .refine(windowOk, { message: 'must be after starts_at', path: ['ends_at'] })
   .refine((b) => !(b.variants?.length && b.inventory !== undefined), { message: 'is set per variant when the product has variants', path: ['inventory'] })
@@ -159,6 +194,11 @@ export const product = z
     support_email: z.string().nullable().meta({ description: "Shown to buyers on their account page; null = none" }),
     options: z.array(optionView).meta({ description: 'What buyers choose between; empty for a product without variants' }),
     variants: z.array(variantView).meta({ description: "The live variants, in your order; a buyer's post names one by its option values" }),
+    waitlist: z.boolean().meta({ description: 'Sold out: further posts join a waitlist in post order' }),
+    waitlist_limit: z.number().int().nullable().meta({ description: 'Most orders the waitlist holds; null = no limit' }),
+    waitlist_length: z.number().int().meta({ description: 'Orders waiting on the waitlist now' }),
+    confirm: z.enum(['never', 'first_purchase', 'above_amount']),
+    confirm_above_amount: z.number().int().nullable(),
     status: z.enum(['active', 'archived']),
     created: z.number().int(),
     updated: z.number().int(),

@@ -6,10 +6,16 @@ import { claimHashtag, hashtagLookAlike, hashtagTaken, type HashtagLimits } from
 import * as repo from './products.repository';
 import type { z } from 'zod';
 import type { createProductBody, updateProductBody } from './products.schema';
-import { replaceVariants, withVariants, type ProductView } from '../variants/variants.service';
+import { replaceVariants } from '../variants/variants.service';
+import { productViews, type ProductView } from './product-view';
+import { confirmRuleProblem } from './products.schema';
+import type { Followup } from '../queue/followups';
+import { promoteWaitlist, type WaitlistDeps } from '../waitlist/promotion';
 
 export type CreateProductInput = z.infer<typeof createProductBody>;
 export type UpdateProductInput = z.infer<typeof updateProductBody>;
+
+export type { ProductView };
 
 export interface ProductsService {
   create(merchantId: string, input: CreateProductInput): Promise<ProductView>;
@@ -17,6 +23,12 @@ export interface ProductsService {
   list(merchantId: string, opts: { limit: number; startingAfter?: string; status?: string }): Promise<ProductView[]>;
   update(merchantId: string, id: string, input: UpdateProductInput): Promise<ProductView>;
   archive(merchantId: string, id: string): Promise<ProductView>;
+}
+
+/** Units added by the merchant go to the waitlist's head at once; the jobs that leaves are enqueued after commit. */
+export interface ProductsWaitlist {
+  deps: WaitlistDeps;
+  enqueue?: (followups: Followup[]) => Promise<void>;
 }
 
 /** Translates constraint violations into the merchant's language. */
@@ -39,14 +51,16 @@ export function createProductsService(
   db: Db,
   limits: HashtagLimits,
   onChanged: () => void = () => undefined,
-  mayActivate: (db: Db, merchantId: string) => Promise<void> = async () => undefined,
+  opts: { mayActivate?: (db: Db, merchantId: string) => Promise<void>; waitlist?: ProductsWaitlist } = {},
 ): ProductsService {
+  const { mayActivate = async () => undefined, waitlist } = opts;
   async function find(merchantId: string, id: string) {
     const p = await repo.findProduct(db, merchantId, id);
     if (!p) throw errors.notFound('product', id);
     return p;
   }
-  const view = async (p: repo.ProductRow) => (await withVariants(db, [p]))[0]!;
+  const views = (rows: repo.ProductRow[]) => productViews(db, rows);
+  const view = async (p: repo.ProductRow) => (await views([p]))[0]!;
   const get = async (merchantId: string, id: string) => view(await find(merchantId, id));
   return {
     async create(merchantId, input) {
@@ -70,6 +84,10 @@ export function createProductsService(
           shipping_countries: input.shipping_countries,
           cancel_window_minutes: input.cancel_window_minutes,
           support_email: input.support_email,
+          waitlist: input.waitlist,
+          waitlist_limit: input.waitlist_limit,
+          confirm: input.confirm,
+          confirm_above_amount: input.confirm_above_amount,
           });
           if (!input.variants?.length) return created;
           await replaceVariants(tx, created, input.options, input.variants);
@@ -82,7 +100,7 @@ export function createProductsService(
       }
     },
     get,
-    list: async (merchantId, opts) => withVariants(db, await repo.listProducts(db, merchantId, opts)),
+    list: async (merchantId, opts) => views(await repo.listProducts(db, merchantId, opts)),
     async update(merchantId, id, input) {
       const current = await get(merchantId, id);
       if (input.inventory !== undefined && current.variants.length > 0 && input.variants === undefined) {
@@ -104,7 +122,13 @@ export function createProductsService(
         }
         if (Object.keys(metadata).length > 50) throw errors.validation('body metadata: may have at most 50 keys', [{ field: 'metadata', message: 'may have at most 50 keys' }]);
       }
+      // Switching the rule away from above_amount drops the threshold with it.
+      const confirm = input.confirm ?? current.confirm;
+      const threshold = input.confirm_above_amount !== undefined ? input.confirm_above_amount : confirm === 'above_amount' ? current.confirm_above_amount : null;
+      const confirmProblem = confirmRuleProblem({ confirm, confirm_above_amount: threshold });
+      if (confirmProblem) throw errors.validation(`body confirm_above_amount: ${confirmProblem}`, [{ field: 'confirm_above_amount', message: confirmProblem }]);
       try {
+        let promoted: Followup[] = [];
         const p = await withTransaction(db, async (tx) => {
           const updated = await repo.updateProduct(tx, merchantId, id, {
           ...(input.hashtag !== undefined && (await claimHashtag(tx, limits, { merchantId, hashtag: input.hashtag, productId: id }))),
@@ -120,12 +144,22 @@ export function createProductsService(
           shipping_countries: input.shipping_countries,
           cancel_window_minutes: input.cancel_window_minutes,
           support_email: input.support_email,
+          waitlist: input.waitlist,
+          waitlist_limit: input.waitlist_limit,
+          confirm,
+          confirm_above_amount: threshold,
           });
-          if (!updated || input.variants === undefined) return updated;
-          await replaceVariants(tx, updated, input.options, input.variants);
-          return repo.findProduct(tx, merchantId, id);
+          if (updated && input.variants !== undefined) await replaceVariants(tx, updated, input.options, input.variants);
+          // More units (or no limit any more): the waitlist's head takes them before any new post.
+          if (!updated || !waitlist || (input.inventory === undefined && input.variants === undefined)) {
+            return updated && input.variants !== undefined ? repo.findProduct(tx, merchantId, id) : updated;
+          }
+          promoted = await promoteWaitlist(tx, id, waitlist.deps);
+          // The product as it is after the variants changed and the promotions took their units.
+          return promoted.length || input.variants !== undefined ? repo.findProduct(tx, merchantId, id) : updated;
         });
         if (!p) throw errors.conflict('product_archived', `Product ${id} is archived and can no longer change`);
+        if (promoted.length) await waitlist?.enqueue?.(promoted);
         onChanged();
         return view(p);
       } catch (err) {

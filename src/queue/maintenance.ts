@@ -11,6 +11,7 @@ import { pruneFinishedDeliveries } from '../webhooks/deliveries.repository';
 import { pruneInbox, staleInboxPosts } from '../ingest/inbox.repository';
 import { staleStripeEvents } from '../webhooks/stripe-events.repository';
 import { createReviewService } from '../review/review.service';
+import { sweepWaitlists } from '../waitlist/sweep';
 
 // A verified event is queued in the same request that stored it: one still unapplied after this
 // long lost its job (the api died between the two, or Redis lost it). A shorter sweep delay wins.
@@ -27,7 +28,7 @@ const POSTS_PER_RUN = 20_000;
 export function startMaintenance(rt: Runtime, everyMs = 30_000): { stop(): void; runOnce(): Promise<void> } {
   const lockKey = `${rt.config.QUEUE_PREFIX}:maintenance:lock`;
   const log = rt.log.child({ task: 'maintenance' });
-  const refunds = createRefundsService({ db: rt.db, payments: rt.payments, log, enqueue: (f) => enqueueFollowups(rt.queues, f) });
+  const refunds = createRefundsService({ db: rt.db, payments: rt.payments, log, enqueue: (f) => enqueueFollowups(rt.queues, f), waitlist: rt.waitlist });
   const staleAfterS = rt.config.SWEEP_STALE_AFTER_SECONDS;
   const review = createReviewService({ db: rt.db, publicBaseUrl: rt.config.PUBLIC_BASE_URL, enqueue: (f) => enqueueFollowups(rt.queues, f) });
 
@@ -56,10 +57,15 @@ export function startMaintenance(rt: Runtime, everyMs = 30_000): { stop(): void;
   async function runOnce(): Promise<void> {
     const got = await rt.redis.set(lockKey, String(process.pid), 'PX', Math.max(5_000, everyMs - 1_000), 'NX');
     if (!got) return;
-    const expired = await rt.charging.expireStale(new Date(), rt.config.SIGNUP_TTL_HOURS);
+    const { expired, followups: freed } = await rt.charging.expireStaleWithWork(new Date(), rt.config.SIGNUP_TTL_HOURS);
     if (expired.length) log.info({ orders: expired.length }, 'expired orders that were never completed');
     const reviewed = await review.expireWindows(new Date());
     if (reviewed.length) log.info({ orders: reviewed.length }, 'decided orders whose review window closed, as their rules say');
+    // Units expiry freed went to the waitlists; sales that ended close theirs.
+    const waitlists = await sweepWaitlists(rt.db, rt.waitlist);
+    if (waitlists.ended) log.info({ orders: waitlists.ended }, 'ended waitlisted orders whose sale is over');
+    if (waitlists.promoted) log.warn({ products: waitlists.promoted }, 'promoted waitlists that had free units');
+    await enqueueFollowups(rt.queues, [...freed, ...waitlists.followups]);
 
     const posts = await sweepPosts();
     if (posts) log.warn({ posts }, 're-queued received posts that had no outcome (their job was lost)');

@@ -11,6 +11,7 @@ import { insertReply } from '../replies/replies.repository';
 import { renderReply } from '../replies/templates';
 import * as repo from './refunds.repository';
 import type { CreateRefund } from './refunds.schema';
+import { promoteWaitlist, type WaitlistDeps } from '../waitlist/promotion';
 
 export interface RefundsDeps {
   db: Db;
@@ -18,6 +19,8 @@ export interface RefundsDeps {
   log: Logger;
   /** Hands the buyer's reply to the queue after commit; without it the maintenance sweep sends it. */
   enqueue?: (followups: Followup[]) => Promise<void>;
+  /** Restocked units go to the product's waitlist at once (without it, the maintenance sweep promotes). */
+  waitlist?: WaitlistDeps;
 }
 
 /** Paid orders a refund may still touch: what the lifecycle lets become `refunded`. */
@@ -66,13 +69,15 @@ export function createRefundsService(d: RefundsDeps) {
     if (canTransition(order.status, to)) {
       await transitionOrder(tx, order, to, { amount_refunded: total }, { refund: refund.id, amount: refund.amount, amount_refunded: total, by: refund.requested_by });
     }
-    if (refund.restock) await repo.restockOrder(tx, order.id);
+    const restocked = refund.restock && (await repo.restockOrder(tx, order.id));
+    const promoted = restocked && d.waitlist ? await promoteWaitlist(tx, order.product_id, d.waitlist) : [];
     // A buyer's #cancel is answered under their #cancel post, as a cancel; a merchant's refund under the purchase.
     // Keyed by the refund: a second partial refund is told too, each one once.
     const kind = refund.requested_by === 'buyer' ? 'cancel_confirmed' : 'refunded';
     const text = renderReply(kind, { orderId: order.id, product: order.product_name, quantity: order.quantity, amount: refund.amount, currency: order.currency });
     const reply = await insertReply(tx, { inReplyTo: refund.reply_to_tweet_id ?? order.tweet_id, orderId: order.id, kind, text, subjectKey: refund.id });
-    return reply ? [{ kind: 'reply', replyId: reply.id, replyKind: kind, subject: refund.id }] : [];
+    const told: Followup[] = reply ? [{ kind: 'reply', replyId: reply.id, replyKind: kind, subject: refund.id }] : [];
+    return [...told, ...promoted];
   }
 
   /** Asks Stripe; a refusal is a failed refund with Stripe's reason, an outage leaves it pending for the sweep. */

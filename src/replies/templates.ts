@@ -12,7 +12,10 @@ export type ReplyKind =
   // A post for a product with variants that does not say which one.
   | 'which_variant'
   // Merchant controls (issue 15): the sale is paused (once per buyer), the merchant's review rejected the order.
-  | 'sale_paused' | 'order_rejected';
+  | 'sale_paused' | 'order_rejected'
+
+  // The waitlist (joined; promoted without a card) and the #confirm step (asked; too late).
+  | 'waitlisted' | 'promoted' | 'confirm_request' | 'confirm_expired';
 
 /** Lower runs first: receipts and signup links before sold-out notices. */
 export const REPLY_PRIORITY: Record<ReplyKind, number> = {
@@ -21,7 +24,11 @@ export const REPLY_PRIORITY: Record<ReplyKind, number> = {
   cancel_confirmed: 3, cancel_failed: 3, cancel_window_closed: 4, cancel_retry: 4, cancel_refused: 5, how_to_cancel: 5,
   which_variant: 5,
   sale_paused: 6, order_rejected: 3,
+  promoted: 1, confirm_request: 1, confirm_expired: 4, waitlisted: 9,
 };
+
+/** How long a buyer has to answer #confirm (Amex Sync's window). */
+export const CONFIRM_WINDOW_MINUTES = 15;
 
 // Building an Intl.NumberFormat costs far more than using one; a flash sale formats thousands.
 const formatters = new Map<string, { fmt: Intl.NumberFormat; digits: number }>();
@@ -59,6 +66,8 @@ export interface ReplyContext {
   suggestion?: string;
   /** Why the merchant rejected an order (merchant text: made inert). */
   reason?: string;
+  /** A waitlisted order's place in line (1 = next). */
+  position?: number;
 }
 
 const X_URL_LENGTH = 23;
@@ -121,6 +130,14 @@ export function renderReply(kind: ReplyKind, context: ReplyContext): string {
       const why = c.reason ? clip(inertText(c.reason), 120) : '';
       return `The shop did not accept order ${c.orderId} for ${item}${why ? `: ${why}` : ''}. You have not been charged.`;
     }
+    case 'waitlisted':
+      return `Sorry, ${item} is sold out for now. You are number ${c.position} on the waitlist: if a unit frees up it goes to the next in line and we reply here. Nothing has been charged.`;
+    case 'promoted':
+      return `Good news: a unit of ${item}${price} freed up and it is held for you, order ${c.orderId}. Link a card once (the link works for 24 h) and it completes by itself: ${c.url}`;
+    case 'confirm_request':
+      return `Reply #confirm within ${CONFIRM_WINDOW_MINUTES} minutes to buy ${item}${price}, order ${c.orderId}. Your unit is held until then; nothing has been charged yet.`;
+    case 'confirm_expired':
+      return `Order ${c.orderId} for ${item} was not confirmed within ${CONFIRM_WINDOW_MINUTES} minutes, so it lapsed and the unit went back. You have not been charged.`;
     case 'address_needed':
       return `Where should ${item}${price} go? Add a shipping address the shop delivers to within 24 h and order ${c.orderId} completes by itself: ${c.url}`;
   }

@@ -12,8 +12,8 @@ beforeAll(async () => {
   await s.start('all');
   key = (await s.createMerchant('Mug Co')).apiKey;
   stripe = new Stripe('sk_test_stack', { host: '127.0.0.1', port: s.stripe.port, protocol: 'http', maxNetworkRetries: 0 });
-  // The ingest follows buyers' #cancel posts to the shop from the start.
-  await eventually(() => s.x.rules().some((r) => r.value === '#cancel @shop -is:retweet -is:quote' && r.tag === 'hc:cancel'), 15_000, 'the #cancel rule');
+  // The ingest follows buyers' #cancel (and #confirm) posts to the shop from the start.
+  await eventually(() => s.x.rules().some((r) => r.value === '(#cancel OR #confirm) @shop -is:retweet -is:quote' && r.tag === 'hc:cancel'), 15_000, 'the #cancel rule');
 });
 afterAll(async () => {
   await s?.close();

@@ -127,7 +127,7 @@ describe('purchase pipeline, end to end (api, worker and ingest processes)', () 
   });
 
   it('20 linked buyers racing for 5 units: exactly 5 paid and 15 sold-out replies', async () => {
-    const p = await s.createProduct(key, { name: 'Rare Mug', hashtag: 'BuyRareMug', unit_amount: 10000, currency: 'usd', inventory: 5 });
+    const p = await s.createProduct(key, { name: 'Rare Mug', hashtag: 'BuyRareMug', unit_amount: 10000, currency: 'usd', inventory: 5, waitlist: false });
     await ruleFor('#BuyRareMug');
     const buyers = await Promise.all(Array.from({ length: 20 }, (_, i) => s.buyer(`racer${i}`)));
     const posts = s.x.injectTweets(buyers.map((b) => ({ author_id: b.id, text: '@shop #BuyRareMug' })));

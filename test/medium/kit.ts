@@ -4,7 +4,7 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { DelayedError, type Job } from 'bullmq';
 import { startStripeEmulator, type StripeEmulator } from '../../emulators/stripe';
-import { startXEmulator, type PostView, type UserView, type XEmulator, type XEmulatorOptions } from '../../emulators/x';
+import { startXEmulator, type NewPost, type PostView, type UserView, type XEmulator, type XEmulatorOptions } from '../../emulators/x';
 import { createLogger } from '../../src/logger';
 import { createRuntime, type Runtime } from '../../src/runtime';
 import { createApp } from '../../src/http/app';
@@ -44,8 +44,10 @@ export interface MoneyKit {
   send(method: 'post' | 'patch', path: string, body: Record<string, unknown>): Promise<request.Response>;
   product(hashtag: string, fields?: Record<string, unknown>): Promise<string>;
   buyer(username: string, card?: string): Promise<UserView>;
-  /** A buyer posts on X; ingest's path: read back from X's search, written to the inbox, queued. */
-  post(author: UserView, text: string): Promise<string>;
+  /** A buyer posts on X (perhaps as a reply); ingest's path: read back from X's search, written to the inbox, queued. */
+  post(author: UserView, text: string, extra?: Pick<NewPost, 'in_reply_to_tweet_id'>): Promise<string>;
+  /** Several buyers post the same text; ingest reads them back in one search and hands them on as one batch, in post order. */
+  postAll(authors: UserView[], text: string): Promise<string[]>;
   /** Runs every job queued (waiting, prioritized) until the queues are idle; Stripe's webhooks land first. */
   settle(): Promise<void>;
   /** Runs one queue's jobs once; returns the jobs a processor held back (delayed), with the time asked. */
@@ -127,14 +129,22 @@ export async function startMoneyKit(opts: { x?: XEmulatorOptions } = {}): Promis
       await rt.buyers.linkTestCard(user.id, username, card);
       return user;
     },
-    async post(author, text) {
-      const injected = x.injectTweet({ author_id: author.id, text });
+    async post(author, text, extra = {}) {
+      const injected = x.injectTweet({ author_id: author.id, text, ...extra });
       const hashtag = /#\w+/.exec(text)?.[0] ?? '@shop';
       const page = await ingestX.searchRecent(hashtag, { maxResults: 100 });
       const posts = page.posts.filter((p) => p.id === injected.id);
       if (posts.length !== 1) throw new Error(`post ${injected.id} not found on X by ${hashtag}`);
       await enqueuePosts(rt.queues.tweets, await writeInbox(rt.db, posts));
       return injected.id;
+    },
+    async postAll(authors, text) {
+      const ids = new Set(authors.map((a) => x.injectTweet({ author_id: a.id, text }).id));
+      const page = await ingestX.searchRecent(/#\w+/.exec(text)?.[0] ?? '@shop', { maxResults: 100 });
+      const posts = page.posts.filter((p) => ids.has(p.id)).sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+      if (posts.length !== ids.size) throw new Error(`found ${posts.length} of ${ids.size} posts on X`);
+      await enqueuePosts(rt.queues.tweets, await writeInbox(rt.db, posts), posts.length);
+      return posts.map((p) => p.id);
     },
     async runJob(queue, job) {
       let delayedUntil: number | undefined;

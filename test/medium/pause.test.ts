@@ -23,7 +23,7 @@ const ordersOf = async (postIds: string[]) =>
 
 describe('pause switch', () => {
   it('records posts while paused (one reply per buyer) and processes them in post order on resume, each once', async () => {
-    const productId = await kit.product('BuyPausedLamp', { inventory: 2 });
+    const productId = await kit.product('BuyPausedLamp', { inventory: 2, waitlist: false });
     const paused = await request(kit.app).post(`/v1/products/${productId}/pause`).set(merchantAuth).send({ replies: true }).expect(200);
     expect(paused.body).toMatchObject({ object: 'sale_pause', scope: 'product', product: productId, paused: true, replies: true, recorded_posts: 0 });
 
@@ -56,7 +56,7 @@ describe('pause switch', () => {
   });
 
   it('loses nothing when Redis loses the resumed posts\' job: the sweep queues them again from the inbox', async () => {
-    const productId = await kit.product('BuyPausedRug', { inventory: 1 });
+    const productId = await kit.product('BuyPausedRug', { inventory: 1, waitlist: false });
     await request(kit.app).post(`/v1/products/${productId}/pause`).set(merchantAuth).send({}).expect(200);
     const first = await kit.post(await kit.buyer('rug_first'), '@shop #BuyPausedRug');
     const second = await kit.post(await kit.buyer('rug_second'), '@shop #BuyPausedRug');

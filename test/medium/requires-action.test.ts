@@ -71,7 +71,7 @@ describe('requires_action', () => {
   });
 
   it('then expired: past its deadline the sweep expires it and frees its unit for the next buyer', async () => {
-    const productId = await kit.product('BuyLastLamp', { inventory: 1 });
+    const productId = await kit.product('BuyLastLamp', { inventory: 1, waitlist: false });
     const { postId, orderId } = await orderNeedingAction('BuyLastLamp', 'bank_slow');
     // The one unit is held: another buyer is told it is sold out.
     const other = await kit.buyer('lamp_rival');

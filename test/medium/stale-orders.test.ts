@@ -18,7 +18,7 @@ const placedLongAgo = (orderIds: string[]) => kit.rt.db.query(`UPDATE orders SET
 
 describe('stale orders', () => {
   it('an order waiting for an address and one waiting for a signup expire; the held unit goes to the next buyer', async () => {
-    const productId = await kit.product('BuyStaleStool', { inventory: 1, shipping: 'required', shipping_countries: ['US'] });
+    const productId = await kit.product('BuyStaleStool', { inventory: 1, shipping: 'required', shipping_countries: ['US'], waitlist: false });
     // A linked buyer without an address: the order holds the one unit while it asks for one.
     const noAddress = await kit.buyer('stale_noaddress');
     const heldPost = await kit.post(noAddress, '@shop #BuyStaleStool');

@@ -240,7 +240,7 @@ describe('a buyer picks the variant in the post', () => {
     expect(await kit.ordersOfPost(next)).toMatchObject([{ status: 'paid', variant: { label: 'S / black' } }]);
   });
 
-  it('a buyer without a card sees the variant on the signup page; if it sold out meanwhile, linking ends the order sold out', async () => {
+  it('a buyer without a card sees the variant on the signup page; if it sold out meanwhile, linking puts the order on the waitlist for that variant', async () => {
     await tee('BuyTeeLink', 1);
     const stranger = kit.x.createUser({ username: 'tee_stranger' });
     const waiting = await kit.post(stranger, '@shop #BuyTeeLink S black');
@@ -260,7 +260,7 @@ describe('a buyer picks the variant in the post', () => {
     await kit.rt.buyers.linkTestCard(stranger.id, 'tee_stranger', 'pm_card_visa');
     const followups = await kit.rt.charging.resumeWaitingOrders(stranger.id, (await kit.rt.db.query<{ id: string }>('SELECT id FROM buyers WHERE x_user_id = $1', [stranger.id])).rows[0]!.id);
     expect(followups.filter((f) => f.kind === 'charge')).toEqual([]);
-    expect(await kit.ordersOfPost(waiting)).toMatchObject([{ status: 'sold_out', variant: { label: 'S / black' } }]);
+    expect(await kit.ordersOfPost(waiting)).toMatchObject([{ status: 'waitlisted', variant: { label: 'S / black' } }]);
   });
 });
 

@@ -61,7 +61,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
     await s.start('worker');
     const { apiKey } = await s.createMerchant('Chaos Mugs');
     const plenty = await s.createProduct(apiKey, { name: 'Chaos Mug', hashtag: 'BuyChaosMug', unit_amount: 1000, currency: 'usd' });
-    const rare = await s.createProduct(apiKey, { name: 'Rare Mug', hashtag: 'BuyRareMug', unit_amount: 2500, currency: 'usd', inventory: RARE_STOCK });
+    const rare = await s.createProduct(apiKey, { name: 'Rare Mug', hashtag: 'BuyRareMug', unit_amount: 2500, currency: 'usd', inventory: RARE_STOCK, waitlist: false });
     await eventually(() => ['#BuyChaosMug', '#BuyRareMug'].every((t) => s.x.rules().some((r) => r.value.includes(t))), 20_000, 'stream rules');
 
     const buyers: Array<{ id: string; kind: BuyerKind }> = [];

@@ -1,6 +1,6 @@
 import { CANCEL_RULE_TAG, MAX_RULES, planRules, RULE_TAG, ruleBudget, searchQueries } from '../../src/ingest/rules';
 
-const CANCEL = '#cancel @shop -is:retweet -is:quote';
+const CANCEL = '(#cancel OR #confirm) @shop -is:retweet -is:quote';
 
 describe('the #cancel rule', () => {
   it('is planned with its own tag, addressed to the shop even when purchases need no mention', () => {
@@ -17,7 +17,7 @@ describe('the #cancel rule', () => {
     ];
     expect(planRules(existing, ['BuyMug'], 'shop', 0, MAX_RULES, 'shop')).toMatchObject({ add: [], cancel: null, remove: [], total: 2 });
     const renamed = planRules(existing, ['BuyMug'], 'newshop', 0, MAX_RULES, 'newshop');
-    expect(renamed).toMatchObject({ cancel: '#cancel @newshop -is:retweet -is:quote', remove: expect.arrayContaining(['1', '2']) });
+    expect(renamed).toMatchObject({ cancel: '(#cancel OR #confirm) @newshop -is:retweet -is:quote', remove: expect.arrayContaining(['1', '2']) });
     // A duplicate of it goes; without a shop it goes too.
     expect(planRules([...existing, { id: '3', value: CANCEL, tag: CANCEL_RULE_TAG }], ['BuyMug'], 'shop', 0, MAX_RULES, 'shop')).toMatchObject({ cancel: null, remove: ['3'] });
     expect(planRules(existing, ['BuyMug'], 'shop')).toMatchObject({ cancel: null, remove: ['1'], total: 1 });

@@ -28,6 +28,8 @@ const IMPLIED: Array<[OrderStatus, OrderStatus]> = [
   ['partially_refunded', 'partially_refunded'], ['partially_refunded', 'refunded'], // further refunds
   // The review queue (issue 15): held before the charge, then approved (reserved again) or rejected.
   ['reserved', 'in_review'], ['in_review', 'reserved'], ['in_review', 'canceled'],
+  ['awaiting_signup', 'waitlisted'], // a buyer links a card after the last unit went: they join the waitlist
+  ['waitlisted', 'awaiting_signup'], ['waitlisted', 'awaiting_confirmation'], // promoted: asked for a card, or to #confirm
 ];
 
 const edges = () => ORDER_STATUSES.flatMap((from) => TRANSITIONS[from].map((to) => `${from}→${to}`)).sort();

@@ -42,12 +42,12 @@ const HOSTILE = [
 
 const CONTEXT: ReplyContext = {
   orderId: 'ord_ABCDEFGHIJKLMNOPQRST', quantity: 2, amount: 3600, currency: 'usd',
-  url: 'https://checkout.example.com/link/tok_abc.def', hashtag: 'BuyBlueMug', shop: 'shop', maxPerOrder: 3,
+  url: 'https://checkout.example.com/link/tok_abc.def', hashtag: 'BuyBlueMug', shop: 'shop', maxPerOrder: 3, position: 12,
 };
 
 describe('what the shop account posts carries only our entities', () => {
-  // #cancel is ours too: reserved (no product may have it), the replies about canceling name it.
-  const ours = new Set(['url:https://checkout.example.com/link/tok_abc.def', '@shop', '#BuyBlueMug', '#cancel']);
+  // #cancel and #confirm are ours too: reserved (no product may have them), the replies about canceling or confirming name them.
+  const ours = new Set(['url:https://checkout.example.com/link/tok_abc.def', '@shop', '#BuyBlueMug', '#cancel', '#confirm']);
 
   it.each(KINDS)('%s: a benign reply has only our link, mention and hashtag', (kind) => {
     const found = entities(renderReply(kind, { ...CONTEXT, product: 'Blue Mug' }));

@@ -178,7 +178,7 @@ describe('buyer onboarding in a browser (headless Chromium, real processes, emul
   });
 
   it('an interrupted buyer (left Checkout) continues from /account; sold out by then → the page and a reply say so, no charge', async () => {
-    await s.createProduct(key, { name: 'Last Mug', hashtag: 'BuyLastMug', unit_amount: 2500, currency: 'usd', inventory: 1, shipping: 'none' });
+    await s.createProduct(key, { name: 'Last Mug', hashtag: 'BuyLastMug', unit_amount: 2500, currency: 'usd', inventory: 1, shipping: 'none', waitlist: false });
     await eventually(() => s.x.rules().some((r) => r.value.includes('#BuyLastMug')), 15_000, 'stream rule');
     const erin = await s.buyer('erin', null);
     const { postId, reply } = await postAndReply(erin.id, '@shop #BuyLastMug');

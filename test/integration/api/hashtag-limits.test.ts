@@ -76,7 +76,7 @@ describe('the stream rule budget', () => {
 
     // What the api accepted, the ingest can follow (with the #cancel rule): nothing dropped.
     const plan = planRules([], await liveHashtags(t.db), t.config.X_SHOP_USERNAME, 0, 2, t.config.X_SHOP_USERNAME);
-    expect(plan).toMatchObject({ total: 2, dropped: [], cancel: '#cancel @shop -is:retweet -is:quote' });
+    expect(plan).toMatchObject({ total: 2, dropped: [], cancel: '(#cancel OR #confirm) @shop -is:retweet -is:quote' });
 
     // Archiving a product makes room for the one refused.
     const late = await t.createMerchant('Late');

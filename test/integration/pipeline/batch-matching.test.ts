@@ -22,15 +22,17 @@ async function freshDatabase(): Promise<Db> {
   const db = createPool(database.url, 6);
   pools.push(db);
   await db.query(`INSERT INTO merchants (id, name) VALUES ('mer_m', 'M')`);
-  const product = (hashtag: string, over: { inventory?: number; max?: number; amount?: number; starts?: Date; ends?: Date; ships?: string[] } = {}) =>
+  const product = (hashtag: string, over: { inventory?: number; max?: number; amount?: number; starts?: Date; ends?: Date; ships?: string[]; waitlist?: boolean } = {}) =>
     db.query(
-      `INSERT INTO products (id, merchant_id, name, hashtag, hashtag_key, unit_amount, currency, inventory, max_per_order, starts_at, ends_at, shipping, shipping_countries)
-       VALUES ($1, 'mer_m', $2, $2, lower($2), $3, 'usd', $4, $5, $6, $7, $8, $9)`,
+      `INSERT INTO products (id, merchant_id, name, hashtag, hashtag_key, unit_amount, currency, inventory, max_per_order, starts_at, ends_at, shipping, shipping_countries, waitlist)
+       VALUES ($1, 'mer_m', $2, $2, lower($2), $3, 'usd', $4, $5, $6, $7, $8, $9, $10)`,
       [`prod_${hashtag}`, hashtag, over.amount ?? 1000, over.inventory ?? null, over.max ?? 5, over.starts ?? null, over.ends ?? null,
-        over.ships ? 'required' : 'none', over.ships ?? null],
+        over.ships ? 'required' : 'none', over.ships ?? null, over.waitlist ?? true],
     );
   await product('BuyMug');
-  await product('BuyVase', { inventory: 2 });
+  // Without a waitlist: a post that finds no unit is told it is sold out.
+  await product('BuyVase', { inventory: 2, waitlist: false });
+  await product('BuyLine', { inventory: 1 });
   await product('BuyLamp', { inventory: 5, ships: ['US'] });
   await product('BuySoon', { starts: new Date(Date.now() + 3600_000) });
   await product('BuyOver', { ends: new Date(Date.now() - 3600_000) });
@@ -106,6 +108,9 @@ describe('a batch decides its posts as deciding them one by one in post order wo
       post('@shop #BuyMug'),
       post('@shop #BuyVase x2'),
       post('@shop #BuyVase', { authorId: '779' }),
+      post('@shop #BuyLine'),
+      post('@shop #BuyLine', { authorId: '779' }),
+      post('@shop #BuyLine', { authorId: '800', authorUsername: 'stranger' }),
       post('@shop #BuyLamp'),
       post('@shop #BuyLamp', { authorId: '779' }),
       post('@shop #BuyLamp', { authorId: '778' }),
@@ -134,10 +139,10 @@ describe('a batch decides its posts as deciding them one by one in post order wo
       'ignored/own_post', 'ignored/retweet', 'ignored/quote', 'ignored/no_mention', 'ignored/no_hashtag', 'ignored/no_product',
       'ignored/sale_not_started', 'ignored/sale_ended', 'ambiguous/several_products', 'ambiguous/quantity_unreadable',
       'rejected/quantity_over_max', 'rejected/amount_too_large', 'awaiting_signup/null', 'order_created/null', 'sold_out/null',
-      'rejected/daily_limit_exceeded', 'ignored/edit_of_handled_post', 'ignored/malformed',
+      'waitlisted/null', 'rejected/daily_limit_exceeded', 'ignored/edit_of_handled_post', 'ignored/malformed',
     ]));
-    expect(new Set(a.orders.map((o) => o.status))).toEqual(new Set(['awaiting_signup', 'reserved', 'sold_out', 'awaiting_details', 'failed']));
-    expect(a.events.filter((e) => e.type === 'product.sold_out').map((e) => e.data)).toEqual([{ product: 'prod_BuyVase' }]);
+    expect(new Set(a.orders.map((o) => o.status))).toEqual(new Set(['awaiting_signup', 'reserved', 'sold_out', 'awaiting_details', 'failed', 'waitlisted']));
+    expect(a.events.filter((e) => e.type === 'product.sold_out').map((e) => e.data)).toEqual([{ product: 'prod_BuyVase' }, { product: 'prod_BuyLine' }]);
     expect(a.orders.filter((o) => o.tweet_id === tagAdded!.id)).toHaveLength(1);
   });
 });
@@ -175,7 +180,11 @@ describe('stock goes to the earlier post, across concurrent batches too', () => 
     const [r1, r2] = await running;
     expect(await reservedPosts(db)).toEqual(posts.slice(0, 5).map((p) => p.id).sort());
     const outcomes = (await db.query(`SELECT outcome, count(*)::int AS n FROM posts GROUP BY outcome ORDER BY outcome`)).rows;
-    expect(outcomes).toEqual([{ outcome: 'order_created', n: 5 }, { outcome: 'sold_out', n: 15 }]);
+    // The rest join the waitlist, in post order.
+    expect(outcomes).toEqual([{ outcome: 'order_created', n: 5 }, { outcome: 'waitlisted', n: 15 }]);
+    const line = (await db.query(`SELECT tweet_id FROM orders WHERE status = 'waitlisted' ORDER BY tweet_id::numeric`)).rows.map((r) => r.tweet_id);
+    const replies = (await db.query(`SELECT in_reply_to_tweet_id AS id, text FROM replies WHERE kind = 'waitlisted'`)).rows;
+    expect(line.map((id) => replies.find((r) => r.id === id)?.text.match(/number (\d+) on/)?.[1])).toEqual(line.map((_, i) => String(i + 1)));
     expect([...r1.results, ...r2.results].filter((r) => r.orderIds.length)).toHaveLength(20);
     expect((await db.query(`SELECT reserved FROM products WHERE id = 'prod_BuyFive'`)).rows[0].reserved).toBe(5);
   });
@@ -258,7 +267,7 @@ describe('a batch costs a fixed number of statements', () => {
     };
     const twenty = await statementsFor(20);
     const hundred = await statementsFor(100);
-    expect(hundred.outcomes).toEqual(new Set(['order_created', 'awaiting_signup', 'sold_out', 'rejected', 'ignored']));
+    expect(hundred.outcomes).toEqual(new Set(['order_created', 'awaiting_signup', 'sold_out', 'waitlisted', 'rejected', 'ignored']));
     expect(hundred.statements).toBeLessThanOrEqual(15);
     expect(hundred.statements).toBe(twenty.statements);
   });

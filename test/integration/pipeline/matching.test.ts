@@ -99,8 +99,9 @@ describe('matching a post', () => {
     expect(again.followups).toEqual([{ kind: 'charge', orderId: first.orderIds[0] }]);
     const { rows } = await db.query('SELECT reserved, sold FROM products WHERE id = $1', [id]);
     expect(rows[0]).toEqual({ reserved: 2, sold: 0 });
-    const sold = await matching().handlePost(post('@shop #BuyVase'));
-    expect(sold.outcome).toBe('sold_out');
+    // Sold out: the next post joins the waitlist (the product keeps one by default).
+    const queued = await matching().handlePost(post('@shop #BuyVase'));
+    expect(queued.outcome).toBe('waitlisted');
   });
 
   it('ignores an edit of a post already handled, but handles an edit of one that was not', async () => {
