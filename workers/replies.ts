@@ -6,7 +6,11 @@ import { repliesJobSchema } from '../src/queue/payloads';
 import {
   claimReplies, failPendingReplies, finishReplies, releaseReplyClaims, type ClaimedReply, type ReplyOutcome,
 } from '../src/replies/replies.repository';
+import { REPLY_TIER } from '../src/replies/templates';
 import { XRateLimitedError, XRefusedError, type XRepliesPort } from '../src/x/x.port';
+import { coverNoticesOverBudget } from './public-notices';
+import { readReplyBudget, recordReplyBudget } from './reply-budget';
+import { X_POSTS_PER_WINDOW } from '../src/replies/public-notices';
 
 export interface RepliesDeps {
   db: Db;
@@ -14,6 +18,8 @@ export interface RepliesDeps {
   x: XRepliesPort;
   prefix: string;
   log: Logger;
+  /** Where the public product page lives (the aggregated notice links to it). */
+  publicBaseUrl: string;
   onOutcome?: (outcome: 'posted' | 'refused' | 'rate_limited' | 'error') => void;
   onRateLimit?: (remaining: number, resetAt: number) => void;
 }
@@ -35,6 +41,19 @@ const GATE_CACHE_MS = 250;
 // Calls to X one batch has in flight: enough that a batch is not one round trip per reply in a
 // row, few enough that a 429 finds little already on its way.
 const X_CALLS_IN_FLIGHT = 4;
+// Held jobs wake up after the reset a little apart, by priority, so the due ones are promoted
+// together and the highest goes first (BullMQ keeps a delayed job's priority, but only among
+// jobs due at once): tier n wakes TIER_GAP_MS·(n-1) after the reset, spread within WAKE_SPREAD_MS.
+const TIER_GAP_MS = 100;
+const WAKE_SPREAD_MS = 60;
+
+/** When a held job of this priority comes back after `until`. */
+export function wakeAt(until: number, priority: number): number {
+  return until + Math.max(0, priority - 1) * TIER_GAP_MS + Math.floor(Math.random() * WAKE_SPREAD_MS);
+}
+
+/** A job's priority (a batch carries replies of one priority); 0 when it has none. */
+const priorityOf = (job: Job): number => job.priority || job.opts?.priority || 0;
 
 /** How posting a batch's claimed replies ended. */
 interface PostingRun {
@@ -64,12 +83,14 @@ export function repliesProcessor(d: RepliesDeps) {
   const closeGate = async (resetAt: number): Promise<number> => {
     const until = Math.max(Date.now() + 1000, resetAt + 500);
     await d.redis.set(gateKey(d.prefix), String(until), 'PX', until - Date.now());
+    // Nothing left until the reset (a 429 carries no limit: the last one X gave, else its documented one).
+    const known = await readReplyBudget(d.redis, d.prefix);
+    await recordReplyBudget(d.redis, d.prefix, { limit: known?.limit ?? X_POSTS_PER_WINDOW, remaining: 0, resetAt });
     gate = { until, readAt: Date.now() };
     return until;
   };
   const waitFor = async (job: Job, token: string | undefined, until: number): Promise<never> => {
-    // Spread the wake-ups a little so the reset does not meet a thundering herd.
-    await job.moveToDelayed(until + Math.floor(Math.random() * 250), token);
+    await job.moveToDelayed(wakeAt(until, priorityOf(job)), token);
     throw new DelayedError();
   };
   const gateUntil = async (): Promise<number> => {
@@ -92,6 +113,7 @@ export function repliesProcessor(d: RepliesDeps) {
       log.info({ reply_id: reply.id, order_id: reply.order_id, post_id: reply.in_reply_to_tweet_id, x_reply_id: posted.id, kind: reply.kind }, 'reply posted');
       if (posted.rateLimit) {
         d.onRateLimit?.(posted.rateLimit.remaining, posted.rateLimit.resetAt);
+        await recordReplyBudget(d.redis, d.prefix, posted.rateLimit);
         if (posted.rateLimit.remaining <= 0) throw new WindowSpent(reply.id, posted.id, posted.rateLimit.resetAt);
       }
       return { id: reply.id, status: 'posted', xReplyId: posted.id };
@@ -144,6 +166,11 @@ export function repliesProcessor(d: RepliesDeps) {
 
     const replyIds = [...new Set(parsed.data.replyIds)];
     const log = d.log.child({ job_id: job.id });
+    if (priorityOf(job) >= REPLY_TIER.notice) {
+      // Notices: if X's budget cannot post them all soon, public notices cover them first.
+      const cover = await coverNoticesOverBudget({ ...d, log, claimSeconds: CLAIM_S });
+      if (cover.resetAt !== undefined) return waitFor(job, token, await closeGate(cover.resetAt));
+    }
     const { claimed, others } = await claimReplies(d.db, replyIds, CLAIM_S);
     if (!claimed.length && !others.length) throw new UnrecoverableError(`replies not found: ${replyIds.join(', ')}`.slice(0, 500));
     if (claimed.length + others.length < replyIds.length) log.warn({ replies: replyIds.length, found: claimed.length + others.length }, 'some replies of the batch do not exist; skipped');

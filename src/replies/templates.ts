@@ -8,14 +8,33 @@ export type ReplyKind =
   | 'receipt' | 'signup' | 'sold_out' | 'declined' | 'action_required' | 'how_to_buy'
   | 'too_many' | 'failed' | 'spending_limit' | 'refunded' | 'amount_too_large' | 'fulfilled' | 'canceled' | 'address_needed'
   // A buyer's #cancel post: canceled (or refunded), too late, not theirs, no order named, a charge in flight.
-  | 'cancel_confirmed' | 'cancel_window_closed' | 'cancel_refused' | 'how_to_cancel' | 'cancel_retry' | 'cancel_failed';
+  | 'cancel_confirmed' | 'cancel_window_closed' | 'cancel_refused' | 'how_to_cancel' | 'cancel_retry' | 'cancel_failed'
+  // Flash sales: a place on the waitlist, a unit that freed up for a waitlisted buyer, the #confirm step.
+  | 'waitlisted' | 'promoted' | 'confirm_request';
 
-/** Lower runs first: receipts and signup links before sold-out notices. */
+/**
+ * X lets the shop post about 100 times per 15 minutes, so replies are spent in this order (lower
+ * goes first; BullMQ priority): what a buyer must act on, receipts, waitlist promotions,
+ * cancellations and refunds, then the rest, and waitlist and sold-out notices last: those are
+ * the ones a public notice may cover (see NOTICE_KINDS).
+ */
+export const REPLY_TIER = { actionNeeded: 1, receipt: 2, promotion: 3, cancellation: 4, information: 5, notice: 10 } as const;
+
 export const REPLY_PRIORITY: Record<ReplyKind, number> = {
-  receipt: 1, signup: 1, action_required: 2, declined: 2, failed: 3, spending_limit: 3,
-  refunded: 3, canceled: 3, address_needed: 2, fulfilled: 4, too_many: 5, how_to_buy: 5, amount_too_large: 5, sold_out: 10,
-  cancel_confirmed: 3, cancel_failed: 3, cancel_window_closed: 4, cancel_retry: 4, cancel_refused: 5, how_to_cancel: 5,
+  signup: REPLY_TIER.actionNeeded, confirm_request: REPLY_TIER.actionNeeded, action_required: REPLY_TIER.actionNeeded,
+  address_needed: REPLY_TIER.actionNeeded, declined: REPLY_TIER.actionNeeded, spending_limit: REPLY_TIER.actionNeeded,
+  receipt: REPLY_TIER.receipt,
+  promoted: REPLY_TIER.promotion,
+  canceled: REPLY_TIER.cancellation, refunded: REPLY_TIER.cancellation, failed: REPLY_TIER.cancellation,
+  cancel_confirmed: REPLY_TIER.cancellation, cancel_failed: REPLY_TIER.cancellation, cancel_retry: REPLY_TIER.cancellation,
+  cancel_window_closed: REPLY_TIER.cancellation,
+  fulfilled: REPLY_TIER.information, too_many: REPLY_TIER.information, how_to_buy: REPLY_TIER.information,
+  amount_too_large: REPLY_TIER.information, cancel_refused: REPLY_TIER.information, how_to_cancel: REPLY_TIER.information,
+  waitlisted: REPLY_TIER.notice, sold_out: REPLY_TIER.notice,
 };
+
+/** Notices nobody must act on: when X's budget cannot post them all soon, one public notice per product covers them. */
+export const NOTICE_KINDS = ['sold_out', 'waitlisted'] as const satisfies readonly ReplyKind[];
 
 // Building an Intl.NumberFormat costs far more than using one; a flash sale formats thousands.
 const formatters = new Map<string, { fmt: Intl.NumberFormat; digits: number }>();
@@ -47,6 +66,10 @@ export interface ReplyContext {
   carrier?: string;
   trackingNumber?: string;
   trackingUrl?: string;
+  /** Place on the waitlist (1 = next), for `waitlisted`. */
+  position?: number;
+  /** Minutes the buyer has to reply #confirm, for `confirm_request`. */
+  confirmMinutes?: number;
 }
 
 const X_URL_LENGTH = 23;
@@ -101,6 +124,12 @@ export function renderReply(kind: ReplyKind, context: ReplyContext): string {
       return `Order ${c.orderId} for ${item} could not be refunded automatically. The shop has been told and will sort it out with you.`;
     case 'cancel_retry':
       return `Order ${c.orderId} is being charged right now. Reply #cancel again in a minute to cancel it.`;
+    case 'waitlisted':
+      return `${item} is sold out for now. You are number ${c.position ?? '?'} on the waitlist, in post order; if a unit frees up it is yours. Nothing was charged.`;
+    case 'promoted':
+      return `Good news: a unit of ${item}${price} freed up and it is yours, order ${c.orderId}.${c.url ? ` Finish here: ${c.url}` : ' It is being charged now.'}`;
+    case 'confirm_request':
+      return `To buy ${item}${price}, reply #confirm to this within ${c.confirmMinutes ?? 15} minutes. Order ${c.orderId} is held for you until then.`;
     case 'address_needed':
       return `Where should ${item}${price} go? Add a shipping address the shop delivers to within 24 h and order ${c.orderId} completes by itself: ${c.url}`;
   }

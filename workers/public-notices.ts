@@ -1,0 +1,76 @@
+import type { Redis } from 'ioredis';
+import { withTransaction, type Db } from '../src/db/pool';
+import { newId } from '../src/ids';
+import type { Logger } from '../src/logger';
+import { postsWithin, productPageUrl, productsToCover, renderPublicNotice } from '../src/replies/public-notices';
+import { noticeLoad, productCounts, recordNoticePosted, takePendingNotice } from '../src/replies/public-notices.repository';
+import { XRateLimitedError, type XRepliesPort } from '../src/x/x.port';
+import { readReplyBudget, recordReplyBudget } from './reply-budget';
+
+export interface NoticeDeps {
+  db: Db;
+  redis: Redis;
+  x: XRepliesPort;
+  prefix: string;
+  log: Logger;
+  publicBaseUrl: string;
+  claimSeconds: number;
+}
+
+/** What covering did: replies now `aggregated`, and X's reset if it said wait. */
+export interface CoverResult {
+  covered: number;
+  notices: number;
+  resetAt?: number;
+}
+
+/**
+ * Before a batch of notices is posted one by one: if the notices waiting cannot all go out within
+ * 15 minutes at the budget X last reported (after the replies ahead of them), the products with
+ * the most notices each get one public post, and their pending notices are covered by it. The
+ * notice is posted first and the replies covered only once X has it, in one transaction holding
+ * the product's notice row: a buyer is always either waiting for a reply or covered by a post on X.
+ */
+export async function coverNoticesOverBudget(d: NoticeDeps): Promise<CoverResult> {
+  const load = await noticeLoad(d.db, d.claimSeconds);
+  const budget = await readReplyBudget(d.redis, d.prefix);
+  const products = productsToCover(load.ahead, load.notices, postsWithin(budget, Date.now()));
+  const result: CoverResult = { covered: 0, notices: 0 };
+  for (const productId of products) {
+    try {
+      const posted = await postNotice(d, productId);
+      if (posted === undefined) continue;
+      result.covered += posted.covered;
+      result.notices += 1;
+      // The notice spent the window: nothing more is asked of X before the reset.
+      if (posted.spentUntil !== undefined) {
+        result.resetAt = posted.spentUntil;
+        break;
+      }
+    } catch (err) {
+      if (!(err instanceof XRateLimitedError)) throw err;
+      result.resetAt = err.resetAt;
+      break;
+    }
+  }
+  if (result.notices) d.log.info({ notices: result.notices, covered: result.covered, ahead: load.ahead }, 'notices over X budget: covered by public notices');
+  return result;
+}
+
+/** One product's notice: undefined when another attempt is posting it right now. */
+async function postNotice(d: NoticeDeps, productId: string): Promise<{ covered: number; spentUntil?: number } | undefined> {
+  return withTransaction(d.db, async (tx) => {
+    const notice = await takePendingNotice(tx, newId('ntc'), productId);
+    if (!notice) return undefined;
+    const counts = await productCounts(tx, productId);
+    if (!counts) return undefined;
+    const text = renderPublicNotice(counts, productPageUrl(d.publicBaseUrl, productId));
+    // X is asked inside the transaction: a failure rolls the notice row back and covers nothing.
+    const posted = await d.x.postNotice(text);
+    if (posted.rateLimit) await recordReplyBudget(d.redis, d.prefix, posted.rateLimit);
+    const covered = await recordNoticePosted(tx, { id: notice.id, productId, text, xPostId: posted.id }, d.claimSeconds);
+    d.log.info({ product_id: productId, notice_id: notice.id, x_post_id: posted.id, covered: covered.length }, 'public notice posted');
+    const spent = posted.rateLimit && posted.rateLimit.remaining <= 0;
+    return { covered: covered.length, ...(spent ? { spentUntil: posted.rateLimit!.resetAt } : {}) };
+  });
+}
