@@ -110,6 +110,7 @@ export function createChargingService(d: ChargingDeps) {
     metadata: { order_id: order.id, tweet_id: order.tweet_id, product_id: order.product_id, merchant_id: order.merchant_id },
     idempotencyKey: `${order.id}-charge`,
     shipping: order.shipping,
+    receiptEmail: order.receipt_email,
   });
 
   /** A charge that did not succeed, settled on its own order (declines and 3-D Secure are the rare case). */

@@ -83,6 +83,7 @@ export function createStripeAdapter(o: StripeAdapterOptions): PaymentsPort {
             description: req.description,
             metadata: req.metadata,
             ...(req.shipping ? { shipping: stripeShipping(req.shipping) } : {}),
+            ...(req.receiptEmail ? { receipt_email: req.receiptEmail } : {}),
           },
           { idempotencyKey: req.idempotencyKey },
         );

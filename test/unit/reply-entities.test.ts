@@ -46,8 +46,8 @@ const CONTEXT: ReplyContext = {
 };
 
 describe('what the shop account posts carries only our entities', () => {
-  // #cancel is ours too: reserved (no product may have it), the replies about canceling name it.
-  const ours = new Set(['url:https://checkout.example.com/link/tok_abc.def', '@shop', '#BuyBlueMug', '#cancel']);
+  // #cancel and #confirm are ours too: the replies about canceling and confirming name them.
+  const ours = new Set(['url:https://checkout.example.com/link/tok_abc.def', '@shop', '#BuyBlueMug', '#cancel', '#confirm']);
 
   it.each(KINDS)('%s: a benign reply has only our link, mention and hashtag', (kind) => {
     const found = entities(renderReply(kind, { ...CONTEXT, product: 'Blue Mug' }));
