@@ -2,8 +2,8 @@ import type { Redis } from 'ioredis';
 import { withTransaction, type Db } from '../src/db/pool';
 import { newId } from '../src/ids';
 import type { Logger } from '../src/logger';
-import { postsWithin, productPageUrl, productsToCover, renderPublicNotice } from '../src/replies/public-notices';
-import { noticeLoad, productCounts, recordNoticePosted, takePendingNotice } from '../src/replies/public-notices.repository';
+import { NOTICE_HORIZON_MS, postsWithin, productPageUrl, productsToCover, renderPublicNotice } from '../src/replies/public-notices';
+import { coverByNotice, noticeLoad, productCounts, recentNotices, recordNoticePosted, takePendingNotice } from '../src/replies/public-notices.repository';
 import { XRateLimitedError, type XRepliesPort } from '../src/x/x.port';
 import { readReplyBudget, recordReplyBudget } from './reply-budget';
 
@@ -34,8 +34,13 @@ export interface CoverResult {
 export async function coverNoticesOverBudget(d: NoticeDeps): Promise<CoverResult> {
   const load = await noticeLoad(d.db, d.claimSeconds);
   const budget = await readReplyBudget(d.redis, d.prefix);
-  const products = productsToCover(load.ahead, load.notices, postsWithin(budget, Date.now()));
   const result: CoverResult = { covered: 0, notices: 0 };
+  // Sold-out posts keep coming after a product's notice: the one posted lately covers them too
+  // (its page is live), at no cost to the budget.
+  const recent = await recentNotices(d.db, load.notices.map((n) => n.productId), NOTICE_HORIZON_MS);
+  for (const [productId, noticeId] of recent) result.covered += (await coverByNotice(d.db, noticeId, productId, d.claimSeconds)).length;
+  const rest = load.notices.filter((n) => !recent.has(n.productId));
+  const products = productsToCover(load.ahead, rest, postsWithin(budget, Date.now()));
   for (const productId of products) {
     try {
       const posted = await postNotice(d, productId);
@@ -53,7 +58,7 @@ export async function coverNoticesOverBudget(d: NoticeDeps): Promise<CoverResult
       break;
     }
   }
-  if (result.notices) d.log.info({ notices: result.notices, covered: result.covered, ahead: load.ahead }, 'notices over X budget: covered by public notices');
+  if (result.covered) d.log.info({ notices: result.notices, covered: result.covered, ahead: load.ahead }, 'notices over X budget: covered by public notices');
   return result;
 }
 

@@ -46,6 +46,8 @@ const X_CALLS_IN_FLIGHT = 4;
 // jobs due at once): tier n wakes TIER_GAP_MS·(n-1) after the reset, spread within WAKE_SPREAD_MS.
 const TIER_GAP_MS = 100;
 const WAKE_SPREAD_MS = 60;
+// How often batches other than notices look at whether notices need a public notice.
+const NOTICE_CHECK_MS = 1000;
 
 /** When a held job of this priority comes back after `until`. */
 export function wakeAt(until: number, priority: number): number {
@@ -92,6 +94,17 @@ export function repliesProcessor(d: RepliesDeps) {
   const waitFor = async (job: Job, token: string | undefined, until: number): Promise<never> => {
     await job.moveToDelayed(wakeAt(until, priorityOf(job)), token);
     throw new DelayedError();
+  };
+  /**
+   * Whether this job looks at the notices first: a batch of notices always; any other batch at
+   * most once per NOTICE_CHECK_MS across workers, so receipts do not spend the budget a public
+   * notice needs while a sold-out crowd waits behind them.
+   */
+  const noticeCheckDue = async (job: Job): Promise<boolean> => {
+    const priority = priorityOf(job);
+    if (priority >= REPLY_TIER.notice) return true;
+    if (priority === 0) return false;
+    return (await d.redis.set(`${d.prefix}:x:replies:notice-check`, '1', 'PX', NOTICE_CHECK_MS, 'NX')) === 'OK';
   };
   const gateUntil = async (): Promise<number> => {
     if (Date.now() - gate.readAt >= GATE_CACHE_MS) gate = { until: Number(await d.redis.get(gateKey(d.prefix))), readAt: Date.now() };
@@ -166,8 +179,9 @@ export function repliesProcessor(d: RepliesDeps) {
 
     const replyIds = [...new Set(parsed.data.replyIds)];
     const log = d.log.child({ job_id: job.id });
-    if (priorityOf(job) >= REPLY_TIER.notice) {
-      // Notices: if X's budget cannot post them all soon, public notices cover them first.
+    if (await noticeCheckDue(job)) {
+      // If X's budget cannot post every notice waiting soon, public notices cover them before
+      // this batch spends more of it (one post tells a product's whole crowd).
       const cover = await coverNoticesOverBudget({ ...d, log, claimSeconds: CLAIM_S });
       if (cover.resetAt !== undefined) return waitFor(job, token, await closeGate(cover.resetAt));
     }

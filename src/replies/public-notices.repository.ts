@@ -12,6 +12,11 @@ export interface NoticeLoad {
 // A notice another attempt is posting right now (claimed within this many seconds) is left to it.
 const inFlight = `(r.last_attempt_at IS NULL OR r.last_attempt_at < clock_timestamp() - make_interval(secs => $2))`;
 
+// $1 product, $2 claim seconds, $3 notice id, $4 notice kinds. posted_at: when the buyer was told (by the notice).
+const COVER = `UPDATE replies r SET status = 'aggregated', public_notice_id = $3, error = NULL, posted_at = clock_timestamp()
+  FROM orders o WHERE o.id = r.order_id AND o.product_id = $1 AND r.status = 'pending' AND r.kind = ANY($4::text[]) AND ${inFlight}
+  RETURNING r.id, r.order_id`;
+
 /** One statement, on the partial index of pending replies. */
 export async function noticeLoad(db: Queryable, claimSeconds: number): Promise<NoticeLoad> {
   const { rows } = await db.query<{ ahead: string; notices: Array<{ product_id: string; pending: number }> | null }>(
@@ -66,6 +71,30 @@ export async function takePendingNotice(tx: Queryable, id: string, productId: st
   return rows[0];
 }
 
+/** Of these products, those with a notice posted within the horizon (product id → notice id): later notices are covered by it. */
+export async function recentNotices(db: Queryable, productIds: string[], horizonMs: number): Promise<Map<string, string>> {
+  if (!productIds.length) return new Map();
+  const { rows } = await db.query<{ product_id: string; id: string }>(
+    `SELECT DISTINCT ON (product_id) product_id, id FROM public_notices
+     WHERE product_id = ANY($1::text[]) AND status = 'posted' AND posted_at > clock_timestamp() - make_interval(secs => $2)
+     ORDER BY product_id, posted_at DESC`,
+    [productIds, horizonMs / 1000],
+  );
+  return new Map(rows.map((r) => [r.product_id, r.id]));
+}
+
+/** Pending notices of the product (not held by an attempt in flight) covered by a notice already on X; their ids. */
+export async function coverByNotice(db: Queryable, noticeId: string, productId: string, claimSeconds: number): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `WITH covered AS (${COVER}),
+     o AS (UPDATE orders SET reply_status = 'aggregated', updated_at = clock_timestamp() FROM covered WHERE orders.id = covered.order_id),
+     n AS (UPDATE public_notices SET covered = public_notices.covered + (SELECT count(*) FROM covered) WHERE id = $3)
+     SELECT id FROM covered`,
+    [productId, claimSeconds, noticeId, NOTICE_KINDS],
+  );
+  return rows.map((r) => r.id);
+}
+
 /**
  * The notice is on X: it is recorded, and every pending notice of the product (not held by an
  * attempt in flight) is covered by it: reply `aggregated`, its order's reply_status too.
@@ -77,10 +106,7 @@ export async function recordNoticePosted(
   claimSeconds: number,
 ): Promise<string[]> {
   const { rows } = await tx.query<{ id: string }>(
-    `WITH covered AS (
-       UPDATE replies r SET status = 'aggregated', public_notice_id = $3, error = NULL
-       FROM orders o WHERE o.id = r.order_id AND o.product_id = $1 AND r.status = 'pending' AND r.kind = ANY($4::text[]) AND ${inFlight}
-       RETURNING r.id, r.order_id),
+    `WITH covered AS (${COVER}),
      o AS (UPDATE orders SET reply_status = 'aggregated', updated_at = clock_timestamp() FROM covered WHERE orders.id = covered.order_id),
      n AS (UPDATE public_notices SET status = 'posted', text = $5, x_post_id = $6, posted_at = clock_timestamp(),
              covered = (SELECT count(*) FROM covered) WHERE id = $3)

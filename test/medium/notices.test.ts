@@ -79,6 +79,14 @@ describe('the aggregated sold-out notice', () => {
     await kit.sweepAfterDelay();
     await kit.runQueue('replies');
     expect(kit.x.tweets({ author_id: kit.shop.id }).length).toBe(posted);
+
+    // A latecomer after the notice is covered by it too: no second notice, no reply of its own.
+    const latecomer = await kit.post(await kit.buyer('buycrowdmu_late'), '@shop #BuyCrowdMug');
+    await kit.runQueue('tweets');
+    await kit.runQueue('replies');
+    expect(await kit.ordersOfPost(latecomer)).toMatchObject([{ status: 'sold_out', reply_status: 'aggregated' }]);
+    expect(kit.repliesOn(latecomer)).toEqual([]);
+    expect(kit.x.tweets({ author_id: kit.shop.id }).length).toBe(posted);
   }, 60_000);
 
   it('when X budget can post every notice within 15 minutes, each late buyer gets their own reply and no public notice is posted', async () => {
