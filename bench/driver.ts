@@ -31,7 +31,7 @@ export async function setupShop(s: BenchStack, opts: { buyers: number; inventory
   const run = async (i: number) => {
     const username = `b${s.id.slice(-6)}${i}`.slice(0, 15);
     const u = await must<{ id: string }>('x user', call(`${s.emu.xUrl}/_emulator/users`, { body: { username } }));
-    await must('link buyer', call(`${s.apiUrl}/v1/sandbox/buyers`, { token: ADMIN, body: { x_user_id: u.id, x_username: username, payment_method: 'pm_card_visa' } }));
+    await must('link buyer', call(`${s.apiUrl}/v1/sandbox/buyers`, { token: ADMIN, body: { x_user_id: u.id, x_username: username, payment_method: 'pm_card_visa', email: `${username}@example.com` } }));
     buyers.push(u.id);
   };
   for (let i = 0; i < opts.buyers; i += 16) await Promise.all(Array.from({ length: Math.min(16, opts.buyers - i) }, (_, k) => run(i + k)));
