@@ -5,7 +5,7 @@ import type { Logger } from '../src/logger';
 import { NOTICE_HORIZON_MS, postsWithin, productPageUrl, productsToCover, renderPublicNotice } from '../src/replies/public-notices';
 import { coverByNotice, noticeLoad, productCounts, recentNotices, recordNoticePosted, takePendingNotice } from '../src/replies/public-notices.repository';
 import { XRateLimitedError, type XRepliesPort } from '../src/x/x.port';
-import { readReplyBudget, recordReplyBudget } from './reply-budget';
+import { readReplyBudget, recordReplyBudget, takePost } from './reply-budget';
 
 export interface NoticeDeps {
   db: Db;
@@ -15,6 +15,8 @@ export interface NoticeDeps {
   log: Logger;
   publicBaseUrl: string;
   claimSeconds: number;
+  /** False while X's gate is closed: only notices already on X cover anything. */
+  canPost?: boolean;
 }
 
 /** What covering did: replies now `aggregated`, and X's reset if it said wait. */
@@ -39,7 +41,7 @@ export async function coverNoticesOverBudget(d: NoticeDeps): Promise<CoverResult
   // (its page is live), at no cost to the budget.
   const recent = await recentNotices(d.db, load.notices.map((n) => n.productId), NOTICE_HORIZON_MS);
   for (const [productId, noticeId] of recent) result.covered += (await coverByNotice(d.db, noticeId, productId, d.claimSeconds)).length;
-  const rest = load.notices.filter((n) => !recent.has(n.productId));
+  const rest = d.canPost === false ? [] : load.notices.filter((n) => !recent.has(n.productId));
   const products = productsToCover(load.ahead, rest, postsWithin(budget, Date.now()));
   for (const productId of products) {
     try {
@@ -70,6 +72,9 @@ async function postNotice(d: NoticeDeps, productId: string): Promise<{ covered: 
     const counts = await productCounts(tx, productId);
     if (!counts) return undefined;
     const text = renderPublicNotice(counts, productPageUrl(d.publicBaseUrl, productId));
+    // A public notice may use the window's reserve: it tells a product's whole crowd at once.
+    const turn = await takePost(d.redis, d.prefix, false);
+    if (!turn.ok) throw new XRateLimitedError(turn.resetAt, 'no post of the X window left');
     // X is asked inside the transaction: a failure rolls the notice row back and covers nothing.
     const posted = await d.x.postNotice(text);
     if (posted.rateLimit) await recordReplyBudget(d.redis, d.prefix, posted.rateLimit);

@@ -6,10 +6,10 @@ import { repliesJobSchema } from '../src/queue/payloads';
 import {
   claimReplies, failPendingReplies, finishReplies, releaseReplyClaims, type ClaimedReply, type ReplyOutcome,
 } from '../src/replies/replies.repository';
-import { REPLY_TIER } from '../src/replies/templates';
+import { REPLY_PRIORITY, REPLY_TIER } from '../src/replies/templates';
 import { XRateLimitedError, XRefusedError, type XRepliesPort } from '../src/x/x.port';
 import { coverNoticesOverBudget } from './public-notices';
-import { readReplyBudget, recordReplyBudget } from './reply-budget';
+import { readReplyBudget, recordReplyBudget, takePost } from './reply-budget';
 import { X_POSTS_PER_WINDOW } from '../src/replies/public-notices';
 
 export interface RepliesDeps {
@@ -62,8 +62,10 @@ interface PostingRun {
   outcomes: ReplyOutcome[];
   /** Claimed but not posted: X said wait first (or an unknown error stopped the batch). */
   notPosted: string[];
-  /** X's window reset, when it said wait (429 or remaining 0). */
+  /** X's window reset, when it said wait (429 or remaining 0), or when this batch's share of the window is spent. */
   resetAt?: number;
+  /** The window is spent for everyone (close the gate), not only down to the reserve this batch may not use. */
+  windowSpent?: boolean;
   /** The first error whose result is unknown (a timeout, X down): the job is retried. */
   error?: Error;
 }
@@ -120,6 +122,10 @@ export function repliesProcessor(d: RepliesDeps) {
         return { id: reply.id, status: 'posted', xReplyId: existing };
       }
     }
+    // The window's last posts are kept for what a buyer must act on (and public notices).
+    const keepReserve = REPLY_PRIORITY[reply.kind] > REPLY_TIER.actionNeeded;
+    const turn = await takePost(d.redis, d.prefix, keepReserve);
+    if (!turn.ok) throw new NoPostLeft(turn.resetAt, !keepReserve);
     try {
       const posted = await d.x.postReply(reply.in_reply_to_tweet_id, reply.text);
       d.onOutcome?.('posted');
@@ -152,10 +158,16 @@ export function repliesProcessor(d: RepliesDeps) {
           if (err instanceof WindowSpent) {
             run.outcomes.push({ id: err.replyId, status: 'posted', xReplyId: err.xReplyId });
             run.resetAt = Math.max(run.resetAt ?? 0, err.resetAt);
+            run.windowSpent = true;
+          } else if (err instanceof NoPostLeft) {
+            run.notPosted.push(reply.id);
+            run.resetAt = Math.max(run.resetAt ?? 0, err.resetAt);
+            run.windowSpent ||= err.windowSpent;
           } else if (err instanceof XRateLimitedError) {
             d.onOutcome?.('rate_limited');
             run.notPosted.push(reply.id);
             run.resetAt = Math.max(run.resetAt ?? 0, err.resetAt);
+            run.windowSpent = true;
           } else {
             // The result is unknown (a timeout may have posted it): the claim stays, so the
             // retry looks on X before posting again.
@@ -175,16 +187,17 @@ export function repliesProcessor(d: RepliesDeps) {
     const parsed = repliesJobSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError('malformed replies payload');
     const until = await gateUntil();
-    if (until > Date.now()) return waitFor(job, token, until);
-
-    const replyIds = [...new Set(parsed.data.replyIds)];
     const log = d.log.child({ job_id: job.id });
     if (await noticeCheckDue(job)) {
       // If X's budget cannot post every notice waiting soon, public notices cover them before
-      // this batch spends more of it (one post tells a product's whole crowd).
-      const cover = await coverNoticesOverBudget({ ...d, log, claimSeconds: CLAIM_S });
+      // this batch spends more of it (one post tells a product's whole crowd). With the gate
+      // closed, notices are still covered by a product's notice already on X (no post needed).
+      const cover = await coverNoticesOverBudget({ ...d, log, claimSeconds: CLAIM_S, canPost: until <= Date.now() });
       if (cover.resetAt !== undefined) return waitFor(job, token, await closeGate(cover.resetAt));
     }
+    if (until > Date.now()) return waitFor(job, token, until);
+
+    const replyIds = [...new Set(parsed.data.replyIds)];
     const { claimed, others } = await claimReplies(d.db, replyIds, CLAIM_S);
     if (!claimed.length && !others.length) throw new UnrecoverableError(`replies not found: ${replyIds.join(', ')}`.slice(0, 500));
     if (claimed.length + others.length < replyIds.length) log.warn({ replies: replyIds.length, found: claimed.length + others.length }, 'some replies of the batch do not exist; skipped');
@@ -198,7 +211,7 @@ export function repliesProcessor(d: RepliesDeps) {
       alreadyFinished: others.length - heldElsewhere,
     };
     if (run.resetAt !== undefined) {
-      const reset = await closeGate(run.resetAt);
+      const reset = run.windowSpent ? await closeGate(run.resetAt) : run.resetAt + 500;
       log.warn({ reset_at: new Date(run.resetAt).toISOString(), waiting: run.notPosted.length }, 'X said wait (429 or window spent); replies wait for the reset');
       if (!run.notPosted.length && !heldElsewhere) return result;
       // Not posted: given back, so the run after the reset posts them straight away.
@@ -219,6 +232,13 @@ export function repliesProcessor(d: RepliesDeps) {
 class WindowSpent extends Error {
   constructor(readonly replyId: string, readonly xReplyId: string, readonly resetAt: number) {
     super('X reply window spent');
+  }
+}
+
+/** No post of X's window is left for this reply (counted across workers before calling X). */
+class NoPostLeft extends Error {
+  constructor(readonly resetAt: number, readonly windowSpent: boolean) {
+    super('no post of the X window left');
   }
 }
 
