@@ -3,7 +3,7 @@ import { withTransaction, type Db } from '../src/db/pool';
 import { newId } from '../src/ids';
 import type { Logger } from '../src/logger';
 import { NOTICE_HORIZON_MS, postsWithin, productPageUrl, productsToCover, renderPublicNotice } from '../src/replies/public-notices';
-import { coverByNotice, noticeLoad, productCounts, recentNotices, recordNoticePosted, takePendingNotice } from '../src/replies/public-notices.repository';
+import { coverByNotice, discardPendingNotice, noticeLoad, productCounts, recentNotices, recordNoticePosted, takePendingNotice } from '../src/replies/public-notices.repository';
 import { XRateLimitedError, type XRepliesPort } from '../src/x/x.port';
 import { readReplyBudget, recordReplyBudget, takePost } from './reply-budget';
 
@@ -48,7 +48,7 @@ export async function coverNoticesOverBudget(d: NoticeDeps): Promise<CoverResult
       const posted = await postNotice(d, productId);
       if (posted === undefined) continue;
       result.covered += posted.covered;
-      result.notices += 1;
+      if (!posted.reused) result.notices += 1;
       // The notice spent the window: nothing more is asked of X before the reset.
       if (posted.spentUntil !== undefined) {
         result.resetAt = posted.spentUntil;
@@ -65,10 +65,16 @@ export async function coverNoticesOverBudget(d: NoticeDeps): Promise<CoverResult
 }
 
 /** One product's notice: undefined when another attempt is posting it right now. */
-async function postNotice(d: NoticeDeps, productId: string): Promise<{ covered: number; spentUntil?: number } | undefined> {
+async function postNotice(d: NoticeDeps, productId: string): Promise<{ covered: number; reused: boolean; spentUntil?: number } | undefined> {
   return withTransaction(d.db, async (tx) => {
     const notice = await takePendingNotice(tx, newId('ntc'), productId);
     if (!notice) return undefined;
+    // Another worker may have posted the product's notice while this one waited for its row.
+    const posted = (await recentNotices(tx, [productId], NOTICE_HORIZON_MS)).get(productId);
+    if (posted) {
+      await discardPendingNotice(tx, notice.id);
+      return { covered: (await coverByNotice(tx, posted, productId, d.claimSeconds)).length, reused: true };
+    }
     const counts = await productCounts(tx, productId);
     if (!counts) return undefined;
     const text = renderPublicNotice(counts, productPageUrl(d.publicBaseUrl, productId));
@@ -76,11 +82,11 @@ async function postNotice(d: NoticeDeps, productId: string): Promise<{ covered: 
     const turn = await takePost(d.redis, d.prefix, false);
     if (!turn.ok) throw new XRateLimitedError(turn.resetAt, 'no post of the X window left');
     // X is asked inside the transaction: a failure rolls the notice row back and covers nothing.
-    const posted = await d.x.postNotice(text);
-    if (posted.rateLimit) await recordReplyBudget(d.redis, d.prefix, posted.rateLimit);
-    const covered = await recordNoticePosted(tx, { id: notice.id, productId, text, xPostId: posted.id }, d.claimSeconds);
-    d.log.info({ product_id: productId, notice_id: notice.id, x_post_id: posted.id, covered: covered.length }, 'public notice posted');
-    const spent = posted.rateLimit && posted.rateLimit.remaining <= 0;
-    return { covered: covered.length, ...(spent ? { spentUntil: posted.rateLimit!.resetAt } : {}) };
+    const onX = await d.x.postNotice(text);
+    if (onX.rateLimit) await recordReplyBudget(d.redis, d.prefix, onX.rateLimit);
+    const covered = await recordNoticePosted(tx, { id: notice.id, productId, text, xPostId: onX.id }, d.claimSeconds);
+    d.log.info({ product_id: productId, notice_id: notice.id, x_post_id: onX.id, covered: covered.length }, 'public notice posted');
+    const spent = onX.rateLimit && onX.rateLimit.remaining <= 0;
+    return { covered: covered.length, reused: false, ...(spent ? { spentUntil: onX.rateLimit!.resetAt } : {}) };
   });
 }

@@ -3,7 +3,10 @@ import { NOTICE_KINDS } from './templates';
 
 /** What waits for X's budget: replies ahead of the notices, and the notices per product. */
 export interface NoticeLoad {
-  /** Pending replies of every kind a public notice cannot cover (they go first anyway). */
+  /**
+   * Replies that go before the notices: pending ones of every kind a public notice cannot cover,
+   * plus one per order still being charged (its receipt or decline is on its way).
+   */
   ahead: number;
   /** Pending notices per product, not held by an attempt in flight. */
   notices: Array<{ productId: string; pending: number }>;
@@ -20,7 +23,8 @@ const COVER = `UPDATE replies r SET status = 'aggregated', public_notice_id = $3
 /** One statement, on the partial index of pending replies. */
 export async function noticeLoad(db: Queryable, claimSeconds: number): Promise<NoticeLoad> {
   const { rows } = await db.query<{ ahead: string; notices: Array<{ product_id: string; pending: number }> | null }>(
-    `SELECT (SELECT count(*) FROM replies WHERE status = 'pending' AND kind <> ALL($1::text[])) AS ahead,
+    `SELECT (SELECT count(*) FROM replies WHERE status = 'pending' AND kind <> ALL($1::text[]))
+         + (SELECT count(*) FROM orders WHERE status IN ('reserved', 'charging')) AS ahead,
        (SELECT json_agg(json_build_object('product_id', product_id, 'pending', n)) FROM (
           SELECT o.product_id, count(*)::int AS n FROM replies r JOIN orders o ON o.id = r.order_id
           WHERE r.status = 'pending' AND r.kind = ANY($1::text[]) AND ${inFlight}
@@ -93,6 +97,11 @@ export async function coverByNotice(db: Queryable, noticeId: string, productId: 
     [productId, claimSeconds, noticeId, NOTICE_KINDS],
   );
   return rows.map((r) => r.id);
+}
+
+/** A pending notice row this attempt will not post after all (the product's notice is on X already). */
+export async function discardPendingNotice(tx: Queryable, id: string): Promise<void> {
+  await tx.query(`DELETE FROM public_notices WHERE id = $1 AND status = 'pending'`, [id]);
 }
 
 /**
