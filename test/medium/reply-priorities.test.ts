@@ -1,6 +1,6 @@
 import { Worker } from 'bullmq';
 import { startMoneyKit, type MoneyKit } from './kit';
-import { replyBatchInputs } from '../../src/queue/followups';
+import { replyBatchInputs, replyBatches } from '../../src/queue/followups';
 import { addJobs, repliesBatchJob } from '../../src/queue/registry';
 import { createRedis } from '../../src/redis';
 import { REPLY_PRIORITY, type ReplyKind } from '../../src/replies/templates';
@@ -81,3 +81,37 @@ function repliedTo(post: Record<string, unknown>): string {
   const refs = (post.referenced_tweets ?? []) as Array<{ type: string; id: string }>;
   return refs.find((r) => r.type === 'replied_to')?.id ?? '';
 }
+
+it('receipts leave the last posts of a window to replies a buyer must act on; nobody meets a 429', async () => {
+  kit.x.configure({ rate_limits: { tweets_post: { limit: 20, windowMs: 15 * 60_000 } }, reset_rate_limits: true });
+  const prefix = kit.rt.config.QUEUE_PREFIX;
+  await kit.rt.redis.del(`${prefix}:x:replies:budget`, `${prefix}:x:replies:until`);
+  await kit.product('BuyKeepMug', { inventory: 10 });
+  const paidPosts: string[] = [];
+  for (const name of ['keep_a', 'keep_b', 'keep_c', 'keep_d']) paidPosts.push(await kit.post(await kit.buyer(name), '@shop #BuyKeepMug'));
+  const newcomerPost = await kit.post(kit.x.createUser({ username: 'keep_new' }), '@shop #BuyKeepMug');
+  await kit.runQueue('tweets');
+  await kit.runQueue('charges');
+  for (const job of await kit.rt.queues.replies.getJobs(['waiting', 'prioritized'])) await job.remove();
+  const { rows } = await kit.rt.db.query<{ id: string; kind: ReplyKind; in_reply_to_tweet_id: string }>(
+    `SELECT id, kind, in_reply_to_tweet_id FROM replies WHERE status = 'pending' AND in_reply_to_tweet_id = ANY($1)`, [[...paidPosts, newcomerPost]]);
+  const idOf = (post: string) => rows.find((r) => r.in_reply_to_tweet_id === post)!;
+  const jobOf = (posts: string[]) => {
+    const [spec] = replyBatches(posts.map((p) => ({ replyId: idOf(p).id, replyKind: idOf(p).kind })), 50);
+    return { id: spec!.opts.jobId, name: spec!.name, data: spec!.data, priority: spec!.opts.priority };
+  };
+
+  // Sixteen posts of the twenty are spent elsewhere; the first receipt tells the workers what is left (3).
+  for (let i = 0; i < 16; i++) await kit.rt.xReplies.postNotice(`Spent elsewhere ${i}`);
+  expect((await kit.runJob('replies', jobOf([paidPosts[0]!]))).result).toMatchObject({ posted: 1 });
+  // The other receipts may take all but the last post of the window (20 / 20 = 1 kept): two go out, one waits.
+  const receipts = await kit.runJob('replies', jobOf(paidPosts.slice(1)));
+  expect(receipts.delayedUntil).toBeGreaterThan(Date.now() + 10 * 60_000);
+  expect(paidPosts.filter((p) => kit.repliesOn(p).length === 1)).toHaveLength(3);
+  // The signup link takes the post kept for it.
+  expect((await kit.runJob('replies', jobOf([newcomerPost]))).result).toMatchObject({ posted: 1 });
+  expect(kit.repliesOn(newcomerPost)).toEqual([expect.objectContaining({ text: expect.stringMatching(/^Almost there!/) })]);
+  // Four calls to X, four posts: no call was refused with a 429.
+  expect(kit.replyCalls.filter((id) => [...paidPosts, newcomerPost].includes(id))).toHaveLength(4);
+  kit.x.configure({ rate_limits: { tweets_post: null } });
+}, 60_000);
