@@ -107,7 +107,8 @@ const DRIVES: Record<Exclude<Scenario, 'baseline'>, Drive> = {
   async 'real-limits'(s, a, begin) {
     const posts = a.posts ?? 2000;
     const observe = a.duration ?? 60;
-    const shop = await setupShop(s, { buyers: a.buyers ?? 300, inventory: a.inventory ?? 500 });
+    // 20 of the posters have no card yet: their signup links are the replies a buyer must act on.
+    const shop = await setupShop(s, { buyers: a.buyers ?? 300, inventory: a.inventory ?? 500, unlinked: 20 });
     // Linking buyers spent Stripe calls without a budget; from here on Stripe allows its live 100 ops/s.
     await stripeConfig(s, 100);
     const poster = new Poster(s, shop);
