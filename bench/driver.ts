@@ -18,10 +18,12 @@ async function must<T>(what: string, p: Promise<{ status: number; body: T }>, st
   return r.body;
 }
 
-export interface Shop { hashtag: string; productId: string; buyers: string[] }
+/** `newcomers`: X users without a card, who make the first posts (one each). */
+export interface Shop { hashtag: string; productId: string; buyers: string[]; newcomers: string[] }
 
 /** A merchant, one product and `buyers` X users linked to test cards; resolves once ingest has the rule. */
-export async function setupShop(s: BenchStack, opts: { buyers: number; inventory: number | null; hashtag?: string }): Promise<Shop> {
+/** `unlinked`: X users without a card who post first, once each (each gets a signup link: a reply they must act on). */
+export async function setupShop(s: BenchStack, opts: { buyers: number; inventory: number | null; hashtag?: string; unlinked?: number }): Promise<Shop> {
   const hashtag = opts.hashtag ?? 'BuyBenchMug';
   const m = await must<{ api_key: string }>('merchant', call(`${s.apiUrl}/v1/merchants`, { token: ADMIN, body: { name: 'Bench Mugs' } }));
   const p = await must<{ id: string }>('product', call(`${s.apiUrl}/v1/products`, {
@@ -31,10 +33,15 @@ export async function setupShop(s: BenchStack, opts: { buyers: number; inventory
   const run = async (i: number) => {
     const username = `b${s.id.slice(-6)}${i}`.slice(0, 15);
     const u = await must<{ id: string }>('x user', call(`${s.emu.xUrl}/_emulator/users`, { body: { username } }));
-    await must('link buyer', call(`${s.apiUrl}/v1/sandbox/buyers`, { token: ADMIN, body: { x_user_id: u.id, x_username: username, payment_method: 'pm_card_visa' } }));
+    await must('link buyer', call(`${s.apiUrl}/v1/sandbox/buyers`, { token: ADMIN, body: { x_user_id: u.id, x_username: username, payment_method: 'pm_card_visa', email: `${username}@example.com` } }));
     buyers.push(u.id);
   };
   for (let i = 0; i < opts.buyers; i += 16) await Promise.all(Array.from({ length: Math.min(16, opts.buyers - i) }, (_, k) => run(i + k)));
+  const newcomers: string[] = [];
+  for (let i = 0; i < (opts.unlinked ?? 0); i++) {
+    const u = await must<{ id: string }>('x user', call(`${s.emu.xUrl}/_emulator/users`, { body: { username: `n${s.id.slice(-6)}${i}`.slice(0, 15) } }));
+    newcomers.push(u.id);
+  }
   const until = Date.now() + 30_000;
   for (;;) {
     const rules = await call<{ data?: Array<{ value: string }> }>(`${s.emu.xUrl}/_emulator/rules`);
@@ -42,7 +49,7 @@ export async function setupShop(s: BenchStack, opts: { buyers: number; inventory
     if (Date.now() > until) throw new Error(`no stream rule for #${hashtag} after 30 s`);
     await sleep(100);
   }
-  return { hashtag, productId: p.id, buyers };
+  return { hashtag, productId: p.id, buyers, newcomers };
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -57,7 +64,9 @@ export class Poster {
   /** Injects n posts (one bulk call); authors rotate over the linked buyers. */
   async post(n: number): Promise<void> {
     if (n <= 0) return;
-    const tweets = Array.from({ length: n }, () => ({ author_id: this.shop.buyers[this.next++ % this.shop.buyers.length], text: `@shop #${this.shop.hashtag}` }));
+    const first = this.shop.newcomers.length;
+    const authorOf = (i: number) => (i < first ? this.shop.newcomers[i] : this.shop.buyers[(i - first) % this.shop.buyers.length]);
+    const tweets = Array.from({ length: n }, () => ({ author_id: authorOf(this.next++), text: `@shop #${this.shop.hashtag}` }));
     const r = await call<{ data: unknown[] }>(`${this.s.emu.xUrl}/_emulator/tweets/bulk`, { body: { tweets } });
     if (r.status !== 201) throw new Error(`bulk post: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
     if (!this.firstAt) this.firstAt = Date.now();

@@ -84,8 +84,9 @@ async function main(): Promise<void> {
       let repliesTotal = 0;
       for (const p of x.tweets({ source: 'api', author_id: shop.id })) {
         repliesTotal++;
-        const to = (p.referenced_tweets as Array<{ type: string; id: string }> | undefined)?.find((r) => r.type === 'replied_to')?.id ?? '(none)';
-        replies[to] = (replies[to] ?? 0) + 1;
+        const to = (p.referenced_tweets as Array<{ type: string; id: string }> | undefined)?.find((r) => r.type === 'replied_to')?.id;
+        // A post in reply to nobody is a public notice (several per sale may be right): not a reply twice.
+        if (to) replies[to] = (replies[to] ?? 0) + 1;
       }
       return send({ intents_total: intents, succeeded, replies_total: repliesTotal, replies, statuses, intents_per_second: intentsPerSecond });
     }

@@ -46,7 +46,9 @@ export async function checkInvariants(db: pg.Pool, emu: EmulatorSummary, sent: n
   const outcomes: Check = { ok: p.posts === sent && p.without === 0 && p.unsettled === 0, posts_sent: sent, posts_recorded: p.posts, without_outcome: p.without, orders_not_settled: p.unsettled };
 
   const r = await one<{ posted: number; pending: number; failed: number; rows: number; orders: number }>(`SELECT
-      count(*) FILTER (WHERE status = 'posted')::int AS posted, count(*) FILTER (WHERE status = 'pending')::int AS pending,
+      -- A public sold-out notice is a post of the shop's too (it covers the replies marked aggregated).
+      (count(*) FILTER (WHERE status = 'posted') + (SELECT count(*) FROM public_notices WHERE status = 'posted'))::int AS posted,
+      count(*) FILTER (WHERE status = 'pending')::int AS pending,
       count(*) FILTER (WHERE status IN ('failed', 'refused'))::int AS failed, count(*)::int AS rows,
       (SELECT count(*)::int FROM orders) AS orders FROM replies`);
   const twice = Object.values(emu.replies).filter((n) => n > 1).length;

@@ -107,7 +107,8 @@ const DRIVES: Record<Exclude<Scenario, 'baseline'>, Drive> = {
   async 'real-limits'(s, a, begin) {
     const posts = a.posts ?? 2000;
     const observe = a.duration ?? 60;
-    const shop = await setupShop(s, { buyers: a.buyers ?? 300, inventory: a.inventory ?? 500 });
+    // 20 of the posters have no card yet: their signup links are the replies a buyer must act on.
+    const shop = await setupShop(s, { buyers: a.buyers ?? 300, inventory: a.inventory ?? 500, unlinked: 20 });
     // Linking buyers spent Stripe calls without a budget; from here on Stripe allows its live 100 ops/s.
     await stripeConfig(s, 100);
     const poster = new Poster(s, shop);
@@ -123,6 +124,7 @@ const DRIVES: Record<Exclude<Scenario, 'baseline'>, Drive> = {
     const perSecond = Object.values(st.intents_per_second);
     // X: 100 replies per 15 min per user (the shop) and 10,000 per 24 h per app.
     const windows = Math.ceil(pending / 100);
+    const told = await everyBuyerTold(s.db);
     return {
       sent: poster.sent,
       repliesMayLag: true,
@@ -131,7 +133,7 @@ const DRIVES: Record<Exclude<Scenario, 'baseline'>, Drive> = {
         observed_s: observe, orders_settled_within_observation: settled,
         stripe: { ops_per_second_limit: 100, max_intent_creates_in_one_second: Math.max(0, ...perSecond), http_429: count('stripe', / 429$/) },
         x: { replies_limit: '100 per 15 min per user; 10,000 per 24 h per app', reply_posts_201: count('x', /^POST \/2\/tweets 201$/), reply_posts_429: count('x', /^POST \/2\/tweets 429$/) },
-        replies_by_kind_status: rows, replies_pending: pending,
+        replies_by_kind_status: rows, replies_pending: pending, told,
         projected_reply_drain_s: windows * 900, projected_reply_drain_h: round((windows * 900) / 3600, 2),
       },
     };
@@ -183,6 +185,45 @@ async function runPipeline(a: Args, baselineJobs: number): Promise<Record<string
   }
 }
 
+/**
+ * Issue 13: when each buyer was first told, through any channel: a reply posted, a public notice
+ * covering their reply (its time: when it covered it), or Stripe's receipt email (sent when the
+ * charge succeeded, to the email on the order). From the sell-out (the first product.sold_out).
+ */
+async function everyBuyerTold(db: BenchStack['db']) {
+  const { rows } = await db.query(
+    `WITH first_post AS (SELECT min(created_at) AS at FROM orders),
+     sold_out AS (SELECT min(created_at) AS at FROM order_events WHERE type = 'product.sold_out'),
+     told AS (
+       SELECT o.id, LEAST(
+         (SELECT min(r.posted_at) FROM replies r WHERE r.order_id = o.id AND r.status IN ('posted', 'aggregated')),
+         CASE WHEN o.receipt_email IS NOT NULL THEN o.paid_at END) AS at
+       FROM orders o),
+     actionable AS (
+       SELECT count(*) FILTER (WHERE status = 'pending')::int AS pending, count(*)::int AS total, max(posted_at) AS last
+       FROM replies WHERE kind IN ('signup', 'confirm_request', 'action_required', 'address_needed', 'declined', 'spending_limit'))
+     SELECT (SELECT count(*)::int FROM told) AS orders,
+       (SELECT count(*)::int FROM told WHERE at IS NULL) AS untold,
+       extract(epoch FROM (SELECT max(at) FROM told) - (SELECT at FROM sold_out))::float AS all_told_after_sellout_s,
+       extract(epoch FROM (SELECT max(at) FROM told) - (SELECT at FROM first_post))::float AS all_told_after_first_post_s,
+       (SELECT count(*)::int FROM replies WHERE status = 'aggregated') AS replies_aggregated,
+       (SELECT count(*)::int FROM public_notices WHERE status = 'posted') AS public_notices,
+       (SELECT count(*)::int FROM orders WHERE receipt_email IS NOT NULL AND paid_at IS NOT NULL) AS stripe_receipt_emails,
+       (SELECT total FROM actionable) AS actionable_replies,
+       (SELECT pending FROM actionable) AS actionable_pending,
+       extract(epoch FROM (SELECT last FROM actionable) - (SELECT at FROM first_post))::float AS all_actionable_posted_after_first_post_s`,
+  );
+  const r = rows[0] as Record<string, number | null>;
+  const s = (v: number | null | undefined) => (v === null || v === undefined ? null : round(Number(v), 2));
+  return {
+    orders: r.orders, untold: r.untold,
+    all_told_after_sellout_s: r.untold ? null : s(r.all_told_after_sellout_s), all_told_after_first_post_s: r.untold ? null : s(r.all_told_after_first_post_s),
+    replies_aggregated: r.replies_aggregated, public_notices: r.public_notices, stripe_receipt_emails: r.stripe_receipt_emails,
+    actionable_replies: r.actionable_replies, actionable_pending: r.actionable_pending,
+    all_actionable_posted_after_first_post_s: r.actionable_pending ? null : s(r.all_actionable_posted_after_first_post_s),
+  };
+}
+
 function targets(scenario: Scenario, r: Record<string, unknown>): Record<string, { target: string; value: unknown; met: boolean }> {
   const t: Record<string, { target: string; value: unknown; met: boolean }> = {};
   const rss = (r.peak_rss_mb ?? {}) as Record<string, number>;
@@ -201,6 +242,14 @@ function targets(scenario: Scenario, r: Record<string, unknown>): Record<string,
     t.oversold = { target: '0 oversold', value: inv.paid_within_inventory?.oversold, met: inv.paid_within_inventory?.oversold === 0 };
     t.fairness = { target: 'fairness ≥ 0.99', value: r.fairness, met: Number(r.fairness) >= 0.99 };
     t.double_charges = { target: '0 double charges', value: inv.succeeded_intents_equal_paid_orders?.double_charges, met: inv.succeeded_intents_equal_paid_orders?.double_charges === 0 };
+  }
+  if (scenario === 'real-limits') {
+    const told = r.told as { untold: number; all_told_after_sellout_s: number | null };
+    const x = r.x as { reply_posts_429: number };
+    const stripe = r.stripe as { http_429: number };
+    t.every_buyer_told = { target: 'every buyer told ≤ 60 s after the sell-out', value: told.all_told_after_sellout_s, met: told.untold === 0 && (told.all_told_after_sellout_s ?? Infinity) <= 60 };
+    t.x_429 = { target: 'X 429s ≤ 1 (the one that reveals the window)', value: x.reply_posts_429, met: x.reply_posts_429 <= 1 };
+    t.stripe_429 = { target: '0 Stripe 429s', value: stripe.http_429, met: stripe.http_429 === 0 };
   }
   if (scenario === 'redis-loss') {
     const loss = r.redis_loss as { lost: number; doubled: number; settled_after_redis_returned_s: number | null };

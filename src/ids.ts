@@ -14,7 +14,7 @@ export function randomBase62(length: number): string {
   return out;
 }
 
-export type IdPrefix = 'mer' | 'key' | 'prod' | 'var' | 'ord' | 'buy' | 'rep' | 'tok' | 're' | 'blk';
+export type IdPrefix = 'mer' | 'key' | 'prod' | 'var' | 'ord' | 'buy' | 'rep' | 'tok' | 're' | 'blk' | 'ntc';
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${randomBase62(20)}`;

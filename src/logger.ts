@@ -24,6 +24,8 @@ export const REDACT_PATHS = [
   'shipping',
   '*.shipping',
   '*.*.shipping',
+  // So are their emails (Stripe sends receipts there).
+  'email', '*.email', 'receipt_email', '*.receipt_email', '*.receiptEmail',
   'config.ADMIN_TOKEN',
   'config.SIGNING_SECRET',
   'config.METRICS_TOKEN',

@@ -58,7 +58,7 @@ async function buildProcessors(rt: Runtime, hooks: WorkerHooks): Promise<Record<
       // bursts can fall in one of Stripe's seconds (seen as 429s once a backlog resumed at once).
       budget: createRateBudget(rt.redis, `${config.QUEUE_PREFIX}:stripe-budget`, stripeLimiter(config.STRIPE_OPS_PER_SECOND)),
     }),
-    replies: repliesProcessor({ db: rt.db, redis: rt.redis, x: rt.xReplies, prefix: config.QUEUE_PREFIX, log: log.child({ queue: 'replies' }), onOutcome: hooks.onReplyOutcome, onRateLimit: hooks.onReplyRateLimit }),
+    replies: repliesProcessor({ db: rt.db, redis: rt.redis, x: rt.xReplies, prefix: config.QUEUE_PREFIX, log: log.child({ queue: 'replies' }), publicBaseUrl: config.PUBLIC_BASE_URL, onOutcome: hooks.onReplyOutcome, onRateLimit: hooks.onReplyRateLimit }),
     stripeEvents: stripeEventsProcessor({ db: rt.db, charging: rt.charging, buyers: rt.buyers, payments: rt.payments, queues: rt.queues, log: log.child({ queue: 'stripe-events' }), waitlist: rt.waitlist }),
   };
 }

@@ -49,7 +49,7 @@ export function stripeEventsProcessor(deps: StripeEventsDeps) {
         return orderPaid(meaning.orderId, meaning.paymentIntentId);
       case 'card_saved': {
         const { followups } = await deps.buyers.completeSetup({
-          customer: meaning.customerId, setupIntentId: meaning.setupIntentId, xUserId: meaning.xUserId, xUsername: meaning.xUsername,
+          customer: meaning.customerId, setupIntentId: meaning.setupIntentId, xUserId: meaning.xUserId, xUsername: meaning.xUsername, email: meaning.email,
         });
         deps.onSetupLinked?.(meaning.xUserId);
         return followups;

@@ -15,6 +15,8 @@ export interface Buyer {
   always_confirm: boolean;
   /** The buyer's shipping address (also on their Stripe customer); null until given. */
   shipping: ShippingAddress | null;
+  /** The email Checkout collected (Stripe sends receipts there); never logged nor shown in public. */
+  email: string | null;
   linked_at: Date | null;
   created_at: Date;
 }
@@ -69,4 +71,8 @@ export async function setAlwaysConfirm(db: Queryable, buyerId: string, on: boole
 
 export async function setShipping(db: Queryable, buyerId: string, address: ShippingAddress): Promise<void> {
   await db.query('UPDATE buyers SET shipping = $2, updated_at = clock_timestamp() WHERE id = $1', [buyerId, JSON.stringify(address)]);
+}
+
+export async function setEmail(db: Queryable, buyerId: string, email: string): Promise<void> {
+  await db.query('UPDATE buyers SET email = $2, updated_at = clock_timestamp() WHERE id = $1', [buyerId, email]);
 }

@@ -42,14 +42,17 @@ export function createBuyersService(d: BuyersDeps) {
     customerFor,
     link,
     /** Sandbox: a linked buyer with a test card, without the browser. */
-    async linkTestCard(xUserId: string, xUsername: string | null, paymentMethod: string) {
-      const { customerId } = await customerFor(xUserId, xUsername);
+    async linkTestCard(xUserId: string, xUsername: string | null, paymentMethod: string, email?: string) {
+      const { buyer, customerId } = await customerFor(xUserId, xUsername);
+      if (email) await repo.setEmail(d.db, buyer.id, email);
       const card = await d.payments.attachPaymentMethod(customerId, paymentMethod);
       return link(xUserId, xUsername, customerId, card);
     },
     /** A setup-mode Checkout finished (webhook): the card it saved becomes the buyer's. */
-    async completeSetup(session: { customer: string; setupIntentId: string; xUserId: string; xUsername: string | null }) {
+    async completeSetup(session: { customer: string; setupIntentId: string; xUserId: string; xUsername: string | null; email?: string | null }) {
       const card = await d.payments.savedCardFromSetupIntent(session.setupIntentId);
+      // Stripe emails receipts there; stored before the waiting orders resume, never logged.
+      if (session.email) await repo.setEmail(d.db, (await repo.ensureBuyer(d.db, session.xUserId, session.xUsername)).id, session.email);
       return link(session.xUserId, session.xUsername, session.customer, card);
     },
     /**

@@ -131,6 +131,7 @@ export function createChargingService(d: ChargingDeps) {
     metadata: chargeMetadata(order),
     idempotencyKey: `${order.id}-charge`,
     shipping: order.shipping,
+    receiptEmail: order.receipt_email,
   });
 
   /** A charge that did not succeed, settled on its own order (declines and 3-D Secure are the rare case). */

@@ -20,7 +20,7 @@ export interface OrderRow {
   currency: string;
   status: OrderStatus;
   stock_held: boolean;
-  reply_status: 'none' | 'pending' | 'posted' | 'refused' | 'failed';
+  reply_status: 'none' | 'pending' | 'posted' | 'refused' | 'failed' | 'aggregated';
   failure_code: string | null;
   failure_message: string | null;
   payment_intent_id: string | null;

@@ -9,7 +9,7 @@ import { orderVariant } from '../variants/variants.schema';
 
 export { ORDER_STATUSES, type OrderStatus } from './lifecycle';
 
-export const REPLY_STATUSES = ['none', 'pending', 'posted', 'refused', 'failed'] as const;
+export const REPLY_STATUSES = ['none', 'pending', 'posted', 'refused', 'failed', 'aggregated'] as const;
 
 const unixTime = z.coerce.number().int('must be unix seconds').min(0, 'must be unix seconds').max(MAX_UNIX_SECONDS, 'must be at most 253402300799 (year 9999)');
 
@@ -37,7 +37,9 @@ export const order = z
     tweet_id: z.string().meta({ description: 'The post that made the order' }),
     buyer_x_user_id: z.string(),
     buyer_x_username: z.string().nullable().meta({ description: 'Handle when the post arrived (informational; the id is the identity)' }),
-    reply_status: z.enum(REPLY_STATUSES),
+    reply_status: z.enum(REPLY_STATUSES).meta({
+      description: 'The reply to the buyer on X: `aggregated` when a public notice of the shop covered it (sold-out and waitlist notices, when X\'s budget could not post them one by one)',
+    }),
     failure_code: z.string().nullable(),
     failure_message: z.string().nullable(),
     payment_intent: z.string().nullable(),

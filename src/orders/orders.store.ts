@@ -164,7 +164,11 @@ export async function placeOrder(
   return rows[0];
 }
 
-export type ChargeStart = OrderRow & { product_name: string; stripe_customer_id: string | null; payment_method_id: string | null };
+export type ChargeStart = OrderRow & {
+  product_name: string; stripe_customer_id: string | null; payment_method_id: string | null;
+  /** Where Stripe emails the receipt (the buyer's email from Checkout, fixed at the first attempt); null if none. */
+  receipt_email: string | null;
+};
 
 /**
  * `reserved` → `charging` for a batch, in one statement: every order still `reserved` or
@@ -182,6 +186,7 @@ export async function startCharges(db: Queryable, orderIds: string[]): Promise<C
          -- retries (Stripe refuses the same idempotency key with another address) and for the merchant.
          shipping = COALESCE(orders.shipping, (SELECT b.shipping FROM products p JOIN buyers b ON b.x_user_id = orders.buyer_x_user_id
                                                WHERE p.id = orders.product_id AND p.shipping = 'required')),
+         receipt_email = COALESCE(orders.receipt_email, (SELECT b.email FROM buyers b WHERE b.x_user_id = orders.buyer_x_user_id)),
          updated_at = CASE WHEN prev.status = 'reserved' THEN clock_timestamp() ELSE orders.updated_at END
        FROM prev WHERE orders.id = prev.id
        RETURNING orders.*, prev.status AS previous_status),

@@ -15,6 +15,8 @@ export interface ChargeRequest {
   idempotencyKey: string;
   /** Where the order ships (the order's snapshot); null when the product does not ship. */
   shipping: ShippingAddress | null;
+  /** Stripe emails its receipt here (the buyer's email from Checkout): proof at once, while the X reply waits for budget. */
+  receiptEmail: string | null;
   /** A destination charge: the merchant's connected account gets the amount less the platform's fee. Absent: the charge stays on the platform. */
   split?: ChargeSplit | null;
 }
@@ -99,7 +101,7 @@ export type RefundUpdate = RefundResult & { refundId: string | null };
  */
 export type PaymentEvent =
   | { kind: 'order_paid'; orderId: string; paymentIntentId: string }
-  | { kind: 'card_saved'; customerId: string; setupIntentId: string; xUserId: string; xUsername: string | null }
+  | { kind: 'card_saved'; customerId: string; setupIntentId: string; xUserId: string; xUsername: string | null; email: string | null }
   | { kind: 'charge_refunded'; paymentIntentId: string; amountRefunded: number }
   | { kind: 'refund_updated'; refund: RefundUpdate }
   /** A merchant's connected account changed (Connect); `created` orders the updates (Unix seconds). */

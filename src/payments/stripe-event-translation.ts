@@ -33,6 +33,13 @@ export function refundResultOf(refund: Pick<Stripe.Refund, 'id' | 'amount' | 'st
   return { id: refund.id, amount: refund.amount, status, failureReason: status === 'failed' ? (refund.failure_reason ?? refund.status ?? 'failed') : null };
 }
 
+/** The email the buyer gave Checkout (customer_details.email), if it looks like one. */
+function collectedEmail(session: Record<string, unknown>): string | null {
+  const details = session.customer_details as { email?: unknown } | null | undefined;
+  const email = typeof details?.email === 'string' ? details.email.trim() : '';
+  return email && email.length <= 254 && /^[^\s@]+@[^\s@]+$/.test(email) ? email : null;
+}
+
 /** A payment-mode session paid an order (3-D Secure checkout); a setup-mode one saved a buyer's card. */
 const checkoutCompleted: Translate = (event) => {
   const session = event.object;
@@ -49,7 +56,7 @@ const checkoutCompleted: Translate = (event) => {
     if (!metadata.x_user_id) return malformed(event, 'metadata.x_user_id missing');
     if (!setupIntentId) return malformed(event, 'setup_intent missing');
     if (!customerId) return malformed(event, 'customer missing');
-    return { kind: 'card_saved', customerId, setupIntentId, xUserId: metadata.x_user_id, xUsername: metadata.x_username ?? null };
+    return { kind: 'card_saved', customerId, setupIntentId, xUserId: metadata.x_user_id, xUsername: metadata.x_username ?? null, email: collectedEmail(session) };
   }
   return malformed(event, `checkout mode ${typeof session.mode === 'string' ? session.mode : 'missing'} is not one the service opens`);
 };

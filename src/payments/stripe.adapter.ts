@@ -79,6 +79,7 @@ export function createStripeAdapter(o: StripeAdapterOptions): PaymentsPort {
             ...(req.split
               ? { transfer_data: { destination: req.split.destination }, application_fee_amount: req.split.applicationFee, expand: ['latest_charge'] }
               : {}),
+            ...(req.receiptEmail ? { receipt_email: req.receiptEmail } : {}),
           },
           { idempotencyKey: req.idempotencyKey },
         );

@@ -10,7 +10,7 @@ export interface ReplyRow {
   /** What the reply is about when a kind can happen more than once per post (a refund's id); else null. */
   subject_key: string | null;
   text: string;
-  status: 'pending' | 'posted' | 'refused' | 'failed';
+  status: 'pending' | 'posted' | 'refused' | 'failed' | 'aggregated';
   x_reply_id: string | null;
   error: string | null;
   created_at: Date;

@@ -13,22 +13,37 @@ export type ReplyKind =
   | 'which_variant'
   // Merchant controls (issue 15): the sale is paused (once per buyer), the merchant's review rejected the order.
   | 'sale_paused' | 'order_rejected'
-
   // The waitlist (joined; promoted without a card) and the #confirm step (asked; too late).
   | 'waitlisted' | 'promoted' | 'confirm_request' | 'confirm_expired';
 
-/** Lower runs first: receipts and signup links before sold-out notices. */
+/**
+ * X lets the shop post about 100 times per 15 minutes, so replies are spent in this order (lower
+ * goes first; BullMQ priority): what a buyer must act on, receipts, waitlist promotions,
+ * cancellations and refunds, then the rest, and waitlist and sold-out notices last: those are
+ * the ones a public notice may cover (see NOTICE_KINDS).
+ */
+export const REPLY_TIER = { actionNeeded: 1, receipt: 2, promotion: 3, cancellation: 4, information: 5, notice: 10 } as const;
+
 export const REPLY_PRIORITY: Record<ReplyKind, number> = {
-  receipt: 1, signup: 1, action_required: 2, declined: 2, failed: 3, spending_limit: 3,
-  refunded: 3, canceled: 3, address_needed: 2, fulfilled: 4, too_many: 5, how_to_buy: 5, amount_too_large: 5, sold_out: 10,
-  cancel_confirmed: 3, cancel_failed: 3, cancel_window_closed: 4, cancel_retry: 4, cancel_refused: 5, how_to_cancel: 5,
-  which_variant: 5,
-  sale_paused: 6, order_rejected: 3,
-  promoted: 1, confirm_request: 1, confirm_expired: 4, waitlisted: 9,
+  signup: REPLY_TIER.actionNeeded, confirm_request: REPLY_TIER.actionNeeded, action_required: REPLY_TIER.actionNeeded,
+  address_needed: REPLY_TIER.actionNeeded, declined: REPLY_TIER.actionNeeded, spending_limit: REPLY_TIER.actionNeeded,
+  receipt: REPLY_TIER.receipt,
+  promoted: REPLY_TIER.promotion,
+  canceled: REPLY_TIER.cancellation, refunded: REPLY_TIER.cancellation, failed: REPLY_TIER.cancellation,
+  cancel_confirmed: REPLY_TIER.cancellation, cancel_failed: REPLY_TIER.cancellation, cancel_retry: REPLY_TIER.cancellation,
+  cancel_window_closed: REPLY_TIER.cancellation,
+  fulfilled: REPLY_TIER.information, too_many: REPLY_TIER.information, how_to_buy: REPLY_TIER.information,
+  amount_too_large: REPLY_TIER.information, cancel_refused: REPLY_TIER.information, how_to_cancel: REPLY_TIER.information,
+  which_variant: REPLY_TIER.information, sale_paused: REPLY_TIER.information,
+  order_rejected: REPLY_TIER.cancellation, confirm_expired: REPLY_TIER.cancellation,
+  waitlisted: REPLY_TIER.notice, sold_out: REPLY_TIER.notice,
 };
 
 /** How long a buyer has to answer #confirm (Amex Sync's window). */
 export const CONFIRM_WINDOW_MINUTES = 15;
+
+/** Notices nobody must act on: when X's budget cannot post them all soon, one public notice per product covers them. */
+export const NOTICE_KINDS = ['sold_out', 'waitlisted'] as const satisfies readonly ReplyKind[];
 
 // Building an Intl.NumberFormat costs far more than using one; a flash sale formats thousands.
 const formatters = new Map<string, { fmt: Intl.NumberFormat; digits: number }>();

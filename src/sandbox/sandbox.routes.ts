@@ -17,6 +17,8 @@ export const sandboxBuyerBody = z.strictObject({
   x_user_id: z.string().regex(/^\d{1,20}$/, 'must be a numeric X user id'),
   x_username: z.string().regex(/^[A-Za-z0-9_]{1,15}$/, 'must be an X username').optional(),
   payment_method: z.enum(TEST_CARDS).default('pm_card_visa'),
+  email: z.email('must be an email address').max(254).optional()
+    .meta({ description: 'The email Checkout would have collected: Stripe sends the receipt of each charge there (receipt_email)' }),
   shipping: z.strictObject({
     name: z.string(), line1: z.string(), line2: z.string().optional(), city: z.string(),
     state: z.string().optional().meta({ description: 'Subdivision code or name (required for US, CA, AU, BR, MX, IN)' }),
@@ -49,7 +51,7 @@ export function sandboxRouter(buyers: BuyersService, queues: Queues, enabled: bo
     const addressFollowups = address ? await buyers.saveAddress(body.x_user_id, body.x_username ?? null, address) : [];
     let linked;
     try {
-      linked = await buyers.linkTestCard(body.x_user_id, body.x_username ?? null, body.payment_method);
+      linked = await buyers.linkTestCard(body.x_user_id, body.x_username ?? null, body.payment_method, body.email);
     } catch (err) {
       // Stripe refuses to attach some test cards (as it would the real ones): the caller's input, not our fault.
       if (err instanceof PaymentsRejectedError) throw new AppError(402, err.code, 'Card refused', `Stripe refused ${body.payment_method}: ${err.message}`);

@@ -119,6 +119,14 @@ export function createXRepliesAdapter(clients: XClients, shopUsername: string): 
         translateXError(err, clients.timeoutMs);
       }
     },
+    async postNotice(text) {
+      try {
+        const res = await clients.user.v2.post<{ data: { id: string } }>('tweets', { text }, { fullResponse: true });
+        return { id: res.data.data.id, rateLimit: rateLimitOf(res.rateLimit) };
+      } catch (err) {
+        translateXError(err, clients.timeoutMs);
+      }
+    },
     async findOwnReply(inReplyToTweetId) {
       try {
         const res = await clients.app.v2.search(`from:${shopUsername} in_reply_to_tweet_id:${inReplyToTweetId}`, { max_results: 10 });

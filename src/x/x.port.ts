@@ -62,6 +62,8 @@ export class XRefusedError extends Error {
 
 export interface XRepliesPort {
   postReply(inReplyToTweetId: string, text: string): Promise<{ id: string; rateLimit: RateLimitInfo | null }>;
+  /** A post of the shop's own, in reply to nobody (a product's public sold-out notice); spends from the same budget. */
+  postNotice(text: string): Promise<{ id: string; rateLimit: RateLimitInfo | null }>;
   /** Our earlier reply to that post, if one exists: what a retry checks before posting again. */
   findOwnReply(inReplyToTweetId: string): Promise<string | null>;
 }

@@ -107,7 +107,7 @@ export async function startMoneyKit(opts: { x?: XEmulatorOptions } = {}): Promis
   const processors: Record<QueueKey, (job: Job, token?: string) => Promise<unknown>> = {
     tweets: tweetsProcessor({ matching: rt.matching(shop.id), refunds, queues: rt.queues, log: rt.log }),
     charges: chargesProcessor({ charging: rt.charging, queues: rt.queues, log: rt.log }),
-    replies: repliesProcessor({ db: rt.db, redis: rt.redis, x: xReplies, prefix: config.QUEUE_PREFIX, log: rt.log }),
+    replies: repliesProcessor({ db: rt.db, redis: rt.redis, x: xReplies, prefix: config.QUEUE_PREFIX, log: rt.log, publicBaseUrl: config.PUBLIC_BASE_URL }),
     stripeEvents: stripeEventsProcessor({ db: rt.db, charging: rt.charging, buyers: rt.buyers, payments: rt.payments, queues: rt.queues, log: rt.log }),
   };
   const sweep = startMaintenance(rt, 3_600_000);

@@ -39,6 +39,8 @@ async function oneBatch(hashtag: string, usernames: string[]): Promise<{ postIds
 const replyRows = async (ids: string[]) =>
   (await kit.rt.db.query<{ id: string; status: string; error: string | null }>('SELECT id, status, error FROM replies WHERE id = ANY($1) ORDER BY id', [ids])).rows;
 const gateKey = () => `${kit.rt.config.QUEUE_PREFIX}:x:replies:until`;
+/** What the workers know of X's current window: its gate and the posts it has left. */
+const windowKeys = () => [gateKey(), `${kit.rt.config.QUEUE_PREFIX}:x:replies:budget`];
 const callsFor = (postIds: string[]) => kit.replyCalls.filter((id) => postIds.includes(id)).length;
 const sleepUntil = (at: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now()) + 50));
 
@@ -80,7 +82,7 @@ describe('X rate limits on replies', () => {
     expect(callsFor(postIds)).toBe(1);
 
     // The window resets (its gate is gone with it): each receipt goes out, once.
-    await kit.rt.redis.del(gateKey());
+    await kit.rt.redis.del(...windowKeys());
     await new Promise((resolve) => setTimeout(resolve, 300)); // past the gate's per-process cache
     for (const job of jobs) expect((await kit.runJob('replies', job)).result).toMatchObject({ posted: 1 });
     for (const id of postIds) expect(kit.repliesOn(id)).toHaveLength(1);
@@ -108,6 +110,7 @@ describe('X rate limits on replies', () => {
       expect(callsFor(postIds)).toBe(3);
     } finally {
       kit.x.configure({ rate_limits: { tweets_post: null } });
+      await kit.rt.redis.del(...windowKeys()); // what the workers learned of that tiny window
     }
   });
 });
@@ -174,7 +177,7 @@ describe('replies in batches', () => {
       expect((await replyRows(replyIds)).map((r) => r.status)).toEqual(Array(7).fill('posted'));
     } finally {
       kit.x.configure({ rate_limits: { tweets_post: null } });
-      await kit.rt.redis.del(gateKey()); // the last window's gate, for the tests after this one
+      await kit.rt.redis.del(...windowKeys()); // the last window's gate and budget, for the tests after this one
       await new Promise((resolve) => setTimeout(resolve, 300));
     }
   }, 30_000);

@@ -2,7 +2,7 @@ import { replyBatches, repliesJobId } from '../../src/queue/followups';
 import { repliesJobSchema } from '../../src/queue/payloads';
 
 describe('reply batches', () => {
-  it('go out by priority, sorted, without duplicates, at most the batch size each', () => {
+  it('go out by priority (action needed, then receipts, notices last), sorted, without duplicates, at most the batch size each', () => {
     const ids = Array.from({ length: 5 }, (_, i) => `rep_r${i}`);
     const batches = replyBatches([
       { replyId: 'rep_sold', replyKind: 'sold_out' },
@@ -11,8 +11,9 @@ describe('reply batches', () => {
       { replyId: 'rep_sign', replyKind: 'signup' },
     ], 4);
     expect(batches.map((b) => [b.opts.priority, b.data.replyIds])).toEqual([
-      [1, ['rep_r0', 'rep_r1', 'rep_r2', 'rep_r3']],
-      [1, ['rep_r4', 'rep_sign']],
+      [1, ['rep_sign']],
+      [2, ['rep_r0', 'rep_r1', 'rep_r2', 'rep_r3']],
+      [2, ['rep_r4']],
       [10, ['rep_sold']],
     ]);
     expect(batches.every((b) => b.name === 'batch' && b.opts.jobId === repliesJobId(b.data.replyIds))).toBe(true);

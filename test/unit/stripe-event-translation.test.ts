@@ -25,12 +25,16 @@ describe('Stripe events in our words', () => {
       .toEqual({ kind: 'order_paid', orderId: 'ord_1', paymentIntentId: 'pi_2' });
   });
 
-  it('a setup-mode checkout saved a buyer card', () => {
+  it('a setup-mode checkout saved a buyer card, with the email Checkout collected (for Stripe receipts)', () => {
     const session = { id: 'cs_2', object: 'checkout.session', mode: 'setup', setup_intent: 'seti_1', customer: 'cus_1', metadata: { x_user_id: '42', x_username: 'ada' } };
     expect(translate('checkout.session.completed', session).meaning)
-      .toEqual({ kind: 'card_saved', customerId: 'cus_1', setupIntentId: 'seti_1', xUserId: '42', xUsername: 'ada' });
+      .toEqual({ kind: 'card_saved', customerId: 'cus_1', setupIntentId: 'seti_1', xUserId: '42', xUsername: 'ada', email: null });
     expect(translate('checkout.session.completed', { ...session, metadata: { x_user_id: '42' } }).meaning)
-      .toEqual({ kind: 'card_saved', customerId: 'cus_1', setupIntentId: 'seti_1', xUserId: '42', xUsername: null });
+      .toEqual({ kind: 'card_saved', customerId: 'cus_1', setupIntentId: 'seti_1', xUserId: '42', xUsername: null, email: null });
+    expect(translate('checkout.session.completed', { ...session, customer_details: { email: ' ada@example.com ' } }).meaning)
+      .toMatchObject({ kind: 'card_saved', email: 'ada@example.com' });
+    expect(translate('checkout.session.completed', { ...session, customer_details: { email: 'not an email' } }).meaning)
+      .toMatchObject({ kind: 'card_saved', email: null });
   });
 
   it('a succeeded intent paid its order', () => {

@@ -73,7 +73,7 @@ describe('a call to X that never answers', () => {
   it('the replies worker retries a timed-out reply, and the buyer gets it exactly once', async () => {
     const post = emu.injectTweet({ author_id: buyer.id, text: '@shop #BuyDesk' });
     await db.query(`INSERT INTO replies (id, in_reply_to_tweet_id, kind, text) VALUES ('rep_t1', $1, 'how_to_buy', 'How to buy: ...')`, [post.id]);
-    const process = repliesProcessor({ db, redis, x: createXRepliesAdapter(clients, 'shop'), prefix, log: createLogger('silent') });
+    const process = repliesProcessor({ db, redis, x: createXRepliesAdapter(clients, 'shop'), prefix, log: createLogger('silent'), publicBaseUrl: 'http://localhost:3000' });
     const job = { id: 'reply-t1', data: { replyId: 'rep_t1' } } as Job;
 
     emu.injectFault({ path: '/2/tweets', method: 'POST', stall: true });
