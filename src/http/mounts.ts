@@ -7,8 +7,6 @@ import { stripeWebhookRouter } from '../webhooks/stripe.routes';
 import { payRouter } from '../pages/pay.routes';
 import { assetsRouter } from '../pages/render';
 import { buyerPages } from '../buyers/buyer-pages';
-import { pageLimit } from '../buyers/pages.deps';
-import { publicProductPage } from '../products/public-page';
 import { sandboxRouter } from '../sandbox/sandbox.routes';
 import { notifyProductsChanged } from '../ingest';
 import { enqueueFollowups } from '../queue/followups';
@@ -32,7 +30,6 @@ export function pipelineMounts(rt: Runtime, metrics?: Metrics): Pick<AppDeps, 'm
       (app) => app.use(assetsRouter()),
       (app) => app.use(payRouter(rt.db, rt.signer, rt.payments)),
       (app) => app.use(buyerPages(rt)),
-      (app) => app.use(publicProductPage(rt.db, pageLimit(rt.redis, rt.config.QUEUE_PREFIX, 'product-page', 120, 60))),
       (app) => app.use(queueUiRouter({
         queues: Object.values(rt.queues), adminToken: rt.config.ADMIN_TOKEN, signingSecret: rt.config.SIGNING_SECRET,
         publicBaseUrl: rt.config.PUBLIC_BASE_URL, log: rt.log, redis: rt.redis, prefix: rt.config.QUEUE_PREFIX,

@@ -6,12 +6,13 @@ import { publicCounts } from './waitlist.repository';
 const PRODUCT_ID = /^prod_[0-9A-Za-z]{1,40}$/;
 
 /**
- * A product's public sale page: its name and counts (units left, people waiting), never who
- * waits or who bought. Anyone may open it; the buyer's own place is on /account.
+ * A product's public sale page: its name and counts (units left, people waiting, posts after the
+ * last unit), never who waits or who bought. Anyone may open it; the buyer's own place is on
+ * /account. `/p/<id>` is the same page: the address the shop's public sold-out notice links to.
  */
 export function salePageRouter(db: Db, limit: RequestHandler): Router {
   const r = Router();
-  r.get('/products/:id', limit, async (req, res) => {
+  r.get(['/products/:id', '/p/:id'], limit, async (req, res) => {
     const id = String(req.params.id);
     const counts = PRODUCT_ID.test(id) ? await publicCounts(db, id) : undefined;
     if (!counts) {
@@ -23,7 +24,7 @@ export function salePageRouter(db: Db, limit: RequestHandler): Router {
         : counts.waitlist ? 'Sold out for now: new posts join the waitlist.' : 'Sold out.';
     renderPage(res, 200, 'sale', {
       title: `${counts.name} · Hashtag Checkout`, name: counts.name, hashtag: counts.hashtag, state,
-      unitsLeft: counts.units_left === null ? 'Plenty' : String(Math.max(0, counts.units_left)), waiting: String(counts.waiting),
+      unitsLeft: counts.units_left === null ? 'Plenty' : String(Math.max(0, counts.units_left)), waiting: String(counts.waiting), soldOut: String(counts.sold_out),
     });
   });
   return r;

@@ -113,6 +113,8 @@ export interface PublicProductCounts {
   waitlist: boolean;
   units_left: number | null;
   waiting: number;
+  /** Orders told "sold out" (posts after the last unit, not waitlisted). */
+  sold_out: number;
 }
 
 /** What anyone may know of a product: its name and counts, never who waits. */
@@ -120,7 +122,8 @@ export async function publicCounts(db: Queryable, productId: string): Promise<Pu
   const { rows } = await db.query<PublicProductCounts>(
     `SELECT p.name, p.hashtag, p.status, p.ends_at, p.waitlist,
        CASE WHEN p.inventory IS NULL THEN NULL ELSE p.inventory - p.reserved - p.sold END AS units_left,
-       (SELECT count(*)::int FROM orders o WHERE o.product_id = p.id AND o.status = 'waitlisted') AS waiting
+       (SELECT count(*)::int FROM orders o WHERE o.product_id = p.id AND o.status = 'waitlisted') AS waiting,
+       (SELECT count(*)::int FROM orders o WHERE o.product_id = p.id AND o.status = 'sold_out') AS sold_out
      FROM products p WHERE p.id = $1`,
     [productId],
   );
