@@ -5,7 +5,11 @@ import type { Queryable } from '../db/pool';
  * does within one. A batch with posts for a product of limited stock says so (a matching_batches
  * row, committed at once, keyed by its first post id) and holds a session advisory lock on its
  * row's id until it is done; before it takes units it lets every live batch with earlier posts
- * for the same hashtags go first, waiting on that lock (no polling). Unlimited products never wait.
+ * for the same hashtags go first, waiting on that lock (no polling). Unlimited products never wait,
+ * and neither do sold-out ones: a batch that finds no unit left (under the product's row lock)
+ * takes nothing from an earlier batch, which can only take units, so the order of the two cannot
+ * change who gets one. In a flash sale that makes every batch after the last unit run concurrently
+ * instead of one at a time. A unit freed meanwhile (a failed charge) makes the batch take its turn.
  *
  * Batches are ordered by their first post: two batches whose id ranges interleave are served one
  * after the other, not merged. Ingest hands posts on in arrival (≈ id) order, so ranges rarely do.
@@ -25,7 +29,7 @@ export async function announceBatch(db: Queryable, firstPostId: string, hashtagK
     `WITH me AS (
        INSERT INTO matching_batches (first_post_id, hashtag_keys)
        SELECT $1::numeric, keys FROM (
-         SELECT ARRAY(SELECT DISTINCT hashtag_key FROM products WHERE hashtag_key = ANY($2) AND status = 'active' AND inventory IS NOT NULL) AS keys) k
+         SELECT ARRAY(SELECT DISTINCT hashtag_key FROM products WHERE hashtag_key = ANY($2) AND status = 'active' AND inventory - reserved - sold > 0) AS keys) k
        WHERE cardinality(keys) > 0
        RETURNING id, hashtag_keys),
      held AS (SELECT pg_advisory_lock(id) FROM me)
