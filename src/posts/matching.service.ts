@@ -151,12 +151,15 @@ export function createMatchingService(d: MatchingDeps) {
         ? await batch.spentTodayByBuyer(q, unique(spenders.map((b) => b.post.authorId)), unique(spenders.map((b) => b.plan.product.currency)))
         : new Map<string, number>();
       const stocked = unique(buying.flatMap((b) => (b.buyer ? [b.plan.product.id] : []))).sort();
-      const stock = stocked.length ? await batch.lockStock(q, stocked) : new Map<string, number | null>();
+      // Without a turn, every product limited: the batch can only find them sold out (else it takes its turn).
+      const readOnly = !turn && products.filter((p) => stocked.includes(p.id)).every((p) => p.inventory !== null);
+      const stock = stocked.length ? await batch.lockStock(q, stocked, readOnly ? 'share' : 'update') : new Map<string, number | null>();
       const variantStock = await VariantLedger.read(q, buying.flatMap((b) => (b.buyer && b.plan.variant ? [b.plan.variant.row.id] : [])));
       // Queued on these locks behind this batch may be one with earlier posts: it goes first. A
       // product with no unit left needs no turn (an earlier batch can only take units, not give).
       const unitsLeft = (id: string) => stock.get(id) !== null && stock.get(id)! > 0;
-      if (!turn && products.some((p) => stock.has(p.id) && unitsLeft(p.id))) throw new TurnNeeded();
+      // (A product made unlimited since it was read is taken from under the write lock: this batch runs again.)
+      if (!turn && products.some((p) => stock.has(p.id) && (unitsLeft(p.id) || (readOnly && stock.get(p.id) === null)))) throw new TurnNeeded();
       const limitedKeys = unique(products.filter((p) => stock.has(p.id) && (unitsLeft(p.id) || (stock.get(p.id) === null && variantStock.anyLimited(variantsOf(p.id))))).map((p) => p.hashtag_key));
       if (turn && limitedKeys.length) {
         const earlier = await turns.earlierBatches(q, turn.id, turn.firstPostId, limitedKeys);

@@ -213,6 +213,26 @@ describe('sold-out stock takes no turn', () => {
   });
 });
 
+describe('sold-out batches do not queue behind each other', () => {
+  it('a sold-out batch is decided while another sold-out batch holds its read of the product', async () => {
+    const db = await freshDatabase();
+    await service(db).handleBatch([post('@shop #BuyVase'), post('@shop #BuyVase')]);
+    // What a concurrent sold-out batch holds from its stock read to its commit.
+    const other = await db.connect();
+    await other.query('BEGIN');
+    await other.query(`SELECT 1 FROM products WHERE id = 'prod_BuyVase' FOR SHARE`);
+    try {
+      const soldOut = service(db).handleBatch([post('@shop #BuyVase')]);
+      const settled = await Promise.race([soldOut.then(() => 'settled'), new Promise<string>((resolve) => setTimeout(() => resolve('still waiting'), 5000))]);
+      expect(settled).toBe('settled');
+      expect((await soldOut).results.map((r) => r.outcome)).toEqual(['sold_out']);
+    } finally {
+      await other.query('COMMIT');
+      other.release();
+    }
+  });
+});
+
 describe('a batch delivered again changes nothing', () => {
   const counts = async (db: Db, ids: string[]) =>
     (await db.query(
