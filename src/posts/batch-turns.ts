@@ -35,7 +35,7 @@ export async function announceBatch(db: Queryable, firstPostId: string, hashtagK
      held AS (SELECT pg_advisory_lock(id) FROM me)
      SELECT (SELECT id::text FROM me) AS id, (SELECT count(*) FROM held) AS held,
        ARRAY(SELECT b.id::text FROM matching_batches b, me
-             WHERE (b.first_post_id, b.id) < ($1::numeric, me.id) AND b.hashtag_keys && me.hashtag_keys AND ${LIVE_BATCH}) AS earlier`,
+             WHERE (b.first_post_id, b.id) < ($1::numeric, me.id) AND b.hashtag_keys && me.hashtag_keys AND ${LIVE_BATCH} ORDER BY b.id) AS earlier`,
     [firstPostId, hashtagKeys],
   );
   return { id: r!.id, earlier: r!.earlier };
@@ -57,10 +57,18 @@ export async function earlierBatches(tx: Queryable, id: string, firstPostId: str
 /**
  * Waits until each batch is done: its advisory lock is held until then, and a shared lock on the
  * same key is granted once it is let go. The waiter holds no row locks meanwhile, and waits only
- * for earlier batches, so no two batches can wait on each other.
+ * for earlier batches, so no two batches can wait on each other. Once the hashtags' limited stock
+ * is gone it stops waiting (in the same statement): the batches still ahead can take nothing from
+ * it, so in a flash sale the batches queued behind the last unit go at once.
  */
-export async function awaitBatches(db: Queryable, ids: string[]): Promise<void> {
-  for (const id of ids) await db.query('SELECT pg_advisory_lock_shared($1::bigint), pg_advisory_unlock_shared($1::bigint)', [id]);
+export async function awaitBatches(db: Queryable, ids: string[], hashtagKeys: string[]): Promise<void> {
+  for (const id of ids) {
+    await db.query(
+      `SELECT pg_advisory_lock_shared($1::bigint), pg_advisory_unlock_shared($1::bigint)
+       WHERE EXISTS (SELECT 1 FROM products WHERE hashtag_key = ANY($2) AND status = 'active' AND inventory - reserved - sold > 0)`,
+      [id, hashtagKeys],
+    );
+  }
 }
 
 /** The batch is done (committed, or given up): its row goes (if its commit did not take it) and its lock. */

@@ -298,7 +298,7 @@ export function createMatchingService(d: MatchingDeps) {
       try {
         if (open.length) await takeTurn();
         for (let attempt = 1, turnsTaken = 1; ; ) {
-          if (waitFor.length) await turns.awaitBatches(client, waitFor);
+          if (waitFor.length) await turns.awaitBatches(client, waitFor, turn?.hashtagKeys ?? []);
           try {
             decided = await decideBatch(client, posts, malformed, now, turn);
             break;

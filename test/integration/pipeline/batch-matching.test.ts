@@ -211,6 +211,23 @@ describe('sold-out stock takes no turn', () => {
       await earlier.done().catch(() => undefined);
     }
   });
+
+  it('a batch waiting behind earlier batches stops waiting once the last unit is taken', async () => {
+    const db = await freshDatabase();
+    const [first, second] = [await liveEarlierBatch(db), await liveEarlierBatch(db)];
+    try {
+      const later = service(db).handleBatch([post('@shop #BuyVase')]);
+      await waitUntil(async () => (await db.query(`SELECT count(*)::int AS n FROM matching_batches`)).rows[0].n === 3);
+      // The earlier batches take both units; the first is done, the second is still finishing.
+      await db.query(`UPDATE products SET reserved = 2 WHERE id = 'prod_BuyVase'`);
+      await first.done();
+      expect(await settledWithin(later, 5000)).toBe('settled');
+      expect((await later).results.map((r) => r.outcome)).toEqual(['sold_out']);
+    } finally {
+      await first.done().catch(() => undefined);
+      await second.done().catch(() => undefined);
+    }
+  });
 });
 
 describe('sold-out batches do not queue behind each other', () => {
