@@ -5,7 +5,11 @@ import type { Queryable } from '../db/pool';
  * does within one. A batch with posts for a product of limited stock says so (a matching_batches
  * row, committed at once, keyed by its first post id) and holds a session advisory lock on its
  * row's id until it is done; before it takes units it lets every live batch with earlier posts
- * for the same hashtags go first, waiting on that lock (no polling). Unlimited products never wait.
+ * for the same hashtags go first, waiting on that lock (no polling). Unlimited products never wait,
+ * and neither do sold-out ones: a batch that finds no unit left (under the product's row lock)
+ * takes nothing from an earlier batch, which can only take units, so the order of the two cannot
+ * change who gets one. In a flash sale that makes every batch after the last unit run concurrently
+ * instead of one at a time. A unit freed meanwhile (a failed charge) makes the batch take its turn.
  *
  * Batches are ordered by their first post: two batches whose id ranges interleave are served one
  * after the other, not merged. Ingest hands posts on in arrival (≈ id) order, so ranges rarely do.
@@ -25,13 +29,13 @@ export async function announceBatch(db: Queryable, firstPostId: string, hashtagK
     `WITH me AS (
        INSERT INTO matching_batches (first_post_id, hashtag_keys)
        SELECT $1::numeric, keys FROM (
-         SELECT ARRAY(SELECT DISTINCT hashtag_key FROM products WHERE hashtag_key = ANY($2) AND status = 'active' AND inventory IS NOT NULL) AS keys) k
+         SELECT ARRAY(SELECT DISTINCT hashtag_key FROM products WHERE hashtag_key = ANY($2) AND status = 'active' AND inventory - reserved - sold > 0) AS keys) k
        WHERE cardinality(keys) > 0
        RETURNING id, hashtag_keys),
      held AS (SELECT pg_advisory_lock(id) FROM me)
      SELECT (SELECT id::text FROM me) AS id, (SELECT count(*) FROM held) AS held,
        ARRAY(SELECT b.id::text FROM matching_batches b, me
-             WHERE (b.first_post_id, b.id) < ($1::numeric, me.id) AND b.hashtag_keys && me.hashtag_keys AND ${LIVE_BATCH}) AS earlier`,
+             WHERE (b.first_post_id, b.id) < ($1::numeric, me.id) AND b.hashtag_keys && me.hashtag_keys AND ${LIVE_BATCH} ORDER BY b.id) AS earlier`,
     [firstPostId, hashtagKeys],
   );
   return { id: r!.id, earlier: r!.earlier };
@@ -53,10 +57,18 @@ export async function earlierBatches(tx: Queryable, id: string, firstPostId: str
 /**
  * Waits until each batch is done: its advisory lock is held until then, and a shared lock on the
  * same key is granted once it is let go. The waiter holds no row locks meanwhile, and waits only
- * for earlier batches, so no two batches can wait on each other.
+ * for earlier batches, so no two batches can wait on each other. Once the hashtags' limited stock
+ * is gone it stops waiting (in the same statement): the batches still ahead can take nothing from
+ * it, so in a flash sale the batches queued behind the last unit go at once.
  */
-export async function awaitBatches(db: Queryable, ids: string[]): Promise<void> {
-  for (const id of ids) await db.query('SELECT pg_advisory_lock_shared($1::bigint), pg_advisory_unlock_shared($1::bigint)', [id]);
+export async function awaitBatches(db: Queryable, ids: string[], hashtagKeys: string[]): Promise<void> {
+  for (const id of ids) {
+    await db.query(
+      `SELECT pg_advisory_lock_shared($1::bigint), pg_advisory_unlock_shared($1::bigint)
+       WHERE EXISTS (SELECT 1 FROM products WHERE hashtag_key = ANY($2) AND status = 'active' AND inventory - reserved - sold > 0)`,
+      [id, hashtagKeys],
+    );
+  }
 }
 
 /** The batch is done (committed, or given up): its row goes (if its commit did not take it) and its lock. */

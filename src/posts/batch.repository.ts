@@ -112,10 +112,13 @@ export async function spentTodayByBuyer(tx: Queryable, xUserIds: string[], curre
 /**
  * Locks the products stock is taken from, in id order (concurrent batches queue, never deadlock,
  * never oversell), and reads the units left: null = unlimited. The locked row is the latest one.
+ * `share`: for a batch that will take no unit unless it finds one left (then it rolls back and
+ * takes its turn): sold-out batches read together instead of queueing one after another, and
+ * every writer of stock (FOR UPDATE or UPDATE) still waits for them.
  */
-export async function lockStock(tx: Queryable, productIds: string[]): Promise<Map<string, number | null>> {
+export async function lockStock(tx: Queryable, productIds: string[], mode: 'update' | 'share' = 'update'): Promise<Map<string, number | null>> {
   const { rows } = await tx.query<{ id: string; available: number | null }>(
-    'SELECT id, inventory - reserved - sold AS available FROM products WHERE id = ANY($1) ORDER BY id FOR UPDATE',
+    `SELECT id, inventory - reserved - sold AS available FROM products WHERE id = ANY($1) ORDER BY id ${mode === 'share' ? 'FOR SHARE' : 'FOR UPDATE'}`,
     [productIds],
   );
   return new Map(rows.map((r) => [r.id, r.available]));

@@ -62,6 +62,13 @@ const MALFORMED = { outcome: 'ignored', reason: 'malformed' } as const;
 /** A batch's place among concurrent batches: its first post and the hashtags it asks for. */
 interface Turn { id: string; firstPostId: string; hashtagKeys: string[] }
 
+/** A batch that found units left without a turn (one was freed since it looked): it takes one, then runs again. */
+class TurnNeeded extends Error {
+  constructor() {
+    super('units are left: the batch takes its turn');
+  }
+}
+
 /** Live batches hold earlier posts for the same limited stock: this one waits for them, then runs again. */
 class EarlierBatchesFirst extends Error {
   constructor(readonly ids: string[]) {
@@ -165,10 +172,16 @@ export function createMatchingService(d: MatchingDeps) {
         : new Map<string, number>();
       // A buyer without a card takes no unit, but joins the waitlist when none is free.
       const stocked = unique(buying.flatMap((b) => (b.buyer || b.plan.product.waitlist ? [b.plan.product.id] : []))).sort();
-      const stock = stocked.length ? await batch.lockStock(q, stocked) : new Map<string, number | null>();
+      // Without a turn, every product limited: the batch can only find them sold out (else it takes its turn).
+      const readOnly = !turn && products.filter((p) => stocked.includes(p.id)).every((p) => p.inventory !== null);
+      const stock = stocked.length ? await batch.lockStock(q, stocked, readOnly ? 'share' : 'update') : new Map<string, number | null>();
       const variantStock = await VariantLedger.read(q, buying.flatMap((b) => (b.buyer && b.plan.variant ? [b.plan.variant.row.id] : [])));
-      // Queued on these locks behind this batch may be one with earlier posts: it goes first.
-      const limitedKeys = unique(products.filter((p) => stock.has(p.id) && (stock.get(p.id) !== null || variantStock.anyLimited(variantsOf(p.id)))).map((p) => p.hashtag_key));
+      // Queued on these locks behind this batch may be one with earlier posts: it goes first. A
+      // product with no unit left needs no turn (an earlier batch can only take units, not give).
+      const unitsLeft = (id: string) => stock.get(id) !== null && stock.get(id)! > 0;
+      // (A product made unlimited since it was read is taken from under the write lock: this batch runs again.)
+      if (!turn && products.some((p) => stock.has(p.id) && (unitsLeft(p.id) || (readOnly && stock.get(p.id) === null)))) throw new TurnNeeded();
+      const limitedKeys = unique(products.filter((p) => stock.has(p.id) && (unitsLeft(p.id) || (stock.get(p.id) === null && variantStock.anyLimited(variantsOf(p.id))))).map((p) => p.hashtag_key));
       if (turn && limitedKeys.length) {
         const earlier = await turns.earlierBatches(q, turn.id, turn.firstPostId, limitedKeys);
         if (earlier.length) throw new EarlierBatchesFirst(earlier);
@@ -344,28 +357,35 @@ export function createMatchingService(d: MatchingDeps) {
         ? await d.accountFacts.factsFor([...new Set(open.map((p) => p.authorId))], [...new Set(open.flatMap((p) => p.hashtags.map(hashtagKey)))])
         : new Map<string, AccountFacts>();
       const client = await d.db.connect();
-      let turn: Turn | null = null;
-      let broken: Error | undefined;
+      let turn = null as Turn | null;
+      let broken = undefined as Error | undefined;
+      let waitFor: string[] = [];
+      // A batch for limited stock with units left takes a turn; one for sold-out stock does not.
+      const takeTurn = async () => {
+        const hashtagKeys = [...new Set(open.flatMap((p) => p.hashtags.map(hashtagKey)))];
+        const announced = await turns.announceBatch(client, open[0]!.id, hashtagKeys).catch((err: Error) => {
+          // The statement may have taken its advisory lock before failing: this connection is not reused.
+          broken = err;
+          throw err;
+        });
+        if (announced.id) turn = { id: announced.id, firstPostId: open[0]!.id, hashtagKeys };
+        waitFor = announced.earlier;
+      };
       try {
-        let waitFor: string[] = [];
-        if (open.length) {
-          const hashtagKeys = [...new Set(open.flatMap((p) => p.hashtags.map(hashtagKey)))];
-          const announced = await turns.announceBatch(client, open[0]!.id, hashtagKeys).catch((err: Error) => {
-            // The statement may have taken its advisory lock before failing: this connection is not reused.
-            broken = err;
-            throw err;
-          });
-          if (announced.id) turn = { id: announced.id, firstPostId: open[0]!.id, hashtagKeys };
-          waitFor = announced.earlier;
-        }
-        for (let attempt = 1; ; ) {
-          if (waitFor.length) await turns.awaitBatches(client, waitFor);
+        if (open.length) await takeTurn();
+        for (let attempt = 1, turnsTaken = 1; ; ) {
+          if (waitFor.length) await turns.awaitBatches(client, waitFor, turn?.hashtagKeys ?? []);
           try {
             decided = await decideBatch(client, posts, malformed, now, turn, facts);
             break;
           } catch (err) {
             if (err instanceof EarlierBatchesFirst) {
               waitFor = err.ids;
+              continue;
+            }
+            // Units were freed since the batch looked: it takes its turn now (a few tries, then the job retries).
+            if (err instanceof TurnNeeded && turnsTaken++ < 5) {
+              await takeTurn();
               continue;
             }
             // Another version of a post's chain bought in a concurrent batch: everything rolled back

@@ -190,6 +190,75 @@ describe('stock goes to the earlier post, across concurrent batches too', () => 
   });
 });
 
+describe('sold-out stock takes no turn', () => {
+  /** A live batch with earlier posts for #BuyVase, as another worker's would be: its row and its lock. */
+  async function liveEarlierBatch(db: Db) {
+    const holder = await db.connect();
+    const { rows: [row] } = await holder.query(`INSERT INTO matching_batches (first_post_id, hashtag_keys) VALUES (1, '{buyvase}') RETURNING id::text AS id`);
+    await holder.query('SELECT pg_advisory_lock($1::bigint)', [row.id]);
+    return { async done() { await holder.query('WITH gone AS (DELETE FROM matching_batches WHERE id = $1) SELECT pg_advisory_unlock($1::bigint)', [row.id]); holder.release(); } };
+  }
+  const settledWithin = <T>(p: Promise<T>, ms: number) =>
+    Promise.race([p.then(() => 'settled'), new Promise<string>((resolve) => setTimeout(() => resolve('still waiting'), ms))]);
+
+  it('a batch that finds no unit left is decided at once, while an earlier batch is live; a unit freed makes the next one wait its turn', async () => {
+    const db = await freshDatabase();
+    await service(db).handleBatch([post('@shop #BuyVase'), post('@shop #BuyVase')]);
+    const earlier = await liveEarlierBatch(db);
+    try {
+      const soldOut = service(db).handleBatch([post('@shop #BuyVase')]);
+      expect(await settledWithin(soldOut, 5000)).toBe('settled');
+      expect((await soldOut).results.map((r) => r.outcome)).toEqual(['sold_out']);
+
+      // A charge failed and freed a unit: the next post may take it, after the earlier batch.
+      await db.query(`UPDATE products SET reserved = reserved - 1 WHERE id = 'prod_BuyVase'`);
+      const buying = service(db).handleBatch([post('@shop #BuyVase')]);
+      expect(await settledWithin(buying, 500)).toBe('still waiting');
+      await earlier.done();
+      expect((await buying).results.map((r) => r.outcome)).toEqual(['order_created']);
+    } finally {
+      await earlier.done().catch(() => undefined);
+    }
+  });
+
+  it('a batch waiting behind earlier batches stops waiting once the last unit is taken', async () => {
+    const db = await freshDatabase();
+    const [first, second] = [await liveEarlierBatch(db), await liveEarlierBatch(db)];
+    try {
+      const later = service(db).handleBatch([post('@shop #BuyVase')]);
+      await waitUntil(async () => (await db.query(`SELECT count(*)::int AS n FROM matching_batches`)).rows[0].n === 3);
+      // The earlier batches take both units; the first is done, the second is still finishing.
+      await db.query(`UPDATE products SET reserved = 2 WHERE id = 'prod_BuyVase'`);
+      await first.done();
+      expect(await settledWithin(later, 5000)).toBe('settled');
+      expect((await later).results.map((r) => r.outcome)).toEqual(['sold_out']);
+    } finally {
+      await first.done().catch(() => undefined);
+      await second.done().catch(() => undefined);
+    }
+  });
+});
+
+describe('sold-out batches do not queue behind each other', () => {
+  it('a sold-out batch is decided while another sold-out batch holds its read of the product', async () => {
+    const db = await freshDatabase();
+    await service(db).handleBatch([post('@shop #BuyVase'), post('@shop #BuyVase')]);
+    // What a concurrent sold-out batch holds from its stock read to its commit.
+    const other = await db.connect();
+    await other.query('BEGIN');
+    await other.query(`SELECT 1 FROM products WHERE id = 'prod_BuyVase' FOR SHARE`);
+    try {
+      const soldOut = service(db).handleBatch([post('@shop #BuyVase')]);
+      const settled = await Promise.race([soldOut.then(() => 'settled'), new Promise<string>((resolve) => setTimeout(() => resolve('still waiting'), 5000))]);
+      expect(settled).toBe('settled');
+      expect((await soldOut).results.map((r) => r.outcome)).toEqual(['sold_out']);
+    } finally {
+      await other.query('COMMIT');
+      other.release();
+    }
+  });
+});
+
 describe('a batch delivered again changes nothing', () => {
   const counts = async (db: Db, ids: string[]) =>
     (await db.query(
