@@ -7,7 +7,7 @@ export interface SalesFigures {
   ignored_by_reason: Record<string, number>;
   orders_by_status: Record<string, number>;
   units_sold: number;
-  money: Array<{ currency: string; gross: number; refunded: number }>;
+  money: Array<{ currency: string; gross: number; refunded: number; platform_fee: number | null }>;
   signup_links_sent: number;
   signups_completed: number;
   median_seconds: number | null;
@@ -37,8 +37,11 @@ export async function salesFigures(db: Queryable, merchantId: string, f: { produ
           SELECT COALESCE(reason, outcome) AS k, count(*)::int AS n FROM scope_posts WHERE NOT ordered GROUP BY 1) AS x) AS ignored_by_reason,
        (SELECT COALESCE(json_object_agg(status, n), '{}') FROM (SELECT status, count(*)::int AS n FROM scope_orders GROUP BY status) AS x) AS orders_by_status,
        (SELECT COALESCE(sum(quantity), 0)::int FROM scope_orders WHERE status IN (${sqlStatuses(FULFILLABLE)})) AS units_sold,
-       (SELECT COALESCE(json_agg(json_build_object('currency', currency, 'gross', gross, 'refunded', refunded) ORDER BY currency), '[]') FROM (
-          SELECT trim(currency) AS currency, sum(amount)::bigint AS gross, sum(amount_refunded)::bigint AS refunded
+       (SELECT COALESCE(json_agg(json_build_object('currency', currency, 'gross', gross, 'refunded', refunded, 'platform_fee', platform_fee) ORDER BY currency), '[]') FROM (
+          SELECT trim(currency) AS currency, sum(amount)::bigint AS gross, sum(amount_refunded)::bigint AS refunded,
+            -- Destination charges only (Connect): the fee less the share refunds gave back (Stripe refunds it in proportion).
+            sum(application_fee_amount - round(application_fee_amount * amount_refunded::numeric / amount))
+              FILTER (WHERE transfer_destination IS NOT NULL AND application_fee_amount IS NOT NULL)::bigint AS platform_fee
           FROM scope_orders WHERE status IN (${sqlStatuses(MONEY_TAKEN)}) GROUP BY 1) AS x) AS money,
        (SELECT count(*)::int FROM signup_tokens t JOIN scope_orders o ON o.id = t.order_id) AS signup_links_sent,
        (SELECT count(DISTINCT o.id)::int FROM signup_tokens t JOIN scope_orders o ON o.id = t.order_id WHERE o.buyer_id IS NOT NULL) AS signups_completed,

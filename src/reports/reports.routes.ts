@@ -14,8 +14,11 @@ export function presentSalesReport(f: SalesFigures, q: { product: string | null;
     created: { gte: q.gte, lt: q.lt },
     posts: { seen: f.posts_seen, by_outcome: f.posts_by_outcome, ignored_by_reason: f.ignored_by_reason },
     orders: { by_status: f.orders_by_status, units_sold: f.units_sold },
-    // No payouts (Stripe Connect) are recorded on orders yet: the fee is null rather than a guess.
-    money: f.money.map((m) => ({ currency: m.currency, gross: Number(m.gross), refunded: Number(m.refunded), net: Number(m.gross) - Number(m.refunded), platform_fee: null })),
+    // The platform's fee on destination charges (Stripe Connect); null where no charge was split.
+    money: f.money.map((m) => ({
+      currency: m.currency, gross: Number(m.gross), refunded: Number(m.refunded), net: Number(m.gross) - Number(m.refunded),
+      platform_fee: m.platform_fee === null ? null : Number(m.platform_fee),
+    })),
     signups: {
       links_sent: f.signup_links_sent,
       completed: f.signups_completed,

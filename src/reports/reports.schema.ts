@@ -37,7 +37,7 @@ export const salesReport = z
       gross: z.number().int().meta({ description: 'Taken from buyers, minor units' }),
       refunded: z.number().int(),
       net: z.number().int(),
-      platform_fee: z.number().int().nullable().meta({ description: 'The platform fee on these charges where payouts exist; null while there are none' }),
+      platform_fee: z.number().int().nullable().meta({ description: 'The platform fee kept on destination charges (Stripe Connect), after the share refunds gave back; null when no charge in this currency was split' }),
     })).meta({ description: 'One entry per currency' }),
     signups: z.object({
       links_sent: z.number().int().meta({ description: 'Signup links sent to buyers without a card' }),

@@ -72,6 +72,14 @@ describe('sales report', () => {
     expect(before).toMatchObject({ posts: { seen: 0 }, orders: { units_sold: 0 }, median_seconds_post_to_paid: null });
     expect(otherProduct).toMatch(/^prod_/);
 
+    // Destination charges (Connect): the platform keeps its fee less the share a refund gave back.
+    // Ann's order (1800, 500 refunded) had a fee of 90: 90 - round(90 × 500 / 1800) = 90 - 25 = 65; Bob's (3600) had 180.
+    await kit.rt.db.query(`UPDATE orders SET transfer_destination = 'acct_report', application_fee_amount = CASE WHEN tweet_id = $1 THEN 90 ELSE 180 END
+                           WHERE tweet_id = ANY($2)`, [annPost, [annPost, bobPost]]);
+    expect((await kit.get<{ money: Array<{ platform_fee: number | null }> }>(`/v1/reports/sales?product=${productId}`)).money).toEqual([
+      expect.objectContaining({ currency: 'usd', platform_fee: 65 + 180 }),
+    ]);
+
     const csv = await request(kit.app).get(`/v1/reports/sales?product=${productId}`).set(merchantAuth).set('Accept', 'text/csv').expect(200);
     expect(csv.headers['content-type']).toMatch(/^text\/csv/);
     const lines = csv.text.trim().split('\n');
