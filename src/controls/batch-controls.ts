@@ -121,3 +121,29 @@ export async function writeBatchControls(q: Queryable, paused: PausedWrite[], re
     [JSON.stringify(paused), JSON.stringify(reviews)],
   );
 }
+
+/**
+ * A sale resumed with "process" hands its recorded posts to the pipeline after the resume has
+ * committed: until they are decided, a later post for the same limited stock must not take a unit
+ * ahead of them. Its batch fails with this and is retried (BullMQ backoff); nothing is lost, the
+ * post stays in the inbox.
+ */
+export class RecordedPostsFirst extends Error {
+  constructor(readonly productIds: string[]) {
+    super(`recorded posts of a resumed sale come first (products ${productIds.join(', ')})`);
+    this.name = 'RecordedPostsFirst';
+  }
+}
+
+/** Products among `productIds` with a post recorded while paused, handed on at resume, earlier than `beforePostId` and not decided yet. */
+export async function productsWithRecordedPostsAhead(q: Queryable, productIds: string[], beforePostId: string): Promise<string[]> {
+  if (!productIds.length) return [];
+  const { rows } = await q.query<{ product_id: string }>(
+    `SELECT DISTINCT pp.product_id FROM paused_posts pp
+     WHERE pp.product_id = ANY($1) AND pp.resolution = 'processed' AND pp.resolved_at > clock_timestamp() - interval '1 day'
+       AND (length(pp.tweet_id), pp.tweet_id) < (length($2::text), $2::text)
+       AND NOT EXISTS (SELECT 1 FROM posts WHERE posts.tweet_id = pp.tweet_id)`,
+    [productIds, beforePostId],
+  );
+  return rows.map((r) => r.product_id);
+}

@@ -134,6 +134,10 @@ export function createMatchingService(d: MatchingDeps) {
       const variantsOf = await batchVariants(q, products);
       // Merchant controls (issue 15): blocked accounts, paused sales, review rules.
       const control = await controls.readBatchControls(q, unique(mine.map((p) => p.authorId)), products, facts);
+      // A sale resumed with its recorded posts to process: they are decided first, in post order.
+      const limitedOpen = products.filter((p) => p.inventory !== null && !p.paused_at).map((p) => p.id);
+      const ahead = await controls.productsWithRecordedPostsAhead(q, limitedOpen, mine[0]!.id);
+      if (ahead.length) throw new controls.RecordedPostsFirst(ahead);
       const paused: controls.PausedWrite[] = [];
       const reviews: controls.ReviewWrite[] = [];
 

@@ -55,6 +55,26 @@ describe('pause switch', () => {
     await request(kit.app).post(`/v1/products/${productId}/resume`).set(merchantAuth).send({ recorded_posts: 'process' }).expect(409);
   });
 
+  it('a post made after the resume waits for the recorded posts: they take the units first, in post order', async () => {
+    const productId = await kit.product('BuyPausedVase', { inventory: 1, waitlist: false });
+    await request(kit.app).post(`/v1/products/${productId}/pause`).set(merchantAuth).send({}).expect(200);
+    const recorded = await kit.post(await kit.buyer('vase_early'), '@shop #BuyPausedVase');
+    await kit.settle();
+    await request(kit.app).post(`/v1/products/${productId}/resume`).set(merchantAuth).send({ recorded_posts: 'process' }).expect(200);
+    // The new post's job runs before the recorded posts' job: it must not take the unit.
+    const fresh = await kit.post(await kit.buyer('vase_late'), '@shop #BuyPausedVase');
+    const freshJob = (await kit.rt.queues.tweets.getJobs(['waiting', 'prioritized'])).find((j) => JSON.stringify(j.data).includes(fresh))!;
+    await expect(kit.runJob('tweets', freshJob)).rejects.toThrow(/recorded posts of a resumed sale come first/);
+    await freshJob.remove();
+    await kit.settle();
+    // Its retry, once the recorded post is decided.
+    await kit.runJob('tweets', freshJob);
+    await kit.settle();
+    expect(await ordersOf([recorded, fresh])).toEqual(
+      [{ tweet_id: recorded, status: 'paid' }, { tweet_id: fresh, status: 'sold_out' }].sort((a, b) => (a.tweet_id < b.tweet_id ? -1 : 1)),
+    );
+  });
+
   it('loses nothing when Redis loses the resumed posts\' job: the sweep queues them again from the inbox', async () => {
     const productId = await kit.product('BuyPausedRug', { inventory: 1, waitlist: false });
     await request(kit.app).post(`/v1/products/${productId}/pause`).set(merchantAuth).send({}).expect(200);
