@@ -177,7 +177,8 @@ export function createMatchingService(d: MatchingDeps) {
       // A buyer without a card takes no unit, but joins the waitlist when none is free.
       const stocked = unique(buying.flatMap((b) => (b.buyer || b.plan.product.waitlist ? [b.plan.product.id] : []))).sort();
       // Without a turn, every product limited: the batch can only find them sold out (else it takes its turn).
-      const readOnly = !turn && products.filter((p) => stocked.includes(p.id)).every((p) => p.inventory !== null);
+      // A capped waitlist is counted under the write lock: batches reading side by side could each fill its last places.
+      const readOnly = !turn && products.filter((p) => stocked.includes(p.id)).every((p) => p.inventory !== null && p.waitlist_limit === null);
       const stock = stocked.length ? await batch.lockStock(q, stocked, readOnly ? 'share' : 'update') : new Map<string, number | null>();
       const variantStock = await VariantLedger.read(q, buying.flatMap((b) => (b.buyer && b.plan.variant ? [b.plan.variant.row.id] : [])));
       // Queued on these locks behind this batch may be one with earlier posts: it goes first. A
@@ -252,6 +253,8 @@ export function createMatchingService(d: MatchingDeps) {
         };
         const queueOrSoldOut = () => {
           const ahead = waiting.get(product.id) ?? 0;
+          // Read side by side with other sold-out batches (no turn, shared lock), `ahead` misses their
+          // new places, so the number can be low under concurrency; the true place, by post id, is on /account.
           if (waitlistPlace(product, ahead) === 'join') {
             waiting.set(product.id, ahead + 1);
             order('waitlisted', { stockHeld: false, replied: true });
