@@ -1,5 +1,4 @@
 import type { Db, Queryable, Tx } from '../db/pool';
-import { withTransaction } from '../db/pool';
 import { newId } from '../ids';
 import type { InboundPost } from '../x/x.port';
 import type { Followup } from '../queue/followups';
@@ -11,8 +10,8 @@ import { releaseUnits, type WaitlistDeps } from '../waitlist/promotion';
 import { insertReply } from '../replies/replies.repository';
 import { renderReply, type ReplyContext, type ReplyKind } from '../replies/templates';
 import * as refunds from '../refunds/refunds.repository';
-import { claimPosts, recordedPosts } from './batch.repository';
-import { screen, type ScreenRules } from './decide';
+import type { ScreenRules } from './decide';
+import { createSeparatePath } from './separate-path';
 import type { SeparatePath } from './matching.service';
 
 /** An order id as we print it in receipts (`ord_` + 20 base62 characters). */
@@ -144,32 +143,13 @@ export async function decideCancel(tx: Tx, post: InboundPost, at: Date, d: Cance
 }
 
 /**
- * The matcher's separate path for #cancel posts (few, and each locks one order): claimed, screened
- * like any post (a retweet of a #cancel is not one), decided and recorded in one transaction. A
- * post recorded before (a redelivery) returns its pending work and the refunds still to ask for.
+ * The matcher's separate path for #cancel posts: a retweet of a #cancel is not one (screened like
+ * any post). A post recorded before (a redelivery) also returns the refunds still to ask for.
  */
 export function createCancelPath(d: CancelDeps & ScreenRules & { db: Db }): SeparatePath {
-  return {
+  return createSeparatePath<CancelOutcome>(d, {
     takes: isCancelRequest,
-    async handle(post, now) {
-      const at = post.createdAt ? new Date(post.createdAt) : now;
-      const fresh = await withTransaction(d.db, async (tx) => {
-        const claim = await claimPosts(tx, [{
-          tweetId: post.id, authorId: post.authorId, authorUsername: post.authorUsername, text: post.text, postedAt: post.createdAt,
-          outcome: 'processing', reason: null, originalTweetId: post.editHistoryIds.length > 1 ? post.editHistoryIds[0]! : null,
-        }], [], []);
-        if (!claim.claimed.has(post.id)) return null;
-        const screened = screen(post, d);
-        const result: CancelOutcome = screened ? { ...screened, orderIds: [], followups: [], refundIds: [] } : await decideCancel(tx, post, at, d);
-        await tx.query('UPDATE posts SET outcome = $2, reason = $3 WHERE tweet_id = $1', [post.id, result.outcome, result.reason]);
-        return result;
-      });
-      if (fresh) return fresh;
-      const before = (await recordedPosts(d.db, [post.id])).get(post.id);
-      return {
-        outcome: before?.outcome ?? 'unknown', reason: before?.reason ?? null, orderIds: [], followups: before?.followups ?? [],
-        refundIds: await refunds.pendingRefundIdsForPost(d.db, post.id),
-      };
-    },
-  };
+    decide: (tx, post, at) => decideCancel(tx, post, at, d),
+    asResult: async (base, post) => ({ ...base, refundIds: await refunds.pendingRefundIdsForPost(d.db, post.id) }),
+  });
 }

@@ -1,5 +1,4 @@
 import type { Db, Queryable, Tx } from '../db/pool';
-import { withTransaction } from '../db/pool';
 import type { InboundPost } from '../x/x.port';
 import { CONFIRM_HASHTAG } from '../ingest/rules';
 import { hashtagKey } from '../products/hashtag';
@@ -8,8 +7,8 @@ import { holdForAddress } from '../orders/address-hold';
 import { insertReply } from '../replies/replies.repository';
 import { renderReply, type ReplyKind } from '../replies/templates';
 import { releaseUnits, type WaitlistDeps } from '../waitlist/promotion';
-import { claimPosts, recordedPosts } from './batch.repository';
-import { screen, type ScreenRules } from './decide';
+import type { ScreenRules } from './decide';
+import { createSeparatePath } from './separate-path';
 import { findOrderId } from './cancel-request';
 import type { MatchResult, SeparatePath } from './matching.service';
 
@@ -73,32 +72,13 @@ export async function decideConfirm(tx: Tx, post: InboundPost, at: Date, d: Conf
   return decide('confirmed', null);
 }
 
-/**
- * The matcher's separate path for #confirm posts, as createCancelPath is for #cancel: claimed,
- * screened like any post, decided and recorded in one transaction; a redelivered post returns the
- * work it still has pending.
- */
+/** The matcher's separate path for #confirm posts, as createCancelPath is for #cancel. */
 export function createConfirmPath(d: ConfirmDeps & ScreenRules & { db: Db }): SeparatePath {
-  return {
+  return createSeparatePath<MatchResult>(d, {
     takes: isConfirmRequest,
-    async handle(post, now) {
-      const at = post.createdAt ? new Date(post.createdAt) : now;
-      const fresh = await withTransaction(d.db, async (tx) => {
-        const claim = await claimPosts(tx, [{
-          tweetId: post.id, authorId: post.authorId, authorUsername: post.authorUsername, text: post.text, postedAt: post.createdAt,
-          outcome: 'processing', reason: null, originalTweetId: post.editHistoryIds.length > 1 ? post.editHistoryIds[0]! : null,
-        }], [], []);
-        if (!claim.claimed.has(post.id)) return null;
-        const screened = screen(post, d);
-        const result: MatchResult = screened ? { ...screened, orderIds: [], followups: [] } : await decideConfirm(tx, post, at, d);
-        await tx.query('UPDATE posts SET outcome = $2, reason = $3 WHERE tweet_id = $1', [post.id, result.outcome, result.reason]);
-        return result;
-      });
-      if (fresh) return fresh;
-      const before = (await recordedPosts(d.db, [post.id])).get(post.id);
-      return { outcome: before?.outcome ?? 'unknown', reason: before?.reason ?? null, orderIds: [], followups: before?.followups ?? [] };
-    },
-  };
+    decide: (tx, post, at) => decideConfirm(tx, post, at, d),
+    asResult: (base) => base,
+  });
 }
 
 /** Several separate paths as one: the first that takes a post handles it (a post with #cancel and #confirm cancels). */
