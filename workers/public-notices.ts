@@ -1,19 +1,13 @@
-import type { Redis } from 'ioredis';
-import { withTransaction, type Db } from '../src/db/pool';
+import { withTransaction } from '../src/db/pool';
 import { newId } from '../src/ids';
-import type { Logger } from '../src/logger';
 import { NOTICE_HORIZON_MS, postsWithin, productPageUrl, productsToCover, renderPublicNotice } from '../src/replies/public-notices';
 import { coverByNotice, discardPendingNotice, noticeLoad, productCounts, recentNotices, recordNoticePosted, takePendingNotice } from '../src/replies/public-notices.repository';
-import { XRateLimitedError, type XRepliesPort } from '../src/x/x.port';
+import { XRateLimitedError } from '../src/x/x.port';
 import { readReplyBudget, recordReplyBudget, takePost } from './reply-budget';
+import type { RepliesDeps } from './replies';
 
-export interface NoticeDeps {
-  db: Db;
-  redis: Redis;
-  x: XRepliesPort;
-  prefix: string;
-  log: Logger;
-  publicBaseUrl: string;
+/** What the replies worker has (a notice is posted from its batch), and how long a claim holds. */
+export interface NoticeDeps extends Pick<RepliesDeps, 'db' | 'redis' | 'x' | 'prefix' | 'log' | 'publicBaseUrl'> {
   claimSeconds: number;
   /** False while X's gate is closed: only notices already on X cover anything. */
   canPost?: boolean;

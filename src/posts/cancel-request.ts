@@ -150,6 +150,7 @@ export function createCancelPath(d: CancelDeps & ScreenRules & { db: Db }): Sepa
   return createSeparatePath<CancelOutcome>(d, {
     takes: isCancelRequest,
     decide: (tx, post, at) => decideCancel(tx, post, at, d),
-    asResult: async (base, post) => ({ ...base, refundIds: await refunds.pendingRefundIdsForPost(d.db, post.id) }),
+    // A screened post asked for nothing; a redelivered one may still have refunds to ask Stripe for.
+    asResult: async (base, post, recorded) => ({ ...base, refundIds: recorded ? await refunds.pendingRefundIdsForPost(d.db, post.id) : [] }),
   });
 }

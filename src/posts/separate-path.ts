@@ -10,8 +10,8 @@ export interface SeparateRules<R extends MatchResult> {
   takes(post: InboundPost): boolean;
   /** Decides the post inside the transaction that claimed it. */
   decide(tx: Tx, post: InboundPost, at: Date): Promise<R>;
-  /** The result of a post the screen turned away (a retweet, no mention of the shop ...), or of one recorded before. */
-  asResult(base: MatchResult, post: InboundPost): R | Promise<R>;
+  /** The result of a post the screen turned away (a retweet, no mention of the shop ...), or of one recorded before (`recorded`). */
+  asResult(base: MatchResult, post: InboundPost, recorded: boolean): R | Promise<R>;
 }
 
 /**
@@ -31,13 +31,13 @@ export function createSeparatePath<R extends MatchResult>(d: ScreenRules & { db:
         }], [], []);
         if (!claim.claimed.has(post.id)) return null;
         const screened = screen(post, d);
-        const result = screened ? await rules.asResult({ ...screened, orderIds: [], followups: [] }, post) : await rules.decide(tx, post, at);
+        const result = screened ? await rules.asResult({ ...screened, orderIds: [], followups: [] }, post, false) : await rules.decide(tx, post, at);
         await tx.query('UPDATE posts SET outcome = $2, reason = $3 WHERE tweet_id = $1', [post.id, result.outcome, result.reason]);
         return result;
       });
       if (fresh) return fresh;
       const before = (await recordedPosts(d.db, [post.id])).get(post.id);
-      return rules.asResult({ outcome: before?.outcome ?? 'unknown', reason: before?.reason ?? null, orderIds: [], followups: before?.followups ?? [] }, post);
+      return rules.asResult({ outcome: before?.outcome ?? 'unknown', reason: before?.reason ?? null, orderIds: [], followups: before?.followups ?? [] }, post, true);
     },
   };
 }

@@ -8,8 +8,6 @@ import { MONEY_TAKEN, sqlStatuses } from '../orders/lifecycle';
  * the partial index orders_waitlist serves every read here.
  */
 
-export type ProductView = ProductRow & { waitlist_length: number };
-
 /** Orders waiting, per product (absent = none). */
 export async function waitingCounts(db: Queryable, productIds: string[]): Promise<Map<string, number>> {
   if (!productIds.length) return new Map();
