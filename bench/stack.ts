@@ -24,8 +24,10 @@ export interface Proc {
 }
 
 export function spawnNode(name: string, script: string, args: string[], env: Record<string, string | undefined>, nodeArgs: string[] = []): Proc {
-  // node with tsx's loader, no wrapper: signals, CPU and RSS are the process's own.
-  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script, ...args], {
+  // node itself, no wrapper: signals, CPU and RSS are the process's own. TypeScript through tsx's
+  // loader; compiled JavaScript (the service as shipped) as it is.
+  const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const proc = spawn(process.execPath, [...nodeArgs, ...loader, script, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -89,6 +91,22 @@ export interface BenchStack {
   close(): Promise<void>;
 }
 
+/**
+ * What the roles run: the build the image ships (`npm run build`, then `node dist/main.js`), made
+ * once per bench run, so the figures are the service's and not tsx's (its loader and source-map
+ * stack traces cost several per cent of CPU and tens of MB). BENCH_SOURCE=1 runs main.ts with tsx.
+ */
+let built: Promise<string> | undefined;
+function serviceEntry(): Promise<string> {
+  if (process.env.BENCH_SOURCE === '1') return Promise.resolve('main.ts');
+  built ??= new Promise((resolve, reject) => {
+    const b = spawn('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+    b.once('error', reject);
+    b.once('exit', (code) => (code === 0 ? resolve('dist/main.js') : reject(new Error(`npm run build exited ${code}`))));
+  });
+  return built;
+}
+
 export async function startBenchStack(opts: { realLimits: boolean; env?: Record<string, string> }): Promise<BenchStack> {
   const id = `${Date.now()}_${crypto.randomBytes(3).toString('hex')}`;
   const dbName = `hc_bench_${id}`;
@@ -133,7 +151,7 @@ export async function startBenchStack(opts: { realLimits: boolean; env?: Record<
     async start(role) {
       // BENCH_CPU_PROF=<dir>: V8 CPU profiles of the roles, written when they exit (open in Chrome DevTools).
       const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-      const p = spawnNode(role, 'main.ts', [role], env, prof);
+      const p = spawnNode(role, await serviceEntry(), [role], env, prof);
       procs.set(role, p);
       // LOG_LEVEL=warn hides the start-up lines, so readiness is read from outside.
       const ready: Record<typeof role, () => Promise<boolean>> = {
