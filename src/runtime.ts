@@ -39,7 +39,8 @@ export interface Runtime {
 }
 
 export function createRuntime(config: Config, log: Logger, databaseUrl: string, role: string): Runtime {
-  const db = createPool(databaseUrl, config.DATABASE_POOL_SIZE, log);
+  // The embedded PGlite (no DATABASE_URL) serves every connection from one session: no named statements there.
+  const db = createPool(databaseUrl, config.DATABASE_POOL_SIZE, log, { prepare: Boolean(config.DATABASE_URL) && config.DATABASE_PREPARED_STATEMENTS });
   const redis = createRedis(config.REDIS_URL, { connectionName: `hc-${role}` });
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
   // BullMQ does not close a connection it was handed: close() below does.

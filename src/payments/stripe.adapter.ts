@@ -23,7 +23,12 @@ export interface StripeAdapterOptions {
 }
 
 function clientOptions(o: StripeAdapterOptions): Stripe.StripeConfig {
-  const base: Stripe.StripeConfig = { timeout: o.timeoutMs ?? 10_000, maxNetworkRetries: o.maxNetworkRetries ?? 2, appInfo: { name: 'hashtag-checkout' } };
+  // No client telemetry: stripe-node sends each request's latency with the next request and, when
+  // answers outrun requests (a batch of concurrent charges), prints "Request metrics buffer is full"
+  // on stderr for every answer it cannot buffer, a few per cent of the worker's CPU at full load.
+  const base: Stripe.StripeConfig = {
+    timeout: o.timeoutMs ?? 10_000, maxNetworkRetries: o.maxNetworkRetries ?? 2, appInfo: { name: 'hashtag-checkout' }, telemetry: false,
+  };
   if (!o.apiBase) return base;
   const u = new URL(o.apiBase);
   return { ...base, host: u.hostname, port: Number(u.port || (u.protocol === 'https:' ? 443 : 80)), protocol: u.protocol.replace(':', '') as 'http' | 'https' };
