@@ -55,19 +55,22 @@ const CHARGE_IN_FLIGHT_MARK = 'charge_in_flight';
  *   settles), `reserved`, an order that ended (expired, failed, canceled: the job refunds a late
  *   payment), an unknown order, and every event that is not a payment.
  * The order row is read `FOR SHARE`: an order being moved out of `charging` (it holds the row)
- * is seen after that move, and one moved after this statement finds this event stored. No lock
- * is taken when the event names no order.
+ * is seen after that move (paid by the charge: nothing stored, as above; failed: stored for the
+ * job), and one moved after this statement finds this event stored. No lock is taken when the
+ * event names no order.
  */
 export async function receiveStripeEvent(db: Queryable, event: WebhookEvent, paid: { orderId: string; paymentIntentId: string } | null): Promise<StripeEventReceipt> {
   const payload: StoredPayload = { object: event.object, created: event.created, account: event.account };
   const { rows } = await db.query<{ decision: 'applied_already' | 'deferred_to_charge' | 'stored' | 'unapplied'; inserted: boolean }>(
     `WITH existing AS (SELECT processed_at FROM stripe_events WHERE id = $1),
-     ord AS (SELECT status FROM orders WHERE id = $4::text FOR SHARE),
+     ord AS (SELECT status, payment_intent_id FROM orders WHERE id = $4::text FOR SHARE),
      decided AS (
        SELECT CASE
          WHEN EXISTS (SELECT 1 FROM existing) THEN
            CASE WHEN (SELECT processed_at FROM existing) IS NOT NULL THEN 'applied_already' ELSE 'unapplied' END
          WHEN EXISTS (SELECT 1 FROM orders WHERE payment_intent_id = $5::text AND status IN (${sqlStatuses(MONEY_TAKEN)})) THEN 'applied_already'
+         -- Settled by the charge while this statement waited for the order's lock.
+         WHEN EXISTS (SELECT 1 FROM ord WHERE payment_intent_id = $5::text AND status IN (${sqlStatuses(MONEY_TAKEN)})) THEN 'applied_already'
          WHEN EXISTS (SELECT 1 FROM ord WHERE status IN (${sqlStatuses(CHARGE_IN_FLIGHT)})) THEN 'deferred_to_charge'
          ELSE 'stored' END AS decision),
      ins AS (

@@ -177,6 +177,29 @@ describe('a Stripe webhook with nothing left to apply', () => {
     expect(await eventJob(event.id)).toBeUndefined();
   });
 
+  it('a payment for an order its charge is settling at that moment waits for it: then nothing is stored or queued', async () => {
+    const ids = await paidOrder(13);
+    await rt.db.query(`UPDATE orders SET status = 'charging', payment_intent_id = NULL, paid_at = NULL WHERE id = $1`, [ids.orderId]);
+    const event = succeeded('evt_racing_13', ids);
+    // The charge's settling statement holds the order while Stripe's webhook for it arrives.
+    const charge = await rt.db.connect();
+    const waitingForLock = async () => (await rt.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0]!.n > 0;
+    try {
+      await charge.query('BEGIN');
+      await charge.query(`UPDATE orders SET status = 'paid', payment_intent_id = $2, paid_at = now() WHERE id = $1`, [ids.orderId, ids.intentId]);
+      const delivered = deliver(event);
+      for (let i = 0; i < 100 && !(await waitingForLock()); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(await waitingForLock()).toBe(true);
+      await charge.query('COMMIT');
+      await delivered;
+    } finally {
+      charge.release();
+    }
+    expect(await stored(event.id)).toBe(0);
+    expect(await eventJob(event.id)).toBeUndefined();
+  });
+
   it('a payment for an order waiting for its buyer (a Checkout payment) is stored and queued', async () => {
     const ids = await paidOrder(12);
     await rt.db.query(`UPDATE orders SET status = 'requires_action', payment_intent_id = NULL, paid_at = NULL WHERE id = $1`, [ids.orderId]);
