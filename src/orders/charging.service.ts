@@ -11,9 +11,11 @@ import { renderReply, type ReplyKind } from '../replies/templates';
 import type { LinkSigner } from '../links/links';
 import type { OrderRow } from './orders.repository';
 import { failpoint } from '../failpoints';
+import { settleInGroups } from './settle-groups';
+import { handBackDeferredEvents } from '../webhooks/stripe-events.repository';
 import { lockBuyerLimit, spentToday } from '../posts/posts.repository';
 import { addSoldOutEventIfLast, findOrderWithProduct, lockOrder, markOrderPaid, markOrdersPaid, shippingNeedOf, startCharges, transitionOrder, type ChargeStart } from './orders.store';
-import { canTransition, CHARGE_PENDING, type OrderStatus } from './lifecycle';
+import { canTransition, CHARGE_IN_FLIGHT, CHARGE_PENDING, type OrderStatus } from './lifecycle';
 import { needsAddress } from '../shipping/address';
 import { holdForAddress } from './address-hold';
 import { newId } from '../ids';
@@ -100,6 +102,19 @@ export function createChargingService(d: ChargingDeps) {
   /** What a job that finds the order already moved on must still hand back (see pendingWorkForOrders). */
   const pendingWork = (orderId: string) => pendingWorkForOrders(d.db, { orderIds: [orderId] });
 
+  /**
+   * A payment Stripe reported while this order's charge call was in flight was left to that call's
+   * answer (the webhook stored it as dealt with, no job). The order is leaving `charging` another
+   * way (a retry refused, say because the card changed; the card removed; the bank wanting the
+   * buyer), so the answer will not settle it: the event goes back to its job, which the sweep
+   * gives it, and is applied as any payment for an order in this state (paid, or late and refunded).
+   */
+  async function handBackPayments(tx: Tx, order: OrderRow): Promise<void> {
+    if (!CHARGE_IN_FLIGHT.includes(order.status)) return;
+    const events = await handBackDeferredEvents(tx, order.id);
+    if (events.length) d.log.warn({ order_id: order.id, events }, 'payment reported while the charge was in flight; its event goes back to its job');
+  }
+
   async function fail(orderId: string, code: string, message: string, replyKind: ReplyKind, extra: { paymentIntentId?: string | null } = {}): Promise<Followup[]> {
     const followups = await withTransaction(d.db, async (tx) => {
       const order = await lockOrder(tx, orderId);
@@ -109,6 +124,7 @@ export function createChargingService(d: ChargingDeps) {
         stock_held: false, failure_code: code, failure_message: message.slice(0, 500),
         ...(extra.paymentIntentId ? { payment_intent_id: extra.paymentIntentId } : {}),
       }, { code });
+      await handBackPayments(tx, order);
       return [...(await replyTo(tx, updated, replyKind, order.product_name, replyKind === 'declined' ? `${d.publicBaseUrl}/account` : undefined)), ...promoted];
     });
     return followups ?? pendingWork(orderId);
@@ -161,17 +177,44 @@ export function createChargingService(d: ChargingDeps) {
         payment_intent_id: result.paymentIntentId, checkout_session_id: session.id,
         action_expires_at: new Date(Date.now() + actionTtlHours * 3600_000),
       }, { payment_intent: result.paymentIntentId, checkout_session: session.id });
+      await handBackPayments(tx, current);
       return replyTo(tx, updated, 'action_required', order.product_name, payLink(order.id));
     });
     return followups ?? pendingWork(order.id);
   }
 
+  /** Stripe's answer for one order of a batch: paid. */
+  interface PaidAnswer { order: ChargeStart; paymentIntentId: string; transferId?: string | null }
+
+  /**
+   * One group of paid answers in one statement (orders, stock, events, receipts), then their
+   * transfers. An order found paid already (a re-run) hands back its pending work instead.
+   */
+  async function settlePaid(paid: PaidAnswer[]): Promise<Pick<ChargeBatchResult, 'followups' | 'outcomes'>> {
+    const settled = await markOrdersPaid(d.db, paid.map(({ order, paymentIntentId }) => ({
+      orderId: order.id, paymentIntentId,
+      receipt: { id: newId('rep'), text: renderReply('receipt', { orderId: order.id, product: order.product_name, quantity: order.quantity, amount: order.amount, currency: order.currency }) },
+    })));
+    await d.splitter?.recordTransfers(paid.flatMap(({ order, transferId }) => (transferId ? [{ orderId: order.id, transferId }] : [])));
+    const followups: Followup[] = [];
+    const outcomes: ChargeBatchResult['outcomes'] = [];
+    const rerun = settled.filter((r) => !r.receipt_reply_id).map((r) => r.order_id);
+    for (const r of settled) {
+      if (r.receipt_reply_id) followups.push({ kind: 'reply', replyId: r.receipt_reply_id, replyKind: 'receipt', subject: r.order_id });
+      outcomes.push({ orderId: r.order_id, outcome: r.receipt_reply_id ? 'succeeded' : 'noop' });
+    }
+    // Paid already (a retry): the receipt was written then, and may never have been enqueued.
+    if (rerun.length) followups.push(...(await pendingWorkForOrders(d.db, { orderIds: rerun })));
+    return { followups, outcomes };
+  }
+
   /**
    * Charges a batch of orders: started in one statement, one Stripe call per order (concurrent,
-   * within `budget`, each under its order's idempotency key), the paid ones settled in one
-   * statement, the rest on their own orders. Orders Stripe could not be reached for stay
-   * `charging` and come back in `unavailable`, to be retried on their own: a re-run finds the
-   * others settled and hands back only their pending work.
+   * within `budget`, each under its order's idempotency key), the paid ones settled as their
+   * answers arrive, a small group per statement (settleInGroups), the rest on their own orders
+   * once every answer is in. Orders Stripe could not be reached for stay `charging` and come back
+   * in `unavailable`, to be retried on their own: a re-run finds the others settled and hands back
+   * only their pending work.
    */
   async function chargeOrders(orderIds: string[], budget: RateBudget = unpaced): Promise<ChargeBatchResult> {
     const started = await startCharges(d.db, [...new Set(orderIds)]);
@@ -187,18 +230,34 @@ export function createChargingService(d: ChargingDeps) {
       outcomes.push({ orderId: order.id, outcome: 'failed' });
     }
     const splits = d.splitter ? await d.splitter.decide(linked.map((o) => o.id)) : new Map<string, ChargeSplit | null>();
-    const answers = await budget.paced(linked.map((order) => () => d.payments.chargeOrder({ ...chargeRequest(order), split: splits.get(order.id) ?? null })));
-    // Only after Stripe was asked: a re-run that finds its orders settled asks Stripe nothing.
+    const groups = settleInGroups<PaidAnswer>(async (group) => {
+      // Only after Stripe was asked: a re-run that finds its orders settled asks Stripe nothing.
+      failpoint('after_stripe_charge');
+      const done = await settlePaid(group);
+      followups.push(...done.followups);
+      outcomes.push(...done.outcomes);
+    });
+    let answers: Array<PromiseSettledResult<ChargeResult>>;
+    try {
+      answers = await budget.paced(linked.map((order) => async () => {
+        const result = await d.payments.chargeOrder({ ...chargeRequest(order), split: splits.get(order.id) ?? null });
+        if (result.outcome === 'succeeded') groups.add({ order, paymentIntentId: result.paymentIntentId, transferId: result.transferId });
+        return result;
+      }));
+    } catch (err) {
+      // The budget itself failed (Redis): what was paid is still settled before the job is retried.
+      await groups.done().catch(() => undefined);
+      throw err;
+    }
+    // As above, for a batch none of whose answers was paid.
     if (linked.length) failpoint('after_stripe_charge');
 
-    const paid: Array<{ order: ChargeStart; paymentIntentId: string; transferId?: string | null }> = [];
     const unpaid: Array<{ order: ChargeStart; result: Exclude<ChargeResult, { outcome: 'succeeded' }> }> = [];
     const rejected: Array<{ order: ChargeStart; err: PaymentsRejectedError }> = [];
     linked.forEach((order, i) => {
       const answer = answers[i]!;
       if (answer.status === 'fulfilled') {
-        if (answer.value.outcome === 'succeeded') paid.push({ order, paymentIntentId: answer.value.paymentIntentId, transferId: answer.value.transferId });
-        else unpaid.push({ order, result: answer.value });
+        if (answer.value.outcome !== 'succeeded') unpaid.push({ order, result: answer.value });
         return;
       }
       const err: unknown = answer.reason;
@@ -210,19 +269,8 @@ export function createChargingService(d: ChargingDeps) {
       unavailable.push({ orderId: order.id, error: err instanceof Error ? err : new Error(String(err)) });
       outcomes.push({ orderId: order.id, outcome: 'error' });
     });
-
-    const settled = await markOrdersPaid(d.db, paid.map(({ order, paymentIntentId }) => ({
-      orderId: order.id, paymentIntentId,
-      receipt: { id: newId('rep'), text: renderReply('receipt', { orderId: order.id, product: order.product_name, quantity: order.quantity, amount: order.amount, currency: order.currency }) },
-    })));
-    await d.splitter?.recordTransfers(paid.flatMap(({ order, transferId }) => (transferId ? [{ orderId: order.id, transferId }] : [])));
-    const rerun = settled.filter((r) => !r.receipt_reply_id).map((r) => r.order_id);
-    for (const r of settled) {
-      if (r.receipt_reply_id) followups.push({ kind: 'reply', replyId: r.receipt_reply_id, replyKind: 'receipt', subject: r.order_id });
-      outcomes.push({ orderId: r.order_id, outcome: r.receipt_reply_id ? 'succeeded' : 'noop' });
-    }
-    // Paid already (a retry): the receipt was written then, and may never have been enqueued.
-    if (rerun.length) followups.push(...(await pendingWorkForOrders(d.db, { orderIds: rerun })));
+    // The last group, and every group still settling.
+    await groups.done();
 
     for (const { order, err } of rejected) {
       followups.push(...(await fail(order.id, err.code, err.message, 'failed')));

@@ -61,6 +61,13 @@ export function isFinal(status: OrderStatus): boolean {
 /** A charge still to start or finish: the charges queue owes these orders a job. */
 export const CHARGE_PENDING: readonly OrderStatus[] = ['reserved', 'charging'];
 
+/**
+ * Our own off-session call to Stripe is in flight: its answer settles the order (and a worker that
+ * dies before it does is replaced by the sweep's re-run under the same idempotency key, which
+ * Stripe answers with the same result). A payment Stripe reports for such an order needs no job.
+ */
+export const CHARGE_IN_FLIGHT: readonly OrderStatus[] = ['charging'];
+
 /** Money the buyer has committed (held, being charged or taken, less refunds): what a daily limit counts. */
 export const COMMITS_SPEND: readonly OrderStatus[] = ['awaiting_confirmation', 'reserved', 'in_review', 'charging', 'requires_action', 'paid', 'partially_refunded'];
 

@@ -1,10 +1,10 @@
 import type { Queryable } from '../db/pool';
 import type { WebhookEvent } from '../payments/payments.port';
-import { MONEY_TAKEN, sqlStatuses } from '../orders/lifecycle';
+import { CHARGE_IN_FLIGHT, MONEY_TAKEN, sqlStatuses } from '../orders/lifecycle';
 
 /**
  * All SQL on `stripe_events`: the webhook stores, the worker reads and marks applied, the sweep
- * finds what lost its job.
+ * finds what lost its job, the charge hands back what it cannot settle after all.
  *
  * The payload stays Stripe's event as verified (its object, created, account), not our
  * translation of it: it is the record of what Stripe said, for audit, and an event stored before
@@ -23,14 +23,83 @@ export interface StoredStripeEvent {
   appliedAt: Date | null;
 }
 
-/** Stores a verified event once; false when its id was stored before (a redelivery). */
-export async function storeStripeEvent(db: Queryable, event: WebhookEvent): Promise<boolean> {
+/**
+ * What the webhook did with a delivery (receiveStripeEvent):
+ * - `applied_already`: nothing stored, no job. The event was applied before, or (never stored)
+ *   the intent it says was paid belongs to an order whose money is taken.
+ * - `deferred_to_charge`: stored for the record as already applied (`processed_by`
+ *   'charge_in_flight'), no job: a payment for an order whose own off-session call is in flight.
+ * - `stored`: stored now, unapplied: its job is to be added.
+ * - `unapplied`: stored before and not applied yet: its job may have been lost.
+ * - `stored_concurrently`: another delivery of the same event stored it a moment ago.
+ */
+export type StripeEventReceipt = 'applied_already' | 'deferred_to_charge' | 'stored' | 'unapplied' | 'stored_concurrently';
+
+/** Why a stored event needed no job: our own charge call's answer settles its order. */
+const CHARGE_IN_FLIGHT_MARK = 'charge_in_flight';
+
+/**
+ * Decides and stores a verified event in one statement. `paid` is what an `order_paid` event
+ * names (null for any other). In order:
+ * - stored before: applied or not, as `processed_at` says;
+ * - the intent belongs to an order whose money is taken (a redelivery, or the webhook of a charge
+ *   settled already): nothing to do and nothing stored, as before;
+ * - the order is `charging` (CHARGE_IN_FLIGHT): our own off-session call is waiting for Stripe's
+ *   synchronous answer, which settles it (grouped with the batch's other answers). If the worker
+ *   dies first the sweep re-runs the charge under the same idempotency key, and Stripe replays
+ *   the same success, so the answer always comes. Stored as applied, no job. Should the order
+ *   leave `charging` unpaid after all (a retry refused, the card removed before it),
+ *   handBackDeferredEvents makes the event unapplied again and the job applies it (a late
+ *   payment: refunded);
+ * - anything else is stored for its job: `requires_action` (a Checkout payment nobody else
+ *   settles), `reserved`, an order that ended (expired, failed, canceled: the job refunds a late
+ *   payment), an unknown order, and every event that is not a payment.
+ * The order row is read `FOR SHARE`: an order being moved out of `charging` (it holds the row)
+ * is seen after that move (paid by the charge: nothing stored, as above; failed: stored for the
+ * job), and one moved after this statement finds this event stored. No lock is taken when the
+ * event names no order.
+ */
+export async function receiveStripeEvent(db: Queryable, event: WebhookEvent, paid: { orderId: string; paymentIntentId: string } | null): Promise<StripeEventReceipt> {
   const payload: StoredPayload = { object: event.object, created: event.created, account: event.account };
-  const stored = await db.query(
-    `INSERT INTO stripe_events (id, type, payload) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`,
-    [event.id, event.type, payload],
+  const { rows } = await db.query<{ decision: 'applied_already' | 'deferred_to_charge' | 'stored' | 'unapplied'; inserted: boolean }>(
+    `WITH existing AS (SELECT processed_at FROM stripe_events WHERE id = $1),
+     ord AS (SELECT status, payment_intent_id FROM orders WHERE id = $4::text FOR SHARE),
+     decided AS (
+       SELECT CASE
+         WHEN EXISTS (SELECT 1 FROM existing) THEN
+           CASE WHEN (SELECT processed_at FROM existing) IS NOT NULL THEN 'applied_already' ELSE 'unapplied' END
+         WHEN EXISTS (SELECT 1 FROM orders WHERE payment_intent_id = $5::text AND status IN (${sqlStatuses(MONEY_TAKEN)})) THEN 'applied_already'
+         -- Settled by the charge while this statement waited for the order's lock.
+         WHEN EXISTS (SELECT 1 FROM ord WHERE payment_intent_id = $5::text AND status IN (${sqlStatuses(MONEY_TAKEN)})) THEN 'applied_already'
+         WHEN EXISTS (SELECT 1 FROM ord WHERE status IN (${sqlStatuses(CHARGE_IN_FLIGHT)})) THEN 'deferred_to_charge'
+         ELSE 'stored' END AS decision),
+     ins AS (
+       INSERT INTO stripe_events (id, type, payload, processed_at, processed_by)
+       SELECT $1, $2, $3,
+         CASE WHEN decision = 'deferred_to_charge' THEN clock_timestamp() END,
+         CASE WHEN decision = 'deferred_to_charge' THEN $6::text END
+       FROM decided WHERE decision IN ('stored', 'deferred_to_charge')
+       ON CONFLICT (id) DO NOTHING RETURNING id)
+     SELECT decision, EXISTS (SELECT 1 FROM ins) AS inserted FROM decided`,
+    [event.id, event.type, payload, paid?.orderId ?? null, paid?.paymentIntentId ?? null, CHARGE_IN_FLIGHT_MARK],
   );
-  return stored.rowCount === 1;
+  const { decision, inserted } = rows[0]!;
+  if ((decision === 'stored' || decision === 'deferred_to_charge') && !inserted) return 'stored_concurrently';
+  return decision;
+}
+
+/**
+ * An order left `charging` without being paid: payments reported for it while its call was in
+ * flight become unapplied again (its job, given by the sweep, applies them: a late payment is
+ * refunded). Inside the transaction that moved the order. Returns their ids.
+ */
+export async function handBackDeferredEvents(tx: Queryable, orderId: string): Promise<string[]> {
+  const { rows } = await tx.query<{ id: string }>(
+    `UPDATE stripe_events SET processed_at = NULL, processed_by = NULL
+     WHERE processed_by = $2 AND payload #>> '{object,metadata,order_id}' = $1 RETURNING id`,
+    [orderId, CHARGE_IN_FLIGHT_MARK],
+  );
+  return rows.map((r) => r.id);
 }
 
 export async function findStripeEvent(db: Queryable, eventId: string): Promise<StoredStripeEvent | null> {
@@ -52,22 +121,6 @@ export async function markStripeEventApplied(db: Queryable, eventId: string): Pr
 export async function isStripeEventUnapplied(db: Queryable, eventId: string): Promise<boolean> {
   const { rows } = await db.query('SELECT 1 FROM stripe_events WHERE id = $1 AND processed_at IS NULL', [eventId]);
   return rows.length === 1;
-}
-
-/**
- * Nothing left to do for this delivery: the event was applied already or, when it was never
- * stored, the PaymentIntent it says was paid belongs to an order whose money is taken. One indexed
- * read (the event by id, the order by its intent) and no write. An event stored and not applied is
- * not settled: its job may have been lost.
- */
-export async function isStripeEventSettled(db: Queryable, eventId: string, paidIntentId: string | null): Promise<boolean> {
-  const { rows } = await db.query<{ settled: boolean }>(
-    `SELECT CASE WHEN e.id IS NOT NULL THEN e.processed_at IS NOT NULL
-                 ELSE EXISTS (SELECT 1 FROM orders WHERE payment_intent_id = $2 AND status IN (${sqlStatuses(MONEY_TAKEN)})) END AS settled
-     FROM (SELECT 1) AS one LEFT JOIN stripe_events e ON e.id = $1`,
-    [eventId, paidIntentId],
-  );
-  return rows[0]?.settled === true;
 }
 
 /** Events stored more than `olderThanS` seconds ago and still not applied, oldest first. */

@@ -164,10 +164,46 @@ describe('a Stripe webhook with nothing left to apply', () => {
     expect(await eventJob(event.id)).toBeUndefined();
   });
 
-  it('a payment for an order not settled yet is stored and queued', async () => {
+  it('a payment for an order mid-charge is stored as dealt with by its charge, in one statement and no job', async () => {
     const ids = await paidOrder(10);
     await rt.db.query(`UPDATE orders SET status = 'charging', payment_intent_id = NULL, paid_at = NULL WHERE id = $1`, [ids.orderId]);
     const event = succeeded('evt_open_10', ids);
+    expect(await statementsFor(event)).toBe(1);
+    const { rows: [row] } = await rt.db.query('SELECT processed_at, processed_by FROM stripe_events WHERE id = $1', [event.id]);
+    expect(row).toEqual({ processed_at: expect.any(Date), processed_by: 'charge_in_flight' });
+    expect(await eventJob(event.id)).toBeUndefined();
+    // Delivered again: applied already, nothing more.
+    expect(await statementsFor(event)).toBe(1);
+    expect(await eventJob(event.id)).toBeUndefined();
+  });
+
+  it('a payment for an order its charge is settling at that moment waits for it: then nothing is stored or queued', async () => {
+    const ids = await paidOrder(13);
+    await rt.db.query(`UPDATE orders SET status = 'charging', payment_intent_id = NULL, paid_at = NULL WHERE id = $1`, [ids.orderId]);
+    const event = succeeded('evt_racing_13', ids);
+    // The charge's settling statement holds the order while Stripe's webhook for it arrives.
+    const charge = await rt.db.connect();
+    const waitingForLock = async () => (await rt.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0]!.n > 0;
+    try {
+      await charge.query('BEGIN');
+      await charge.query(`UPDATE orders SET status = 'paid', payment_intent_id = $2, paid_at = now() WHERE id = $1`, [ids.orderId, ids.intentId]);
+      const delivered = deliver(event);
+      for (let i = 0; i < 100 && !(await waitingForLock()); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(await waitingForLock()).toBe(true);
+      await charge.query('COMMIT');
+      await delivered;
+    } finally {
+      charge.release();
+    }
+    expect(await stored(event.id)).toBe(0);
+    expect(await eventJob(event.id)).toBeUndefined();
+  });
+
+  it('a payment for an order waiting for its buyer (a Checkout payment) is stored and queued', async () => {
+    const ids = await paidOrder(12);
+    await rt.db.query(`UPDATE orders SET status = 'requires_action', payment_intent_id = NULL, paid_at = NULL WHERE id = $1`, [ids.orderId]);
+    const event = succeeded('evt_open_12', ids);
     await deliver(event);
     expect(await stored(event.id)).toBe(1);
     expect(await eventJob(event.id)).toBeDefined();
