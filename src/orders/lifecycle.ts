@@ -68,6 +68,20 @@ export const CHARGE_PENDING: readonly OrderStatus[] = ['reserved', 'charging'];
  */
 export const CHARGE_IN_FLIGHT: readonly OrderStatus[] = ['charging'];
 
+/**
+ * Orders waiting on the buyer, and why each expires when they never act: a deadline set on the
+ * order (`action_expires_at`) or, for a signup or an address, the signup TTL from its creation.
+ */
+export const EXPIRES_AT_DEADLINE: readonly OrderStatus[] = ['requires_action', 'awaiting_confirmation'];
+export const EXPIRES_AFTER_SIGNUP_TTL: readonly OrderStatus[] = ['awaiting_signup', 'awaiting_details'];
+/** The failure code an order waiting in each status expires with. */
+export const EXPIRY_CODES: Readonly<Partial<Record<OrderStatus, string>>> = {
+  requires_action: 'authentication_not_completed',
+  awaiting_confirmation: 'confirmation_not_given',
+  awaiting_signup: 'signup_not_completed',
+  awaiting_details: 'address_not_given',
+};
+
 /** Money the buyer has committed (held, being charged or taken, less refunds): what a daily limit counts. */
 export const COMMITS_SPEND: readonly OrderStatus[] = ['awaiting_confirmation', 'reserved', 'in_review', 'charging', 'requires_action', 'paid', 'partially_refunded'];
 

@@ -1,7 +1,7 @@
 import { withTransaction } from '../db/pool';
 import { uniqueFollowups, type Followup } from '../queue/followups';
 import { lockOrder, transitionOrder } from './orders.store';
-import { canTransition } from './lifecycle';
+import { canTransition, EXPIRES_AFTER_SIGNUP_TTL, EXPIRES_AT_DEADLINE, EXPIRY_CODES, sqlStatuses } from './lifecycle';
 import { releaseUnits } from '../waitlist/promotion';
 import type { ChargingContext } from './charging-context';
 
@@ -16,8 +16,8 @@ export function createStaleOrderExpiry(ctx: ChargingContext) {
    */
   async function expireStaleWithWork(now = new Date(), signupTtlHours = 24): Promise<{ expired: string[]; followups: Followup[] }> {
     const { rows } = await deps.db.query<{ id: string }>(
-      `SELECT id FROM orders WHERE (status IN ('requires_action', 'awaiting_confirmation') AND action_expires_at < $1)
-          OR (status IN ('awaiting_signup', 'awaiting_details')
+      `SELECT id FROM orders WHERE (status IN (${sqlStatuses(EXPIRES_AT_DEADLINE)}) AND action_expires_at < $1)
+          OR (status IN (${sqlStatuses(EXPIRES_AFTER_SIGNUP_TTL)})
               AND COALESCE(action_expires_at, created_at + make_interval(hours => $2)) < $1::timestamptz)
        LIMIT 500`,
       [now, signupTtlHours],
@@ -29,9 +29,7 @@ export function createStaleOrderExpiry(ctx: ChargingContext) {
         const order = await lockOrder(tx, id);
         if (!order || !canTransition(order.status, 'expired')) return;
         const promoted = order.stock_held ? await releaseUnits(tx, order, waitlist) : [];
-        const code = {
-          requires_action: 'authentication_not_completed', awaiting_details: 'address_not_given', awaiting_confirmation: 'confirmation_not_given',
-        }[order.status as string] ?? 'signup_not_completed';
+        const code = EXPIRY_CODES[order.status] ?? 'signup_not_completed';
         await transitionOrder(tx, order, 'expired', { stock_held: false, failure_code: code });
         expired.push(id);
         followups.push(...promoted);
