@@ -5,7 +5,7 @@ import type { ReplyKind } from '../replies/templates';
 import type { ShippingAddress } from '../shipping/address';
 import { CHARGE_PENDING, COMMITS_SPEND, sqlStatuses, type OrderStatus } from '../orders/lifecycle';
 import { LIVE_BATCH } from './batch-turns';
-import { unlimitedStockSql } from '../products/stock.repository';
+import { lockUnlimitedStock, unlimitedStockSql } from '../products/stock.repository';
 import type { OrderVariant } from '../variants/variants.schema';
 
 /**
@@ -121,14 +121,18 @@ export interface LockedStock { available: number | null; unlimited: boolean }
  * Locks the products stock is taken from, in id order (concurrent batches queue, never deadlock,
  * never oversell), and reads the units left: null = unlimited. The locked row is the latest one.
  * `share`: for a batch that will take no unit unless it finds one left (then it rolls back and
- * takes its turn), or that takes only from unlimited stock (which keeps no count): such batches
- * run side by side instead of queueing one after another, and every writer of stock (FOR UPDATE
- * or UPDATE, a merchant's switch to limited stock among them) still waits for them.
+ * takes its turn): sold-out batches read together instead of queueing one after another, and
+ * every writer of stock (FOR UPDATE or UPDATE) still waits for them.
+ * `unlimited`: for a batch that takes only from unlimited stock, which keeps no count: no row lock
+ * at all, only a shared stock lock per product (stock.repository), which such batches hold side by
+ * side and a merchant's switch to limited stock waits for (and new batches then wait for it). The
+ * products are read after it, so what a switch committed meanwhile is seen.
  */
-export async function lockStock(tx: Queryable, productIds: string[], mode: 'update' | 'share' = 'update'): Promise<Map<string, LockedStock>> {
+export async function lockStock(tx: Queryable, productIds: string[], mode: 'update' | 'share' | 'unlimited' = 'update'): Promise<Map<string, LockedStock>> {
+  if (mode === 'unlimited') await lockUnlimitedStock(tx, productIds);
   const { rows } = await tx.query<{ id: string; available: number | null; unlimited: boolean }>(
     `SELECT id, inventory - reserved - sold AS available, ${unlimitedStockSql('products')} AS unlimited
-     FROM products WHERE id = ANY($1) ORDER BY id ${mode === 'share' ? 'FOR SHARE' : 'FOR UPDATE'}`,
+     FROM products WHERE id = ANY($1) ORDER BY id ${{ update: 'FOR UPDATE', share: 'FOR SHARE', unlimited: '' }[mode]}`,
     [productIds],
   );
   return new Map(rows.map((r) => [r.id, { available: r.available, unlimited: r.unlimited }]));

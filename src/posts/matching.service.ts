@@ -181,9 +181,11 @@ export function createMatchingService(d: MatchingDeps) {
       // Unlimited stock keeps no count: its batches read it side by side. Without a turn, every other
       // product limited: the batch can only find them sold out (else it takes its turn). A capped
       // waitlist is counted under the write lock: batches reading side by side could each fill its last places.
-      const shared = products.filter((p) => stocked.includes(p.id))
-        .every((p) => isUnlimitedStock(p) || (!turn && p.inventory !== null && p.waitlist_limit === null));
-      const locked = stocked.length ? await batch.lockStock(q, stocked, shared ? 'share' : 'update') : new Map<string, batch.LockedStock>();
+      const stockedProducts = products.filter((p) => stocked.includes(p.id));
+      const lockMode = stockedProducts.every(isUnlimitedStock) ? 'unlimited'
+        : stockedProducts.every((p) => isUnlimitedStock(p) || (!turn && p.inventory !== null && p.waitlist_limit === null)) ? 'share' : 'update';
+      const shared = lockMode !== 'update';
+      const locked = stocked.length ? await batch.lockStock(q, stocked, lockMode) : new Map<string, batch.LockedStock>();
       // Under the lock, a product must still be what the batch read it as: one a merchant switched
       // since (to or from unlimited stock) is taken under the right lock in a new run of the batch.
       // (So is one whose limit moved to its variants, which a shared lock does not protect.)

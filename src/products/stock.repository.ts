@@ -8,9 +8,25 @@ import type { ProductRow } from './products.repository';
  * taker of a unit queues on the row's lock. A product with neither has nothing to protect: its
  * orders hold nothing, its counters stand still, and the pipeline never writes (or write-locks)
  * its row, which would otherwise be the one lock every batch and settle of a busy sale queues on.
- * Takers lock an unlimited product's row FOR SHARE instead: they do not queue on each other, and
- * a merchant's switch to limited stock (FOR UPDATE) waits for them, and they for it.
+ *
+ * What keeps a merchant's switch to limited stock from racing those takers is the product's stock
+ * lock: an advisory lock on the product id, taken shared by each taker of unlimited stock (the
+ * matcher) and exclusive by the switch, before the row. A row lock would not do: FOR SHARE
+ * lockers pass ahead of a waiting FOR UPDATE, so in a busy sale the switch could wait for ever;
+ * advisory locks queue in turn. Rarer takers (a signup, a restock) share-lock the row instead,
+ * which the switch's FOR UPDATE also waits for.
  */
+
+// Any constant works; the second key is the product id's hash (a collision only makes two products wait for each other).
+const STOCK_LOCK = 7_432_026;
+
+/** The shared stock lock of these products (in id order), until the transaction ends. */
+export async function lockUnlimitedStock(tx: Queryable, productIds: string[]): Promise<void> {
+  await tx.query(
+    'SELECT count(pg_advisory_xact_lock_shared($2, hashtext(id))) FROM (SELECT unnest($1::text[]) AS id ORDER BY 1) AS ids',
+    [productIds, STOCK_LOCK],
+  );
+}
 
 /** SQL: whether the product (`alias`) sells from unlimited stock. */
 export const unlimitedStockSql = (alias: string) => `(${alias}.inventory IS NULL AND NOT ${alias}.limited_variants)`;
@@ -23,9 +39,11 @@ const LOCKS = { read: '', share: 'FOR SHARE', update: 'FOR UPDATE' } as const;
 
 /**
  * Whether the product's stock is unlimited. Locking its row (`share` or `update`), from the row's
- * latest version: what a concurrent switch committed while this waited is seen.
+ * latest version: what a concurrent switch committed while this waited is seen. `update` (a
+ * merchant changing the stock) takes the exclusive stock lock first.
  */
 export async function lockStockKind(tx: Queryable, productId: string, mode: keyof typeof LOCKS): Promise<{ unlimited: boolean } | undefined> {
+  if (mode === 'update') await tx.query('SELECT pg_advisory_xact_lock($2, hashtext($1))', [productId, STOCK_LOCK]);
   const { rows } = await tx.query<{ unlimited: boolean }>(
     `SELECT ${unlimitedStockSql('products')} AS unlimited FROM products WHERE id = $1 ${LOCKS[mode]}`,
     [productId],
