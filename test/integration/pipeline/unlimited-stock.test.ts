@@ -43,9 +43,9 @@ async function linkedBuyer(): Promise<string> {
     [`buy_${xUserId}`, xUserId, `cus_${xUserId}`]);
   return xUserId;
 }
-function post(hashtag: string, authorId: string): InboundPost {
+function post(hashtag: string, authorId: string, words = ''): InboundPost {
   const id = String(++seq);
-  return { id, text: `@shop #${hashtag}`, authorId, authorUsername: `u${authorId}`, createdAt: new Date().toISOString(), hashtags: [hashtag],
+  return { id, text: `@shop #${hashtag}${words}`, authorId, authorUsername: `u${authorId}`, createdAt: new Date().toISOString(), hashtags: [hashtag],
     mentions: [{ username: 'shop' }], referenced: [], editHistoryIds: [id] };
 }
 async function unlimitedProduct(hashtag: string): Promise<string> {
@@ -160,5 +160,29 @@ describe('a product of unlimited stock', () => {
     expect(await statuses(productId)).toEqual({ reserved: 4 + 5, waitlisted: 11, paid: 2, refunded: 2, awaiting_signup: 1 });
     const { rows: [counters] } = await t.db.query('SELECT reserved, sold FROM products WHERE id = $1', [productId]);
     expect(counters).toEqual({ reserved: 9, sold: 3 });
+  });
+  it('given a limit on one variant: the variant\'s units held and sold count, and the product keeps count from then on', async () => {
+    const options = [{ name: 'Size', values: ['S', 'M'] }];
+    const created = await request(t.app).post('/v1/products').set(auth()).send({
+      name: 'Cap', hashtag: 'BuyCapSize', unit_amount: 1500, currency: 'usd', shipping: 'none', max_per_order: 5, options,
+      variants: [{ options: { Size: 'S' }, inventory: null }, { options: { Size: 'M' }, inventory: null }],
+    }).expect(201);
+    const productId = created.body.id as string;
+    const buyM = async (n: number) => (await matching().handlePost(post('BuyCapSize', await linkedBuyer(), ` M x${n}`))).orderIds[0]!;
+    await buyM(2);
+    const paidM = await buyM(1);
+    await startCharges(t.db, [paidM]);
+    await pay(t.db, paidM);
+    expect(await statuses(productId)).toEqual({ reserved: 2, paid: 1 });
+
+    const limited = await request(t.app).patch(`/v1/products/${productId}`).set(auth())
+      .send({ options, variants: [{ options: { Size: 'S' }, inventory: null }, { options: { Size: 'M' }, inventory: 4 }] }).expect(200);
+    const m = limited.body.variants.find((v: { options: { Size: string } }) => v.options.Size === 'M');
+    expect(m).toMatchObject({ inventory: 4, inventory_remaining: 1 });
+    // One unit of M is left: a buyer asking for two is told it is sold out, one asking for one gets it.
+    expect((await matching().handlePost(post('BuyCapSize', await linkedBuyer(), ' M x2'))).outcome).toBe('sold_out');
+    expect((await matching().handlePost(post('BuyCapSize', await linkedBuyer(), ' M'))).outcome).toBe('order_created');
+    const { rows: [counters] } = await t.db.query('SELECT reserved, sold FROM products WHERE id = $1', [productId]);
+    expect(counters).toEqual({ reserved: 3, sold: 1 });
   });
 });
