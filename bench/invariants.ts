@@ -34,11 +34,15 @@ export async function checkInvariants(db: pg.Pool, emu: EmulatorSummary, sent: n
     succeeded_intents_orders: charged.length, paid_orders: paid.size, double_charges: double, intents_without_paid_order: unknown, paid_without_intent: missing,
   };
 
-  const inv = (await db.query(`SELECT p.id, p.inventory, p.sold, p.reserved,
+  // Unlimited stock (no inventory, no limited variant) keeps no counters: nothing to oversell, its paid units reported alone.
+  const inv = (await db.query(`SELECT p.id, p.inventory, p.sold, p.reserved, p.inventory IS NULL AND NOT p.limited_variants AS unlimited,
       (SELECT count(*)::int FROM orders o WHERE o.product_id = p.id AND o.status IN ('paid', 'refunded', 'partially_refunded')) AS paid
-      FROM products p`)).rows as Array<{ id: string; inventory: number | null; sold: number; reserved: number; paid: number }>;
+      FROM products p`)).rows as Array<{ id: string; inventory: number | null; sold: number; reserved: number; unlimited: boolean; paid: number }>;
   const oversold = inv.reduce((a, p) => a + (p.inventory === null ? 0 : Math.max(0, p.paid - p.inventory, p.sold + p.reserved - p.inventory)), 0);
-  const stock: Check = { ok: oversold === 0, oversold, products: inv.map((p) => ({ inventory: p.inventory, paid: p.paid, sold: p.sold, reserved: p.reserved })) };
+  const stock: Check = {
+    ok: oversold === 0, oversold,
+    products: inv.map((p) => (p.unlimited ? { inventory: null, unlimited: true, paid: p.paid } : { inventory: p.inventory, paid: p.paid, sold: p.sold, reserved: p.reserved })),
+  };
 
   const p = await one<{ posts: number; without: number; unsettled: number }>(`SELECT count(*)::int AS posts,
       count(*) FILTER (WHERE outcome IS NULL OR outcome = '')::int AS without,

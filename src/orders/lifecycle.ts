@@ -82,6 +82,14 @@ export const EXPIRY_CODES: Readonly<Partial<Record<OrderStatus, string>>> = {
   awaiting_details: 'address_not_given',
 };
 
+/**
+ * An order in these has its units set aside until it is paid or let go (for a product of limited
+ * stock: `stock_held`). A product switched from unlimited to limited stock holds them for its
+ * orders in these at the switch. (`awaiting_signup` holds units only when promoted from a waitlist,
+ * which an unlimited product never keeps.)
+ */
+export const HOLDS_UNITS: readonly OrderStatus[] = ['awaiting_details', 'awaiting_confirmation', 'reserved', 'in_review', 'charging', 'requires_action'];
+
 /** Money the buyer has committed (held, being charged or taken, less refunds): what a daily limit counts. */
 export const COMMITS_SPEND: readonly OrderStatus[] = ['awaiting_confirmation', 'reserved', 'in_review', 'charging', 'requires_action', 'paid', 'partially_refunded'];
 

@@ -59,8 +59,9 @@ export function createOrderResumptions(ctx: ChargingContext) {
           if (await holdForReview(tx, reserved)) return [];
           return (await holdForAddress(tx, reserved, order.product_name, deps.publicBaseUrl)) ?? [{ kind: 'charge' as const, orderId: order.id }];
         }
-        if (await reserveOrderStock(tx, order)) {
-          const reserved = await transitionOrder(tx, order, 'reserved', { stock_held: true, buyer_id: buyerId }, { resumed: true });
+        const took = await reserveOrderStock(tx, order);
+        if (took) {
+          const reserved = await transitionOrder(tx, order, 'reserved', { stock_held: took.held, buyer_id: buyerId }, { resumed: true });
           await addSoldOutEventIfLast(tx, order.id, order.product_id);
           // The merchant's review rules apply here as they do to a linked buyer's post (issue 15).
           if (await holdForReview(tx, reserved)) return [];

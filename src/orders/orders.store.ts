@@ -3,6 +3,7 @@ import type { OrderRow } from './orders.repository';
 import { assertTransition, CHARGE_PENDING, INITIAL_STATUSES, MONEY_TAKEN, sourcesOf, sqlStatuses, type OrderStatus } from './lifecycle';
 import type { ShippingAddress } from '../shipping/address';
 import { ORDER_ITEM_NAME } from '../variants/variants.repository';
+import { unlimitedStockSql } from '../products/stock.repository';
 
 /** Write-side SQL of the purchase pipeline. Every function runs inside the caller's transaction. */
 
@@ -136,13 +137,14 @@ export async function placeOrder(
 ): Promise<PlacedOrder | undefined> {
   const { rows } = await tx.query<PlacedOrder>(
     `WITH r AS (
-       UPDATE products SET reserved = reserved + $8
+       -- Unlimited stock is not counted and its orders hold nothing (stock.repository).
+       UPDATE products SET reserved = reserved + CASE WHEN ${unlimitedStockSql('products')} THEN 0 ELSE $8 END
        WHERE id = $3 AND (inventory IS NULL OR inventory - reserved - sold >= $8)
-       RETURNING id, inventory IS NOT NULL AND inventory - reserved - sold = 0 AS last_unit_taken),
+       RETURNING id, NOT ${unlimitedStockSql('products')} AS held, inventory IS NOT NULL AND inventory - reserved - sold = 0 AS last_unit_taken),
      o AS (
        INSERT INTO orders (${ORDER_COLUMNS}, reply_status)
        SELECT $1, $2, $3, $4, $14, $5, $6, $7, $8, $9, $10,
-         CASE WHEN r.id IS NULL THEN 'sold_out' ELSE 'reserved' END, r.id IS NOT NULL,
+         CASE WHEN r.id IS NULL THEN 'sold_out' ELSE 'reserved' END, COALESCE(r.held, false),
          CASE WHEN r.id IS NULL THEN 'sold_out' END, CASE WHEN r.id IS NULL THEN 'pending' ELSE 'none' END
        FROM (SELECT 1) AS one LEFT JOIN r ON true
        ON CONFLICT (tweet_id, product_id) DO NOTHING RETURNING *),

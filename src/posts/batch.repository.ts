@@ -5,6 +5,7 @@ import type { ReplyKind } from '../replies/templates';
 import type { ShippingAddress } from '../shipping/address';
 import { CHARGE_PENDING, COMMITS_SPEND, sqlStatuses, type OrderStatus } from '../orders/lifecycle';
 import { LIVE_BATCH } from './batch-turns';
+import { lockUnlimitedStock, unlimitedStockSql } from '../products/stock.repository';
 import type { OrderVariant } from '../variants/variants.schema';
 
 /**
@@ -48,22 +49,26 @@ export interface ClaimResult {
  * a snapshot: a version buying at the same moment is stopped by orders_one_per_edit_chain.
  */
 export async function claimPosts(tx: Queryable, rows: PostClaim[], authorIds: string[], chainIds: string[]): Promise<ClaimResult> {
-  const col = <K extends keyof PostClaim>(k: K) => rows.map((r) => r[k]);
+  // One JSON parameter rather than a text array per column: pg escapes every element of an array
+  // parameter one by one, which showed in the worker's profile. `n` keeps the id order of the inserts.
+  const claims = JSON.stringify(rows.map((r, n) => ({
+    tweet_id: r.tweetId, author_id: r.authorId, author_username: r.authorUsername, text: r.text, posted_at: r.postedAt,
+    outcome: r.outcome, reason: r.reason, original_tweet_id: r.originalTweetId, n,
+  })));
   const { rows: [found] } = await tx.query<{ claimed: string[]; buyers: LinkedBuyer[]; chains_bought: string[] }>(
     `WITH c AS (
        INSERT INTO posts (tweet_id, author_id, author_username, text, posted_at, outcome, reason, original_tweet_id)
-       SELECT tweet_id, author_id, author_username, text, posted_at::timestamptz, outcome, reason, original_tweet_id
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) WITH ORDINALITY
-         AS i (tweet_id, author_id, author_username, text, posted_at, outcome, reason, original_tweet_id, n)
+       SELECT tweet_id, author_id, author_username, text, posted_at, outcome, reason, original_tweet_id
+       FROM json_to_recordset($1::json) AS i (tweet_id text, author_id text, author_username text, text text, posted_at timestamptz,
+         outcome text, reason text, original_tweet_id text, n integer)
        ORDER BY n
        ON CONFLICT (tweet_id) DO NOTHING RETURNING tweet_id)
      SELECT ARRAY(SELECT tweet_id FROM c) AS claimed,
        COALESCE((SELECT json_agg(json_build_object('id', id, 'x_user_id', x_user_id, 'daily_limit_amount', daily_limit_amount, 'shipping', shipping,
                                           'always_confirm', always_confirm))
-                 FROM buyers WHERE x_user_id = ANY($9) AND payment_method_id IS NOT NULL AND stripe_customer_id IS NOT NULL), '[]') AS buyers,
-       ARRAY(SELECT DISTINCT chain_id FROM orders WHERE chain_id = ANY($10)) AS chains_bought`,
-    [col('tweetId'), col('authorId'), col('authorUsername'), col('text'), col('postedAt'), col('outcome'), col('reason'), col('originalTweetId'),
-      authorIds, chainIds],
+                 FROM buyers WHERE x_user_id = ANY($2) AND payment_method_id IS NOT NULL AND stripe_customer_id IS NOT NULL), '[]') AS buyers,
+       ARRAY(SELECT DISTINCT chain_id FROM orders WHERE chain_id = ANY($3)) AS chains_bought`,
+    [claims, authorIds, chainIds],
   );
   return {
     claimed: new Set(found!.claimed),
@@ -109,19 +114,28 @@ export async function spentTodayByBuyer(tx: Queryable, xUserIds: string[], curre
   return new Map(rows.map((r) => [spendKey(r.buyer_x_user_id, r.currency.trim()), Number(r.total)]));
 }
 
+/** A locked product's stock: units left (null = no product-wide limit) and whether it is unlimited altogether. */
+export interface LockedStock { available: number | null; unlimited: boolean }
+
 /**
  * Locks the products stock is taken from, in id order (concurrent batches queue, never deadlock,
  * never oversell), and reads the units left: null = unlimited. The locked row is the latest one.
  * `share`: for a batch that will take no unit unless it finds one left (then it rolls back and
  * takes its turn): sold-out batches read together instead of queueing one after another, and
  * every writer of stock (FOR UPDATE or UPDATE) still waits for them.
+ * `unlimited`: for a batch that takes only from unlimited stock, which keeps no count: no row lock
+ * at all, only a shared stock lock per product (stock.repository), which such batches hold side by
+ * side and a merchant's switch to limited stock waits for (and new batches then wait for it). The
+ * products are read after it, so what a switch committed meanwhile is seen.
  */
-export async function lockStock(tx: Queryable, productIds: string[], mode: 'update' | 'share' = 'update'): Promise<Map<string, number | null>> {
-  const { rows } = await tx.query<{ id: string; available: number | null }>(
-    `SELECT id, inventory - reserved - sold AS available FROM products WHERE id = ANY($1) ORDER BY id ${mode === 'share' ? 'FOR SHARE' : 'FOR UPDATE'}`,
+export async function lockStock(tx: Queryable, productIds: string[], mode: 'update' | 'share' | 'unlimited' = 'update'): Promise<Map<string, LockedStock>> {
+  if (mode === 'unlimited') await lockUnlimitedStock(tx, productIds);
+  const { rows } = await tx.query<{ id: string; available: number | null; unlimited: boolean }>(
+    `SELECT id, inventory - reserved - sold AS available, ${unlimitedStockSql('products')} AS unlimited
+     FROM products WHERE id = ANY($1) ORDER BY id ${{ update: 'FOR UPDATE', share: 'FOR SHARE', unlimited: '' }[mode]}`,
     [productIds],
   );
-  return new Map(rows.map((r) => [r.id, r.available]));
+  return new Map(rows.map((r) => [r.id, { available: r.available, unlimited: r.unlimited }]));
 }
 
 export interface OrderWrite {

@@ -15,6 +15,8 @@ import { chainIdOf, planPost, screen, type PostPlan } from './decide';
 import * as batch from './batch.repository';
 import * as turns from './batch-turns';
 import { batchVariants, VariantLedger } from '../variants/variant-ledger';
+import { isUnlimitedStock } from '../products/stock.repository';
+import type { ProductRow } from '../products/products.repository';
 import * as controls from '../controls/batch-controls';
 import type { AccountFactsSource } from '../review/account-facts';
 import type { AccountFacts } from '../review/review-rules';
@@ -176,16 +178,27 @@ export function createMatchingService(d: MatchingDeps) {
         : new Map<string, number>();
       // A buyer without a card takes no unit, but joins the waitlist when none is free.
       const stocked = unique(buying.flatMap((b) => (b.buyer || b.plan.product.waitlist ? [b.plan.product.id] : []))).sort();
-      // Without a turn, every product limited: the batch can only find them sold out (else it takes its turn).
-      // A capped waitlist is counted under the write lock: batches reading side by side could each fill its last places.
-      const readOnly = !turn && products.filter((p) => stocked.includes(p.id)).every((p) => p.inventory !== null && p.waitlist_limit === null);
-      const stock = stocked.length ? await batch.lockStock(q, stocked, readOnly ? 'share' : 'update') : new Map<string, number | null>();
+      // Unlimited stock keeps no count: its batches read it side by side. Without a turn, every other
+      // product limited: the batch can only find them sold out (else it takes its turn). A capped
+      // waitlist is counted under the write lock: batches reading side by side could each fill its last places.
+      const stockedProducts = products.filter((p) => stocked.includes(p.id));
+      const lockMode = stockedProducts.every(isUnlimitedStock) ? 'unlimited'
+        : stockedProducts.every((p) => isUnlimitedStock(p) || (!turn && p.inventory !== null && p.waitlist_limit === null)) ? 'share' : 'update';
+      const shared = lockMode !== 'update';
+      const locked = stocked.length ? await batch.lockStock(q, stocked, lockMode) : new Map<string, batch.LockedStock>();
+      // Under the lock, a product must still be what the batch read it as: one a merchant switched
+      // since (to or from unlimited stock) is taken under the right lock in a new run of the batch.
+      // (So is one whose limit moved to its variants, which a shared lock does not protect.)
+      const changed = (p: ProductRow) => locked.get(p.id)!.unlimited !== isUnlimitedStock(p)
+        || (shared && !locked.get(p.id)!.unlimited && locked.get(p.id)!.available === null);
+      if (products.some((p) => locked.has(p.id) && changed(p))) throw new TurnNeeded();
+      const unlimited = new Set(products.filter((p) => locked.get(p.id)?.unlimited).map((p) => p.id));
+      const stock = new Map([...locked].map(([id, s]) => [id, s.available]));
       const variantStock = await VariantLedger.read(q, buying.flatMap((b) => (b.buyer && b.plan.variant ? [b.plan.variant.row.id] : [])));
       // Queued on these locks behind this batch may be one with earlier posts: it goes first. A
       // product with no unit left needs no turn (an earlier batch can only take units, not give).
       const unitsLeft = (id: string) => stock.get(id) !== null && stock.get(id)! > 0;
-      // (A product made unlimited since it was read is taken from under the write lock: this batch runs again.)
-      if (!turn && products.some((p) => stock.has(p.id) && (unitsLeft(p.id) || (readOnly && stock.get(p.id) === null)))) throw new TurnNeeded();
+      if (!turn && products.some((p) => stock.has(p.id) && unitsLeft(p.id))) throw new TurnNeeded();
       const limitedKeys = unique(products.filter((p) => stock.has(p.id) && (unitsLeft(p.id) || (stock.get(p.id) === null && variantStock.anyLimited(variantsOf(p.id))))).map((p) => p.hashtag_key));
       if (turn && limitedKeys.length) {
         const earlier = await turns.earlierBatches(q, turn.id, turn.firstPostId, limitedKeys);
@@ -297,14 +310,16 @@ export function createMatchingService(d: MatchingDeps) {
         const available = stock.has(product.id) ? stock.get(product.id)! : 0;
         const left = available === null ? null : available - quantity;
         stock.set(product.id, left);
-        taken.set(product.id, (taken.get(product.id) ?? 0) + quantity);
+        // Unlimited stock: nothing is held, nothing counted (the product's row is not written).
+        const holds = !unlimited.has(product.id);
+        if (holds) taken.set(product.id, (taken.get(product.id) ?? 0) + quantity);
         const variantSoldOut = variantStock.take(variant, quantity, orderId, product.id);
         // Held for the merchant's review, its units with it, before anything else is asked of the buyer
         // (an order the merchant approves is charged without a #confirm).
         const review = controls.reviewHold(control, post.authorId, product, amount, now);
         const confirm = !review.reasons.length
           && needsConfirmation(product, amount, { alwaysConfirm: buyer.always_confirm, paidBefore: paid.has(`${post.authorId}|${product.merchant_id}`) });
-        const row = order(confirm ? 'awaiting_confirmation' : 'reserved', { stockHeld: true, replied: confirm });
+        const row = order(confirm ? 'awaiting_confirmation' : 'reserved', { stockHeld: holds, replied: confirm });
         if (variantSoldOut) w.events.push(variantSoldOut);
         // The order that took the last unit carries the product's sold-out event.
         if (left === 0) w.events.push({ order_id: orderId, type: 'product.sold_out', data: { product: product.id } });

@@ -14,8 +14,11 @@ export interface ProductRow {
   unit_amount: number;
   currency: string;
   inventory: number | null;
+  /** Units held by orders not yet paid, and units paid for (not restocked): kept for limited stock only (see stock.repository). */
   reserved: number;
   sold: number;
+  /** A live variant has limited stock (kept in step with the variants, migration 026). */
+  limited_variants: boolean;
   max_per_order: number;
   starts_at: Date | null;
   ends_at: Date | null;
@@ -45,7 +48,7 @@ export interface ProductRow {
   updated_at: Date;
 }
 
-export type NewProduct = Omit<ProductRow, 'reserved' | 'sold' | 'status' | 'options' | 'created_at' | 'updated_at' | 'paused_at' | 'pause_replies' | 'review_rules'>;
+export type NewProduct = Omit<ProductRow, 'reserved' | 'sold' | 'limited_variants' | 'status' | 'options' | 'created_at' | 'updated_at' | 'paused_at' | 'pause_replies' | 'review_rules'>;
 
 export async function insertProduct(db: Queryable, p: NewProduct): Promise<ProductRow> {
   const { rows } = await db.query<ProductRow>(

@@ -4,6 +4,7 @@ import { newId } from '../ids';
 import { errors } from '../http/errors';
 import { claimHashtag, hashtagLookAlike, hashtagTaken, type HashtagLimits } from './hashtag-registry';
 import * as repo from './products.repository';
+import { holdUnitsOfUnlimitedOrders, lockStockKind } from './stock.repository';
 import type { z } from 'zod';
 import type { createProductBody, updateProductBody } from './products.schema';
 import { replaceVariants } from '../variants/variants.service';
@@ -130,6 +131,10 @@ export function createProductsService(
       try {
         let promoted: Followup[] = [];
         const p = await withTransaction(db, async (tx) => {
+          // Unlimited stock keeps no count: a limit set now counts what its orders hold and sold
+          // first, under the row's write lock (which waits for batches taking from it), so that
+          // the new inventory is units in total as always and nothing is sold twice.
+          if (typeof input.inventory === 'number' && (await lockStockKind(tx, id, 'update'))?.unlimited) await holdUnitsOfUnlimitedOrders(tx, id);
           const updated = await repo.updateProduct(tx, merchantId, id, {
           ...(input.hashtag !== undefined && (await claimHashtag(tx, limits, { merchantId, hashtag: input.hashtag, productId: id }))),
           name: input.name,

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/pool';
+import { lockStockKind } from '../products/stock.repository';
 
 export type RefundReason = 'duplicate' | 'fraudulent' | 'requested_by_customer';
 
@@ -81,8 +82,18 @@ export async function staleOpenRefunds(db: Queryable, olderThanS: number, limit:
   return rows;
 }
 
-/** The order's units go back to stock, once: false if they went back already. */
-export async function restockOrder(tx: Queryable, orderId: string): Promise<boolean> {
+/**
+ * The order's units go back to stock, once: true if they went back to a product that counts its
+ * stock (a freed unit then goes to the waitlist). An unlimited product's row is neither written
+ * nor write-locked: the order is only marked restocked (what a later switch to limited stock
+ * counts from), under a shared lock so that such a switch counts it either way, never half.
+ */
+export async function restockOrder(tx: Queryable, orderId: string, productId: string): Promise<boolean> {
+  // Read first without a lock: limited stock goes straight to its write lock (see reserveOrderStock).
+  if ((await lockStockKind(tx, productId, 'read'))?.unlimited && (await lockStockKind(tx, productId, 'share'))?.unlimited) {
+    await tx.query('UPDATE orders SET restocked_at = clock_timestamp() WHERE id = $1 AND restocked_at IS NULL', [orderId]);
+    return false;
+  }
   const { rowCount } = await tx.query(
     `WITH o AS (UPDATE orders SET restocked_at = clock_timestamp() WHERE id = $1 AND restocked_at IS NULL RETURNING product_id, quantity)
      UPDATE products SET sold = GREATEST(sold - o.quantity, 0), updated_at = clock_timestamp() FROM o WHERE products.id = o.product_id`,

@@ -69,7 +69,7 @@ export function createRefundsService(d: RefundsDeps) {
     if (canTransition(order.status, to)) {
       await transitionOrder(tx, order, to, { amount_refunded: total }, { refund: refund.id, amount: refund.amount, amount_refunded: total, by: refund.requested_by });
     }
-    const restocked = refund.restock && (await repo.restockOrder(tx, order.id));
+    const restocked = refund.restock && (await repo.restockOrder(tx, order.id, order.product_id));
     const promoted = restocked && d.waitlist ? await promoteWaitlist(tx, order.product_id, d.waitlist) : [];
     // A buyer's #cancel is answered under their #cancel post, as a cancel; a merchant's refund under the purchase.
     // Keyed by the refund: a second partial refund is told too, each one once.

@@ -41,15 +41,13 @@ export interface ProductCounts {
   name: string;
   status: 'active' | 'archived';
   inventory: number | null;
-  reserved: number;
-  sold: number;
   waitlisted: number;
   soldOut: number;
 }
 
 export async function productCounts(db: Queryable, productId: string): Promise<ProductCounts | undefined> {
   const { rows } = await db.query<ProductCounts>(
-    `SELECT p.id, p.name, p.status, p.inventory, p.reserved, p.sold,
+    `SELECT p.id, p.name, p.status, p.inventory,
        (SELECT count(*)::int FROM orders WHERE product_id = p.id AND status = 'waitlisted') AS waitlisted,
        (SELECT count(*)::int FROM orders WHERE product_id = p.id AND status = 'sold_out') AS "soldOut"
      FROM products p WHERE p.id = $1`,

@@ -42,7 +42,8 @@ export async function liveVariants(db: Queryable, productIds: string[]): Promise
 export async function variantsAvailable(tx: Queryable, variantIds: string[]): Promise<Map<string, number | null>> {
   if (!variantIds.length) return new Map();
   const { rows } = await tx.query<{ id: string; available: number | null }>(
-    `SELECT v.id, v.inventory - ${COMMITTED} AS available FROM product_variants v WHERE v.id = ANY($1)`,
+    // An unlimited variant's orders are not counted (CASE: the sum is not computed for it).
+    `SELECT v.id, CASE WHEN v.inventory IS NULL THEN NULL ELSE v.inventory - ${COMMITTED} END AS available FROM product_variants v WHERE v.id = ANY($1)`,
     [variantIds],
   );
   return new Map(rows.map((r) => [r.id, r.available]));
@@ -97,13 +98,18 @@ export async function upsertVariants(tx: Queryable, productId: string, merchantI
   );
 }
 
-/** The product's inventory follows its variants': their sum, or null (unlimited) if one is unlimited. */
+/**
+ * The product's inventory follows its variants': their sum, or null (unlimited) if one is unlimited;
+ * and whether one of them is limited (then the product keeps count of its stock: stock.repository).
+ */
 export async function syncProductInventory(tx: Queryable, productId: string): Promise<void> {
   await tx.query(
-    `UPDATE products SET inventory = s.total, updated_at = clock_timestamp()
-     FROM (SELECT CASE WHEN bool_or(inventory IS NULL) THEN NULL ELSE sum(inventory)::int END AS total
+    `UPDATE products SET inventory = CASE WHEN s.variants THEN s.total ELSE products.inventory END,
+       limited_variants = COALESCE(s.limited, false), updated_at = clock_timestamp()
+     FROM (SELECT count(*) > 0 AS variants, CASE WHEN bool_or(inventory IS NULL) THEN NULL ELSE sum(inventory)::int END AS total,
+             bool_or(inventory IS NOT NULL) AS limited
            FROM product_variants WHERE product_id = $1 AND live) AS s
-     WHERE products.id = $1 AND EXISTS (SELECT 1 FROM product_variants WHERE product_id = $1 AND live)`,
+     WHERE products.id = $1`,
     [productId],
   );
 }

@@ -4,6 +4,7 @@ import { newId } from '../ids';
 import type { ProductRow } from '../products/products.repository';
 import type { ProductOption } from './parse';
 import * as repo from './variants.repository';
+import { holdUnitsOfUnlimitedOrders, lockStockKind } from '../products/stock.repository';
 import { checkVariants, toProductOptions, type OptionInput, type VariantInput } from './variants.schema';
 
 /** A product with its live variants and their stock: what the merchant API shows. */
@@ -39,7 +40,9 @@ export async function replaceVariants(tx: Queryable, product: ProductRow, option
     const fields = issues.map((i) => ({ field: i.path.map(String).join('.'), message: i.message }));
     throw errors.validation(`body ${fields[0]!.field}: ${fields[0]!.message}`, fields);
   }
-  await repo.lockProductRow(tx, product.id);
+  const stock = await lockStockKind(tx, product.id, 'update');
+  // A product leaving unlimited stock holds its orders' units first: the checks below count them.
+  if (stock?.unlimited && specs.some((s) => s.inventory !== null)) await holdUnitsOfUnlimitedOrders(tx, product.id);
   await repo.lockMerchantSkus(tx, product.merchant_id);
   const skus = specs.flatMap((s) => (s.sku === null ? [] : [s.sku]));
   const taken = await repo.skusInUse(tx, product.merchant_id, skus, product.id);

@@ -89,13 +89,14 @@ async function promoteOne(tx: Tx, product: ProductRow, order: OrderRow, d: Waitl
   }
   // Under the product's lock with the units counted, the product cannot come up short; its variant
   // can (units freed of another variant): the order is passed over and keeps its place.
-  if (!(await reserveOrderStock(tx, order))) return { took: false, followups: [] };
+  const took = await reserveOrderStock(tx, order);
+  if (!took) return { took: false, followups: [] };
   await addOrderEvent(tx, order.id, 'order.promoted', { quantity: order.quantity, amount: Number(order.amount) });
   // The order may have waited for days: the time to finish runs from now.
   const finishBy = new Date(now.getTime() + (d.signupTtlHours ?? 24) * 3_600_000);
 
   if (!buyer?.linked) {
-    const held = await transitionOrder(tx, order, 'awaiting_signup', { stock_held: true, action_expires_at: finishBy }, { promoted: true });
+    const held = await transitionOrder(tx, order, 'awaiting_signup', { stock_held: took.held, action_expires_at: finishBy }, { promoted: true });
     const tokenId = d.signer.newTokenId();
     await repo.insertSignupToken(tx, { id: tokenId, xUserId: order.buyer_x_user_id, orderId: order.id, ttlHours: d.signupTtlHours ?? 24 });
     return { took: true, followups: await replyOn(tx, held, product, 'promoted', `${d.publicBaseUrl}/link/${d.signer.sign('signup', tokenId)}`) };
@@ -104,11 +105,11 @@ async function promoteOne(tx: Tx, product: ProductRow, order: OrderRow, d: Waitl
     && (await repo.paidBefore(tx, [order.buyer_x_user_id], [order.merchant_id])).size > 0;
   if (needsConfirmation(product, Number(order.amount), { alwaysConfirm: buyer.always_confirm, paidBefore })) {
     const held = await transitionOrder(tx, order, 'awaiting_confirmation', {
-      stock_held: true, buyer_id: buyer.id, action_expires_at: new Date(now.getTime() + CONFIRM_WINDOW_MINUTES * 60_000),
+      stock_held: took.held, buyer_id: buyer.id, action_expires_at: new Date(now.getTime() + CONFIRM_WINDOW_MINUTES * 60_000),
     }, { promoted: true });
     return { took: true, followups: await replyOn(tx, held, product, 'confirm_request') };
   }
-  const reserved = await transitionOrder(tx, order, 'reserved', { stock_held: true, buyer_id: buyer.id, action_expires_at: finishBy }, { promoted: true });
+  const reserved = await transitionOrder(tx, order, 'reserved', { stock_held: took.held, buyer_id: buyer.id, action_expires_at: finishBy }, { promoted: true });
   const hold = await holdForAddress(tx, reserved, product.name, d.publicBaseUrl);
   return { took: true, followups: hold ?? [{ kind: 'charge', orderId: order.id }] };
 }
