@@ -1,7 +1,8 @@
 import { withTransaction } from '../db/pool';
 import type { Followup } from '../queue/followups';
 import type { OrderRow } from './orders.repository';
-import { findOrderWithProduct, markOrderPaid, transitionOrder } from './orders.store';
+import { findOrderWithProduct, transitionOrder } from './orders.store';
+import { markOrderPaid } from './charges.store';
 import { canTransition } from './lifecycle';
 import { newId } from '../ids';
 import { pendingRefundTotal } from '../refunds/refunds.repository';

@@ -20,7 +20,7 @@ export interface VariantRow {
 export interface VariantStock extends VariantRow { committed: number }
 
 // What a variant's orders take from its stock: held, or paid and not put back by a refund. The
-// same moments move the product's reserved and sold counters (orders.store, refunds.repository).
+// same moments move the product's reserved and sold counters (orders.store, charges.store, refunds.repository).
 const COMMITTED = `COALESCE((SELECT sum(o.quantity) FROM orders o
    WHERE o.variant_id = v.id AND (o.stock_held OR (o.paid_at IS NOT NULL AND o.restocked_at IS NULL))), 0)::int`;
 

@@ -6,7 +6,7 @@ import { createChargingService } from '../../../src/orders/charging.service';
 import { createLinkSigner } from '../../../src/links/links';
 import { createLogger } from '../../../src/logger';
 import { createRefundsService } from '../../../src/refunds/refunds.service';
-import { markOrderPaid } from '../../../src/orders/orders.store';
+import { markOrderPaid } from '../../../src/orders/charges.store';
 import { newId } from '../../../src/ids';
 import type { Followup } from '../../../src/queue/followups';
 import { startTestApp, type TestApp } from '../../support/app';

@@ -11,7 +11,7 @@ import { createLogger } from '../../../src/logger';
 import { createRuntime, type Runtime } from '../../../src/runtime';
 import { createApp } from '../../../src/http/app';
 import { pipelineMounts } from '../../../src/http/mounts';
-import { markOrderPaid } from '../../../src/orders/orders.store';
+import { markOrderPaid } from '../../../src/orders/charges.store';
 import { newId } from '../../../src/ids';
 import { STRIPE_EVENTS_HANDLED } from '../../../src/webhooks/stripe.routes';
 import { stripeEventsProcessor } from '../../../workers/stripe-events';

@@ -3,7 +3,7 @@ import { startTestApp, type TestApp } from '../../support/app';
 import { createPool, withTransaction, type Db, type Tx } from '../../../src/db/pool';
 import { createMatchingService } from '../../../src/posts/matching.service';
 import { lockStock } from '../../../src/posts/batch.repository';
-import { markOrdersPaid, startCharges } from '../../../src/orders/orders.store';
+import { markOrdersPaid, startCharges } from '../../../src/orders/charges.store';
 import { createLinkSigner } from '../../../src/links/links';
 import type { InboundPost } from '../../../src/x/x.port';
 

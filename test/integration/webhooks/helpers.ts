@@ -6,7 +6,8 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { withTransaction, type Db } from '../../../src/db/pool';
 import { newId } from '../../../src/ids';
-import { markOrderPaid, placeOrder } from '../../../src/orders/orders.store';
+import { placeOrder } from '../../../src/orders/orders.store';
+import { markOrderPaid } from '../../../src/orders/charges.store';
 
 /** A product through the API, so its row is what a merchant would have made. */
 export async function createProduct(app: Express, apiKey: string, hashtag: string, inventory: number | null = 10): Promise<string> {
