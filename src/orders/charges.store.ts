@@ -105,33 +105,11 @@ export interface MarkPaidResult {
 }
 
 /**
- * Stripe says the money arrived: the order becomes `paid`, its held units become sold, the
- * event and the receipt reply are written, all in one statement. Paid after we gave up on the
- * order (expired, failed) is recorded as a late payment and changes nothing else.
+ * Stripe says the money arrived (one order: the webhook's job): markOrdersPaid for a batch of one,
+ * so both paths write the same order, stock, event and receipt. Paid after we gave up on the order
+ * (expired, failed) is recorded as a late payment and changes nothing else.
  */
 export async function markOrderPaid(db: Queryable, orderId: string, paymentIntentId: string, receipt: { id: string; text: string }): Promise<MarkPaidResult> {
-  const { rows } = await db.query<MarkPaidResult>(
-    `WITH prev AS (SELECT id, status, stock_held, product_id, quantity FROM orders WHERE id = $1 FOR UPDATE),
-     paid AS (
-       UPDATE orders SET status = 'paid', stock_held = false, payment_intent_id = $2, paid_at = clock_timestamp(),
-         failure_code = NULL, failure_message = NULL, reply_status = 'pending', updated_at = clock_timestamp()
-       FROM prev WHERE orders.id = prev.id AND prev.status IN (${sqlStatuses(sourcesOf('paid'))})
-       RETURNING orders.id, orders.tweet_id),
-     late AS (SELECT * FROM prev WHERE status NOT IN (${sqlStatuses([...sourcesOf('paid'), ...MONEY_TAKEN])})),
-     stock AS (
-       UPDATE products SET reserved = reserved - prev.quantity, sold = sold + prev.quantity
-       FROM prev, paid WHERE products.id = prev.product_id AND prev.stock_held),
-     ev AS (
-       INSERT INTO order_events (order_id, type, data)
-       SELECT id, 'order.paid', jsonb_build_object('payment_intent', $2::text) FROM paid
-       UNION ALL
-       SELECT id, 'order.late_payment', jsonb_build_object('payment_intent', $2::text, 'status', status) FROM late),
-     rep AS (
-       INSERT INTO replies (id, in_reply_to_tweet_id, order_id, kind, text)
-       SELECT $3, tweet_id, id, 'receipt', $4 FROM paid
-       ON CONFLICT (in_reply_to_tweet_id, kind, subject_key) DO NOTHING RETURNING id)
-     SELECT EXISTS (SELECT 1 FROM late) AS late, (SELECT id FROM rep) AS receipt_reply_id`,
-    [orderId, paymentIntentId, receipt.id, receipt.text],
-  );
-  return rows[0]!;
+  const [r] = await markOrdersPaid(db, [{ orderId, paymentIntentId, receipt }]);
+  return { late: r?.late ?? false, receipt_reply_id: r?.receipt_reply_id ?? null };
 }
