@@ -78,17 +78,24 @@ export async function probePostgres(connectionString: string): Promise<void> {
   }
 }
 
-/** Runs fn in one transaction; rolls back on throw. */
-export async function withTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  const client = await db.connect();
+/** Runs fn in one transaction on a connection the caller holds (and releases); rolls back on throw. */
+export async function inTransaction<T>(client: Tx, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  await client.query('BEGIN');
   try {
-    await client.query('BEGIN');
     const result = await fn(client);
     await client.query('COMMIT');
     return result;
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;
+  }
+}
+
+/** Runs fn in one transaction on a connection of its own; rolls back on throw. */
+export async function withTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const client = await db.connect();
+  try {
+    return await inTransaction(client, fn);
   } finally {
     client.release();
   }

@@ -1,21 +1,9 @@
-import type { Db, Queryable, Tx } from '../db/pool';
-import { isUniqueViolation } from '../db/pool';
+import type { Db, Queryable } from '../db/pool';
+import { inTransaction, isUniqueViolation } from '../db/pool';
 import type { InboundPost } from '../x/x.port';
 import { hashtagKey } from '../products/hashtag';
 import * as turns from './batch-turns';
 import { EarlierBatchesFirst, TurnNeeded, type Turn } from './matching-context';
-
-async function inTransaction<T>(client: Tx, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  await client.query('BEGIN');
-  try {
-    const result = await fn(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  }
-}
 
 /**
  * Runs a batch's decision on one connection until it holds: in one transaction, in its turn among
