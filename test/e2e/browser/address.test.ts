@@ -17,7 +17,7 @@ beforeAll(async () => {
   await Promise.all([s.start('api'), s.start('worker'), s.start('ingest')]);
   const key = (await s.createMerchant('Mug Co')).apiKey;
   merchantKey = key;
-  await s.createProduct(key, { name: 'Red Mug', hashtag: 'BuyRedMug', unit_amount: 1500, currency: 'usd', shipping: 'required', shipping_countries: ['US', 'CA'] });
+  await s.createProduct(key, { name: 'Red Mug', hashtag: 'BuyRedMug', unit_amount: 1500, currency: 'usd', shipping: 'required', shipping_countries: ['US', 'CA'], inventory: 50 });
   await eventually(() => s.x.rules().some((r) => r.value.includes('#BuyRedMug')), 15_000, 'stream rule');
   browser = await launchBrowser();
 });
@@ -59,7 +59,8 @@ describe('shipping address page in a browser (headless Chromium, real processes,
 
     await page.waitForURL(`${s.apiUrl}/account/address?order=**`);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Where should we ship it?');
-    // The card is saved, but nothing is charged before there is an address: the order waits, its unit held.
+    // The card is saved, but nothing is charged before there is an address: the order waits, its unit
+    // held (the mug's stock is limited; unlimited stock holds no units).
     firstPost = post.id;
     firstOrder = (await orderOf(post.id)).id;
     await eventually(async () => (await orderOf(post.id)).status === 'awaiting_details', 15_000, 'order waits for the address');
