@@ -106,6 +106,8 @@ export async function startWorkers(rt: Runtime, hooks: WorkerHooks = {}): Promis
     // The setting counts posts; the queue holds batches of up to INGEST_BATCH_SIZE (full ones under load).
     tweets: rt.queues.tweets, backlog: Math.ceil(config.MATCHING_FIRST_BACKLOG / config.INGEST_BATCH_SIZE), log,
     workers: workers.filter((w) => w.name === QUEUE_NAMES.replies || w.name === QUEUE_NAMES.charges),
+    // The merchant-event fan-out too: thousands of waitlisted orders' events can wait a few seconds.
+    alsoPause: [webhooks],
   });
   log.info({ queues: workers.map((w) => w.name) }, 'workers started');
   return {

@@ -3,14 +3,20 @@ import type { Logger } from '../logger';
 
 /**
  * Matching first: while the `tweets` queue has more than `backlog` posts waiting (a flash sale),
- * the given workers (replies, charges) pause in this process, so the CPU goes to recording every
+ * the given workers (replies, charges) pause in this process, and so does the other work it is
+ * given (`alsoPause`: the merchant-event fan-out), so the CPU goes to recording every
  * post's outcome and holding stock, which is what decides who gets the goods. Receipts and
  * sold-out notices follow a few seconds later; X's reply budget would space them out anyway.
  * Paused workers finish their active jobs; they resume once the backlog is at half the mark.
  * An idle worker already blocked waiting for its next job lets that one job through (BullMQ's
  * blocking fetch does not see the pause); every job after it waits.
  */
-export function startMatchingFirst(o: { tweets: Queue; workers: Worker[]; backlog: number; intervalMs?: number; log: Logger }): { stop(): void } {
+export interface Pausable {
+  pause(): void;
+  resume(): void;
+}
+
+export function startMatchingFirst(o: { tweets: Queue; workers: Worker[]; alsoPause?: Pausable[]; backlog: number; intervalMs?: number; log: Logger }): { stop(): void } {
   if (o.backlog <= 0) return { stop() {} };
   let paused = false;
   let busy = false;
@@ -21,10 +27,12 @@ export function startMatchingFirst(o: { tweets: Queue; workers: Worker[]; backlo
       const waiting = await o.tweets.getWaitingCount();
       if (!paused && waiting > o.backlog) {
         paused = true;
+        for (const p of o.alsoPause ?? []) p.pause();
         await Promise.all(o.workers.map((w) => w.pause(true)));
         o.log.info({ waiting, workers: o.workers.map((w) => w.name) }, 'matching backlog: replies and charges wait until it drains');
       } else if (paused && waiting <= o.backlog / 2) {
         paused = false;
+        for (const p of o.alsoPause ?? []) p.resume();
         await Promise.all(o.workers.map((w) => w.resume()));
         o.log.info({ waiting }, 'matching backlog drained: replies and charges resume');
       }
@@ -39,6 +47,7 @@ export function startMatchingFirst(o: { tweets: Queue; workers: Worker[]; backlo
   return {
     stop() {
       clearInterval(timer);
+      if (paused) for (const p of o.alsoPause ?? []) p.resume();
     },
   };
 }

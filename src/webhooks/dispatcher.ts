@@ -127,16 +127,20 @@ export function createDispatcher(d: DispatcherDeps) {
   return { fanOut, deliverDue, runOnce };
 }
 
-/** The worker role's loop. PostgreSQL holds every delivery and its schedule; this only wakes it up. */
-export function startDispatcher(d: DispatcherDeps): { stop(): Promise<void>; runOnce(): Promise<void> } {
+/**
+ * The worker role's loop. PostgreSQL holds every delivery and its schedule; this only wakes it up.
+ * Paused (matching first, during a flash sale's wave), it skips its rounds: the events wait in
+ * PostgreSQL and go out a few seconds later, and the CPU goes to deciding the posts.
+ */
+export function startDispatcher(d: DispatcherDeps): { stop(): Promise<void>; runOnce(): Promise<void>; pause(): void; resume(): void } {
   const dispatcher = createDispatcher(d);
   const pollMs = d.pollMs ?? 1000;
   let stopped = false;
+  let paused = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
   const tick = () => {
-    running = dispatcher
-      .runOnce()
+    running = (paused ? Promise.resolve() : dispatcher.runOnce())
       .catch((err) => d.log.error({ err: (err as Error).message }, 'webhook dispatcher failed'))
       .finally(() => {
         if (!stopped) timer = setTimeout(tick, pollMs);
@@ -145,6 +149,12 @@ export function startDispatcher(d: DispatcherDeps): { stop(): Promise<void>; run
   timer = setTimeout(tick, pollMs);
   return {
     runOnce: dispatcher.runOnce,
+    pause() {
+      paused = true;
+    },
+    resume() {
+      paused = false;
+    },
     async stop() {
       stopped = true;
       clearTimeout(timer);

@@ -13,12 +13,14 @@ const until = async (what: string, check: () => boolean | Promise<boolean>, ms =
   }
 };
 
-describe('matching first: replies wait while posts wait to be matched', () => {
+describe('matching first: replies and the merchant-event fan-out wait while posts wait to be matched', () => {
   const tweets = new Queue('tweets', { connection, prefix });
   const replies = new Queue('replies', { connection, prefix });
   const posted: string[] = [];
   const worker = new Worker('replies', async (job) => void posted.push(job.id!), { connection, prefix, concurrency: 4 });
-  const guard = startMatchingFirst({ tweets, workers: [worker], backlog: 3, intervalMs: 20, log: createLogger('silent') });
+  // Stands for the merchant-event fan-out, which waits with them.
+  const fanOut = { paused: false, pause: () => void (fanOut.paused = true), resume: () => void (fanOut.paused = false) };
+  const guard = startMatchingFirst({ tweets, workers: [worker], alsoPause: [fanOut], backlog: 3, intervalMs: 20, log: createLogger('silent') });
 
   afterAll(async () => {
     guard.stop();
@@ -35,6 +37,7 @@ describe('matching first: replies wait while posts wait to be matched', () => {
     // No tweets worker runs here: five posts wait, above the mark of 3.
     await tweets.addBulk([1, 2, 3, 4, 5].map((i) => ({ name: 'post', data: {}, opts: { jobId: `tweet-${i}` } })));
     await until('the replies worker to pause', () => worker.isPaused());
+    expect(fanOut.paused).toBe(true);
     await replies.addBulk([1, 2, 3].map((i) => ({ name: 'reply', data: {}, opts: { jobId: `reply-during-${i}` } })));
     await new Promise((r) => setTimeout(r, 300));
     // The idle worker's fetch, already blocked in Redis when the pause came, takes at most one.
@@ -51,6 +54,7 @@ describe('matching first: replies wait while posts wait to be matched', () => {
     await tweets.drain();
     await until('the held replies to go out', () => posted.length === 4);
     expect(worker.isPaused()).toBe(false);
+    expect(fanOut.paused).toBe(false);
     expect([...posted].sort()).toEqual(['reply-before', 'reply-during-1', 'reply-during-2', 'reply-during-3']);
   });
 });
