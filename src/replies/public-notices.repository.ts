@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/pool';
 import { NOTICE_KINDS } from './templates';
+import { CHARGE_PENDING, sqlStatuses } from '../orders/lifecycle';
 
 /** What waits for X's budget: replies ahead of the notices, and the notices per product. */
 export interface NoticeLoad {
@@ -24,7 +25,7 @@ const COVER = `UPDATE replies r SET status = 'aggregated', public_notice_id = $3
 export async function noticeLoad(db: Queryable, claimSeconds: number): Promise<NoticeLoad> {
   const { rows } = await db.query<{ ahead: string; notices: Array<{ product_id: string; pending: number }> | null }>(
     `SELECT (SELECT count(*) FROM replies WHERE status = 'pending' AND kind <> ALL($1::text[]))
-         + (SELECT count(*) FROM orders WHERE status IN ('reserved', 'charging')) AS ahead,
+         + (SELECT count(*) FROM orders WHERE status IN (${sqlStatuses(CHARGE_PENDING)})) AS ahead,
        (SELECT json_agg(json_build_object('product_id', product_id, 'pending', n)) FROM (
           SELECT o.product_id, count(*)::int AS n FROM replies r JOIN orders o ON o.id = r.order_id
           WHERE r.status = 'pending' AND r.kind = ANY($1::text[]) AND ${inFlight}
