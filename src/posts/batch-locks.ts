@@ -79,8 +79,9 @@ export async function lockBatch(
     const earlier = await turns.earlierBatches(q, turn.id, turn.firstPostId, limitedKeys);
     if (earlier.length) throw new EarlierBatchesFirst(earlier);
   }
-  // Read under the product locks: who waits already, and (for a first-purchase #confirm) who paid before.
-  const waiting = stocked.length ? await waitingCounts(q, stocked) : new Map<string, number>();
+  // Read under the product locks: who waits already (nobody waits for unlimited stock, whose units
+  // are never out: no read for it), and (for a first-purchase #confirm) who paid before.
+  const waiting = await waitingCounts(q, stocked.filter((id) => !unlimited.has(id)));
   const firstPurchase = buying.filter((b) => b.buyer && b.plan.product.confirm === 'first_purchase');
   const paid = firstPurchase.length
     ? await paidBefore(q, unique(firstPurchase.map((b) => b.post.authorId)), unique(firstPurchase.map((b) => b.plan.product.merchant_id)))
