@@ -45,16 +45,23 @@ export function createChargeSplitter(db: Queryable, platform: FeeRule) {
           const fee = to ? platformFee(Number(r.amount), r.currency.trim(), effectiveRule(platform, { bps: r.fee_bps, fixed: r.fee_fixed })) : null;
           return { id: r.id, to, fee };
         });
-        // A concurrent attempt that decided first wins: its split is what Stripe saw.
-        await db.query(
+        // A concurrent attempt that decided first wins: its split is what Stripe saw. The rows this
+        // statement decided come back with it; only one decided by that other attempt is read again.
+        const { rows: written } = await db.query<Pick<SplitRow, 'id' | 'transfer_destination' | 'application_fee_amount'>>(
           `UPDATE orders SET split_decided = true, transfer_destination = x.destination, application_fee_amount = x.fee
            FROM unnest($1::text[], $2::text[], $3::bigint[]) AS x(id, destination, fee)
-           WHERE orders.id = x.id AND NOT orders.split_decided`,
+           WHERE orders.id = x.id AND NOT orders.split_decided
+           RETURNING orders.id, orders.transfer_destination, orders.application_fee_amount`,
           [decided.map((s) => s.id), decided.map((s) => s.to), decided.map((s) => s.fee)],
         );
+        const byId = new Map(rows.map((r) => [r.id, r]));
+        for (const w of written) byId.set(w.id, { ...byId.get(w.id)!, ...w, split_decided: true });
+        const writtenIds = new Set(written.map((w) => w.id));
+        const raced = undecided.filter((r) => !writtenIds.has(r.id)).map((r) => r.id);
+        if (raced.length) for (const r of await read(raced)) byId.set(r.id, r);
+        return new Map([...byId.values()].map((r) => [r.id, splitOf(r)]));
       }
-      const final = undecided.length ? await read(orderIds) : rows;
-      return new Map(final.map((r) => [r.id, splitOf(r)]));
+      return new Map(rows.map((r) => [r.id, splitOf(r)]));
     },
 
     /** The transfer each destination charge made, once Stripe named it. */

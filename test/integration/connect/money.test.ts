@@ -158,6 +158,26 @@ describe('charges that stay on the platform', () => {
     expect(first.get(placed!.id)).toEqual({ destination: shop.account, applicationFee: 29 });
     await request(kit.app).patch(`/v1/merchants/${shop.id}`).set('Authorization', `Bearer ${kit.admin}`).send({ platform_fee: null }).expect(200);
   });
+
+  it('two attempts deciding at once agree: the one that waited takes the split the other wrote', async () => {
+    const product = await request(kit.app).post('/v1/products').set(key(shop.apiKey)).send({ name: 'Race Lamp', hashtag: `BuyRace${++tweet}`, unit_amount: 1000, currency: 'usd', shipping: 'none' }).expect(201);
+    const placed = await withTransaction(kit.rt.db, (tx) => placeOrder(tx, {
+      id: newId('ord'), merchantId: shop.id, productId: product.body.id, tweetId: String(tweet), chainId: String(tweet),
+      buyerXUserId: BUYER, buyerXUsername: 'splitbuyer', buyerId: null, quantity: 1, amount: 1000, currency: 'usd',
+    }, { id: newId('rep'), text: 'sold out' }));
+    // The other attempt has written its decision (a 10 % fee) and not committed yet.
+    const other = await kit.rt.db.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query('UPDATE orders SET split_decided = true, transfer_destination = $2, application_fee_amount = 100 WHERE id = $1', [placed!.id, shop.account]);
+      const waiting = createChargeSplitter(kit.rt.db, { bps: 290, fixed: {} }).decide([placed!.id]);
+      await new Promise((r) => setTimeout(r, 200));
+      await other.query('COMMIT');
+      expect((await waiting).get(placed!.id)).toEqual({ destination: shop.account, applicationFee: 100 });
+    } finally {
+      other.release();
+    }
+  });
 });
 
 describe('balance and payouts', () => {
