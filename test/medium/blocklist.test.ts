@@ -11,7 +11,7 @@ let merchantAuth: { Authorization: string };
 beforeAll(async () => {
   kit = await startMoneyKit();
   admin = { Authorization: `Bearer ${kit.rt.config.ADMIN_TOKEN}` };
-  merchantAuth = { Authorization: `Bearer ${kit.merchant.apiKey}` };
+  merchantAuth = kit.merchantAuth;
 }, 60_000);
 afterAll(() => kit.close());
 

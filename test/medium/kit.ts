@@ -1,4 +1,5 @@
 import http from 'node:http';
+import Stripe from 'stripe';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import type { Express } from 'express';
@@ -38,6 +39,10 @@ export interface MoneyKit {
   x: XEmulator;
   shop: UserView;
   merchant: { id: string; apiKey: string };
+  /** The merchant's API key as a request header. */
+  merchantAuth: { Authorization: string };
+  /** stripe-node pointed at the Stripe emulator: what Stripe itself holds (intents, events, refunds). */
+  stripeApi: Stripe;
   /** Every call the service made to X to post a reply (after any answer, 429 included). */
   replyCalls: string[];
   get<T = Record<string, unknown>>(path: string): Promise<T>;
@@ -114,7 +119,8 @@ export async function startMoneyKit(opts: { x?: XEmulatorOptions } = {}): Promis
   sweep.stop();
 
   const kit: MoneyKit = {
-    rt, app, stripe, x, shop, merchant, replyCalls,
+    rt, app, stripe, x, shop, merchant, replyCalls, merchantAuth: auth,
+    stripeApi: new Stripe('sk_test_medium', { host: '127.0.0.1', port: stripe.port, protocol: 'http', maxNetworkRetries: 0 }),
     async get(path) {
       return (await request(app).get(path).set(auth).expect(200)).body;
     },

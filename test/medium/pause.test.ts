@@ -11,7 +11,7 @@ let admin: { Authorization: string };
 
 beforeAll(async () => {
   kit = await startMoneyKit();
-  merchantAuth = { Authorization: `Bearer ${kit.merchant.apiKey}` };
+  merchantAuth = kit.merchantAuth;
   admin = { Authorization: `Bearer ${kit.rt.config.ADMIN_TOKEN}` };
 }, 60_000);
 afterAll(() => kit.close());

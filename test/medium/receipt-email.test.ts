@@ -1,4 +1,3 @@
-import Stripe from 'stripe';
 import { startMoneyKit, type MoneyKit } from './kit';
 
 // Stripe emails the receipt to the address Checkout collected, so a buyer has proof at once even
@@ -34,7 +33,7 @@ it('a buyer who gave Checkout an email gets the charge with receipt_email; the r
   const [order] = await kit.ordersOfPost(postId);
   expect(order).toMatchObject({ status: 'paid', reply_status: 'posted' });
   // Stripe has the address on the PaymentIntent (read back through stripe-node, Stripe's wire format).
-  const stripe = new Stripe('sk_test_medium', { host: new URL(kit.stripe.url).hostname, port: Number(new URL(kit.stripe.url).port), protocol: 'http' });
+  const stripe = kit.stripeApi;
   const intent = await stripe.paymentIntents.retrieve(String(order!.payment_intent));
   expect(intent).toMatchObject({ status: 'succeeded', receipt_email: 'mail.buyer@example.com' });
   // The public receipt on X names the order, never the email.

@@ -11,7 +11,7 @@ let stripe: Stripe;
 
 beforeAll(async () => {
   kit = await startMoneyKit();
-  stripe = new Stripe('sk_test_medium', { host: '127.0.0.1', port: kit.stripe.port, protocol: 'http', maxNetworkRetries: 0 });
+  stripe = kit.stripeApi;
 }, 60_000);
 afterAll(() => kit.close());
 

@@ -10,7 +10,7 @@ let merchantAuth: { Authorization: string };
 
 beforeAll(async () => {
   kit = await startMoneyKit();
-  merchantAuth = { Authorization: `Bearer ${kit.merchant.apiKey}` };
+  merchantAuth = kit.merchantAuth;
 }, 60_000);
 afterAll(() => kit.close());
 
