@@ -52,6 +52,17 @@ export async function lockStockKind(tx: Queryable, productId: string, mode: keyo
 }
 
 /**
+ * For a rare taker or giver of units (a signup, a restock): true when the product sells from
+ * unlimited stock, its row then share-locked (a switch to limited stock waits for this
+ * transaction, or this one sees the switch); false for limited stock, left unlocked. Read first
+ * without a lock: limited stock goes straight to the caller's write lock, since taking a shared
+ * one first would let two takers of the same product deadlock upgrading it.
+ */
+export async function shareLockIfUnlimited(tx: Queryable, productId: string): Promise<boolean> {
+  return Boolean((await lockStockKind(tx, productId, 'read'))?.unlimited && (await lockStockKind(tx, productId, 'share'))?.unlimited);
+}
+
+/**
  * A product about to leave unlimited stock (its row locked FOR UPDATE, so no order of it takes or
  * gives units meanwhile): its orders that would hold units hold them from now, and its counters
  * are counted again from its orders, `reserved` the units held and `sold` those paid for and not

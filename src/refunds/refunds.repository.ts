@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/pool';
-import { lockStockKind } from '../products/stock.repository';
+import { shareLockIfUnlimited } from '../products/stock.repository';
 
 export type RefundReason = 'duplicate' | 'fraudulent' | 'requested_by_customer';
 
@@ -89,8 +89,7 @@ export async function staleOpenRefunds(db: Queryable, olderThanS: number, limit:
  * counts from), under a shared lock so that such a switch counts it either way, never half.
  */
 export async function restockOrder(tx: Queryable, orderId: string, productId: string): Promise<boolean> {
-  // Read first without a lock: limited stock goes straight to its write lock (see reserveOrderStock).
-  if ((await lockStockKind(tx, productId, 'read'))?.unlimited && (await lockStockKind(tx, productId, 'share'))?.unlimited) {
+  if (await shareLockIfUnlimited(tx, productId)) {
     await tx.query('UPDATE orders SET restocked_at = clock_timestamp() WHERE id = $1 AND restocked_at IS NULL', [orderId]);
     return false;
   }

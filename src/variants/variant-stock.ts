@@ -1,7 +1,7 @@
 import type { Queryable } from '../db/pool';
 import { addOrderEvent, reserveStock } from '../orders/orders.store';
 import { lockProductRow, variantsAvailable } from './variants.repository';
-import { lockStockKind } from '../products/stock.repository';
+import { shareLockIfUnlimited } from '../products/stock.repository';
 
 /**
  * Takes an order's units again (a buyer who signed up later, a waitlist promotion): the product's,
@@ -14,11 +14,7 @@ import { lockStockKind } from '../products/stock.repository';
 export async function reserveOrderStock(
   tx: Queryable, order: { id: string; product_id: string; variant_id: string | null; quantity: number; variant: unknown },
 ): Promise<{ held: boolean } | null> {
-  // Read first without a lock: limited stock goes straight to its write lock (taking a shared one
-  // first would let two takers of the same product deadlock upgrading it).
-  if ((await lockStockKind(tx, order.product_id, 'read'))?.unlimited && (await lockStockKind(tx, order.product_id, 'share'))?.unlimited) {
-    return { held: false };
-  }
+  if (await shareLockIfUnlimited(tx, order.product_id)) return { held: false };
   if (!order.variant_id) return (await reserveStock(tx, order.product_id, order.quantity)) ? { held: true } : null;
   await lockProductRow(tx, order.product_id);
   const left = (await variantsAvailable(tx, [order.variant_id])).get(order.variant_id);
