@@ -3,7 +3,7 @@ import { startTestApp, type TestApp } from '../../support/app';
 import { conformanceProblems } from '../../support/openapi-recorder';
 import { createLogger } from '../../../src/logger';
 import { createSecretBox } from '../../../src/webhooks/secret-box';
-import { createDispatcher, type RetrySchedule } from '../../../src/webhooks/dispatcher';
+import { createDispatcher, startDispatcher, type RetrySchedule } from '../../../src/webhooks/dispatcher';
 import { createProduct, payTestOrder, placeTestOrder, readmeVerifier, startReceiver, until } from './helpers';
 
 let t: TestApp;
@@ -37,6 +37,24 @@ beforeEach(() => {
 });
 
 describe('merchant webhooks: delivery', () => {
+  it('a paused loop sends nothing (matching first, in a flash sale) and sends what waited once resumed', async () => {
+    const m = await merchantWithEndpoint(['order.paid']);
+    const product = await createProduct(t.app, m.apiKey, 'BuyPausedMug');
+    const loop = startDispatcher({ db: t.db, box: createSecretBox(t.config.SIGNING_SECRET), policy: { production: false }, log: createLogger('silent'), schedule: FAST, pollMs: 20 });
+    try {
+      loop.pause();
+      const order = await placeTestOrder(t.db, m.id, product);
+      await payTestOrder(t.db, order.id);
+      const mine = () => receiver.received.filter((r) => JSON.parse(r.body).data.object.id === order.id);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(mine()).toHaveLength(0);
+      loop.resume();
+      await until(async () => mine().length === 1, 'the paid event once resumed');
+    } finally {
+      await loop.stop();
+    }
+  });
+
   it('delivers a signed order.paid, once, that the README snippet verifies, to the subscribed endpoint only', async () => {
     const m = await merchantWithEndpoint(['order.paid']);
     const product = await createProduct(t.app, m.apiKey, 'BuyPaidMug');
